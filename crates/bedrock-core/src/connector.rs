@@ -1,0 +1,462 @@
+//! `Connector`: registry + backend + region + optional prompt history, with the raw
+//! InvokeModelGeneric path and typed calls that go through the resolved adapter.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, StreamExt};
+
+use crate::adapter::RequestBody;
+use crate::backend::{Backend, ChunkStream};
+use crate::catalog::Region;
+use crate::error::{Error, Result};
+use crate::history::{NewPrompt, PromptHistory, PromptId, PromptOutcome};
+use crate::model_id::ModelId;
+use crate::model_io::{
+    ChatRequest, EmbeddingOutput, EmbeddingRequest, ImageOutput, ImageRequest, ModelInput,
+    ModelOutput, StreamEvent, TextOutput, TextRequest,
+};
+use crate::registry::{Registry, Resolved};
+use crate::types::{
+    InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeModelRequest, InvokeOptions,
+    ListFoundationModelsRequest, ListFoundationModelsResponse, ModelSummary, StreamChunk,
+};
+
+/// A stream of family-neutral events from a streamed typed call. Errors end the stream.
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent>> + Send + 'static>>;
+
+/// The result of a typed call: the parsed output plus the call's metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    /// The parsed output.
+    pub output: ModelOutput,
+    /// The saved prompt, when the call asked for it.
+    pub prompt_id: Option<PromptId>,
+    /// Input tokens, from the response headers.
+    pub input_tokens: Option<u32>,
+    /// Output tokens, from the response headers.
+    pub output_tokens: Option<u32>,
+    /// Invocation latency.
+    pub latency: Duration,
+    /// Request id.
+    pub request_id: Option<String>,
+}
+
+/// A streamed call: the events, and the prompt id when the call asked for one.
+pub struct InvocationStream {
+    /// The saved prompt, when the call asked for it; completed when the stream ends.
+    pub prompt_id: Option<PromptId>,
+    /// The events.
+    pub events: EventStream,
+}
+
+impl std::fmt::Debug for InvocationStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvocationStream").field("prompt_id", &self.prompt_id).finish_non_exhaustive()
+    }
+}
+
+/// The entry point: resolves adapters, calls the backend, keeps the prompt history.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    backend: Arc<dyn Backend>,
+    registry: Arc<Registry>,
+    region: Region,
+    history: Option<Arc<dyn PromptHistory>>,
+}
+
+impl Connector {
+    /// A connector over `backend` with the adapters in `registry`, calling `region`.
+    pub fn new(backend: Arc<dyn Backend>, registry: Arc<Registry>, region: Region) -> Self {
+        Connector { backend, registry, region, history: None }
+    }
+
+    /// Keeps saved prompts in `history`.
+    pub fn with_history(mut self, history: Arc<dyn PromptHistory>) -> Self {
+        self.history = Some(history);
+        self
+    }
+
+    /// The default region.
+    pub fn region(&self) -> Region {
+        self.region
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+
+    /// The prompt history, when one is set.
+    pub fn history(&self) -> Option<&Arc<dyn PromptHistory>> {
+        self.history.as_ref()
+    }
+
+    /// ListFoundationModels with filters.
+    pub async fn list_foundation_models(
+        &self,
+        request: &ListFoundationModelsRequest,
+    ) -> Result<ListFoundationModelsResponse> {
+        let region = request.region.unwrap_or(self.region);
+        self.backend
+            .list_foundation_models(region, request)
+            .await
+            .map_err(|e| e.with_call_context(None, Some(region)))
+    }
+
+    /// GetFoundationModel.
+    pub async fn get_foundation_model(&self, model_id: &ModelId) -> Result<ModelSummary> {
+        self.backend
+            .get_foundation_model(self.region, model_id)
+            .await
+            .map_err(|e| e.with_call_context(Some(model_id), Some(self.region)))
+    }
+
+    /// InvokeModelGeneric: sends the body unchanged. With `save_prompt`, the prompt is saved
+    /// (pending) before the call and completed with the response or the error after it.
+    pub async fn invoke_model_generic(
+        &self,
+        request: InvokeModelGenericRequest,
+    ) -> Result<InvokeModelGenericResponse> {
+        let region = request.region.unwrap_or(self.region);
+        let prompt_id = if request.save_prompt {
+            Some(self.save_prompt(&request, region, false).await?)
+        } else {
+            None
+        };
+        let model_id = request.model_id.clone();
+        let backend_request = InvokeModelRequest {
+            model_id: request.model_id,
+            region,
+            body: request.body,
+            content_type: request.content_type,
+            accept: request.accept,
+            trace: request.trace,
+            guardrail: request.guardrail,
+        };
+        let started = Instant::now();
+        let result = self
+            .backend
+            .invoke_model(backend_request)
+            .await
+            .map_err(|e| e.with_call_context(Some(&model_id), Some(region)));
+        let measured = started.elapsed();
+        match result {
+            Ok(resp) => {
+                let latency = resp.latency.unwrap_or(measured);
+                if let Some(id) = &prompt_id {
+                    self.complete(
+                        id,
+                        PromptOutcome::Completed {
+                            content_type: resp.content_type.clone(),
+                            body: resp.body.clone(),
+                            input_tokens: resp.input_tokens,
+                            output_tokens: resp.output_tokens,
+                            latency,
+                        },
+                    )
+                    .await?;
+                }
+                Ok(InvokeModelGenericResponse {
+                    content_type: resp.content_type,
+                    body: resp.body,
+                    prompt_id,
+                    input_tokens: resp.input_tokens,
+                    output_tokens: resp.output_tokens,
+                    latency,
+                    request_id: resp.request_id,
+                })
+            }
+            Err(err) => {
+                if let Some(id) = &prompt_id {
+                    self.complete(id, PromptOutcome::Failed { kind: err.kind(), message: err.to_string() })
+                        .await?;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// InvokeModelWithResponseStream on a raw body. With `save_prompt`, the row is completed
+    /// with the concatenated chunks (one JSON document per line) when the stream ends, or with
+    /// the error that ended it.
+    pub async fn invoke_model_generic_stream(
+        &self,
+        request: InvokeModelGenericRequest,
+    ) -> Result<(Option<PromptId>, ChunkStream)> {
+        let region = request.region.unwrap_or(self.region);
+        let prompt_id = if request.save_prompt {
+            Some(self.save_prompt(&request, region, true).await?)
+        } else {
+            None
+        };
+        let model_id = request.model_id.clone();
+        let backend_request = InvokeModelRequest {
+            model_id: request.model_id,
+            region,
+            body: request.body,
+            content_type: request.content_type,
+            accept: request.accept,
+            trace: request.trace,
+            guardrail: request.guardrail,
+        };
+        let started = Instant::now();
+        let stream = match self.backend.invoke_model_stream(backend_request).await {
+            Ok(s) => s,
+            Err(err) => {
+                let err = err.with_call_context(Some(&model_id), Some(region));
+                if let Some(id) = &prompt_id {
+                    self.complete(id, PromptOutcome::Failed { kind: err.kind(), message: err.to_string() })
+                        .await?;
+                }
+                return Err(err);
+            }
+        };
+        let context = (model_id, region);
+        let stream = stream.map(move |item| item.map_err(|e| e.with_call_context(Some(&context.0), Some(context.1))));
+        let stream: ChunkStream = match (&prompt_id, &self.history) {
+            (Some(id), Some(history)) => {
+                Box::pin(recording_stream(Box::pin(stream), Arc::clone(history), id.clone(), started))
+            }
+            _ => Box::pin(stream),
+        };
+        Ok((prompt_id, stream))
+    }
+
+    /// Resolves the adapter and API that serve `model_id`.
+    pub fn resolve(&self, model_id: &ModelId) -> Result<Resolved> {
+        self.registry.resolve(model_id)
+    }
+
+    /// Builds the request body of a typed call without sending it.
+    pub fn build_body(&self, model_id: &ModelId, input: &ModelInput) -> Result<(Resolved, RequestBody)> {
+        let resolved = self.registry.resolve(model_id)?;
+        if !resolved.pattern.capabilities.supports(input) {
+            return Err(Error::Unsupported {
+                operation: input.operation().to_owned(),
+                adapter: resolved.adapter.name().to_owned(),
+                api: resolved.pattern.api.to_owned(),
+                model_id: model_id.to_string(),
+            });
+        }
+        let body = resolved.adapter.build_body(model_id, input)?;
+        Ok((resolved, body))
+    }
+
+    /// A typed call: the adapter builds the body, the backend sends it, the adapter parses the
+    /// answer. A registry miss or invalid input fails before anything is sent.
+    pub async fn invoke(
+        &self,
+        model_id: &ModelId,
+        input: &ModelInput,
+        options: InvokeOptions,
+    ) -> Result<Invocation> {
+        let (resolved, body) = self.build_body(model_id, input)?;
+        let response = self
+            .invoke_model_generic(InvokeModelGenericRequest {
+                model_id: model_id.clone(),
+                body: body.body,
+                content_type: body.content_type.to_owned(),
+                accept: body.accept.to_owned(),
+                save_prompt: options.save_prompt,
+                region: options.region,
+                trace: options.trace,
+                guardrail: options.guardrail,
+            })
+            .await?;
+        let output = resolved.adapter.parse_output(model_id, &response.body)?;
+        Ok(Invocation {
+            output,
+            prompt_id: response.prompt_id,
+            input_tokens: response.input_tokens,
+            output_tokens: response.output_tokens,
+            latency: response.latency,
+            request_id: response.request_id,
+        })
+    }
+
+    /// A streamed typed call (text or chat): events as they arrive.
+    pub async fn invoke_stream(
+        &self,
+        model_id: &ModelId,
+        input: &ModelInput,
+        options: InvokeOptions,
+    ) -> Result<InvocationStream> {
+        let (resolved, body) = self.build_body(model_id, input)?;
+        if !resolved.pattern.capabilities.streaming {
+            return Err(Error::Unsupported {
+                operation: "streaming".to_owned(),
+                adapter: resolved.adapter.name().to_owned(),
+                api: resolved.pattern.api.to_owned(),
+                model_id: model_id.to_string(),
+            });
+        }
+        let (prompt_id, chunks) = self
+            .invoke_model_generic_stream(InvokeModelGenericRequest {
+                model_id: model_id.clone(),
+                body: body.body,
+                content_type: body.content_type.to_owned(),
+                accept: body.accept.to_owned(),
+                save_prompt: options.save_prompt,
+                region: options.region,
+                trace: options.trace,
+                guardrail: options.guardrail,
+            })
+            .await?;
+        let adapter = resolved.adapter;
+        let model = model_id.clone();
+        let events = chunks
+            .map(move |chunk| match chunk {
+                Ok(c) => adapter.parse_stream_chunk(&model, &c.bytes),
+                Err(e) => Err(e),
+            })
+            .flat_map(|parsed: Result<Vec<StreamEvent>>| {
+                let items: Vec<Result<StreamEvent>> = match parsed {
+                    Ok(events) => events.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                futures::stream::iter(items)
+            });
+        Ok(InvocationStream { prompt_id, events: Box::pin(events) })
+    }
+
+    /// Text generation from one prompt.
+    pub async fn generate_text(&self, model_id: &ModelId, request: TextRequest) -> Result<TextOutput> {
+        match self.invoke(model_id, &ModelInput::Text(request), InvokeOptions::default()).await?.output {
+            ModelOutput::Text(t) => Ok(t),
+            other => Err(unexpected_output("text", &other)),
+        }
+    }
+
+    /// A chat turn.
+    pub async fn chat(&self, model_id: &ModelId, request: ChatRequest) -> Result<TextOutput> {
+        match self.invoke(model_id, &ModelInput::Chat(request), InvokeOptions::default()).await?.output {
+            ModelOutput::Text(t) => Ok(t),
+            other => Err(unexpected_output("text", &other)),
+        }
+    }
+
+    /// Streams text generation; events arrive as the model produces them.
+    pub async fn stream_text(&self, model_id: &ModelId, request: TextRequest) -> Result<EventStream> {
+        Ok(self.invoke_stream(model_id, &ModelInput::Text(request), InvokeOptions::default()).await?.events)
+    }
+
+    /// An embedding of one text.
+    pub async fn embed(&self, model_id: &ModelId, request: EmbeddingRequest) -> Result<EmbeddingOutput> {
+        match self.invoke(model_id, &ModelInput::Embedding(request), InvokeOptions::default()).await?.output {
+            ModelOutput::Embedding(e) => Ok(e),
+            other => Err(unexpected_output("embedding", &other)),
+        }
+    }
+
+    /// Image generation.
+    pub async fn generate_image(&self, model_id: &ModelId, request: ImageRequest) -> Result<ImageOutput> {
+        match self.invoke(model_id, &ModelInput::Image(request), InvokeOptions::default()).await?.output {
+            ModelOutput::Images(i) => Ok(i),
+            other => Err(unexpected_output("images", &other)),
+        }
+    }
+
+    async fn save_prompt(
+        &self,
+        request: &InvokeModelGenericRequest,
+        region: Region,
+        stream: bool,
+    ) -> Result<PromptId> {
+        let Some(history) = &self.history else {
+            return Err(Error::invalid(
+                "save_prompt",
+                true,
+                "false, unless the connector has a prompt history (Connector::with_history)",
+            ));
+        };
+        history
+            .save(NewPrompt {
+                model_id: request.model_id.to_string(),
+                region,
+                content_type: request.content_type.clone(),
+                accept: request.accept.clone(),
+                body: request.body.clone(),
+                stream,
+            })
+            .await
+    }
+
+    async fn complete(&self, id: &PromptId, outcome: PromptOutcome) -> Result<()> {
+        match &self.history {
+            Some(h) => h.complete(id, outcome).await,
+            None => Ok(()),
+        }
+    }
+}
+
+fn unexpected_output(expected: &str, got: &ModelOutput) -> Error {
+    let got = match got {
+        ModelOutput::Text(_) => "text",
+        ModelOutput::Embedding(_) => "an embedding",
+        ModelOutput::Images(_) => "images",
+    };
+    Error::decode(format!("expected {expected} from the adapter, got {got}"))
+}
+
+struct Recording {
+    inner: ChunkStream,
+    history: Arc<dyn PromptHistory>,
+    id: PromptId,
+    started: Instant,
+    collected: BytesMut,
+    done: bool,
+}
+
+/// Passes chunks through and completes the history row when the stream ends or fails.
+fn recording_stream(
+    inner: ChunkStream,
+    history: Arc<dyn PromptHistory>,
+    id: PromptId,
+    started: Instant,
+) -> impl Stream<Item = Result<StreamChunk>> + Send + 'static {
+    let state = Recording { inner, history, id, started, collected: BytesMut::new(), done: false };
+    futures::stream::unfold(state, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        match st.inner.next().await {
+            Some(Ok(chunk)) => {
+                st.collected.extend_from_slice(&chunk.bytes);
+                st.collected.extend_from_slice(b"\n");
+                Some((Ok(chunk), st))
+            }
+            Some(Err(err)) => {
+                st.done = true;
+                let outcome = PromptOutcome::Failed { kind: err.kind(), message: err.to_string() };
+                let item = match st.history.complete(&st.id, outcome).await {
+                    Ok(()) => Err(err),
+                    Err(history_err) => Err(history_err),
+                };
+                Some((item, st))
+            }
+            None => {
+                st.done = true;
+                let body: Bytes = std::mem::take(&mut st.collected).freeze();
+                let outcome = PromptOutcome::Completed {
+                    content_type: "application/x-ndjson".to_owned(),
+                    body,
+                    input_tokens: None,
+                    output_tokens: None,
+                    latency: st.started.elapsed(),
+                };
+                match st.history.complete(&st.id, outcome).await {
+                    Ok(()) => None,
+                    Err(e) => Some((Err(e), st)),
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,8 @@
+//! Code generated from `catalog/` by `cargo xtask codegen`; the files beside this one are never edited by hand.
+
+mod models;
+mod regions;
+
+pub(crate) use models::FOUNDATION_MODELS;
+pub use regions::Region;
+pub(crate) use regions::REGIONS;

@@ -1,0 +1,45 @@
+#![doc = include_str!("../README.md")]
+
+pub mod adapter;
+pub mod backend;
+pub mod catalog;
+pub mod connector;
+pub mod error;
+mod generated;
+pub mod history;
+pub mod model_id;
+pub mod model_io;
+pub mod registry;
+pub mod types;
+
+pub use adapter::{Capabilities, ModelAdapter, ModelMatch, ModelPattern, RequestBody};
+pub use backend::{Backend, ChunkStream};
+pub use catalog::{
+    CatalogModel, CustomizationType, InferenceType, LifecycleStatus, Modality, ParseRegionError,
+    ProfileGeo, Region,
+};
+pub use connector::{Connector, EventStream, Invocation, InvocationStream};
+pub use error::{BoxError, Error, ErrorKind, InvalidField, Result, ServiceDetails};
+pub use history::{
+    NewPrompt, PromptHistory, PromptId, PromptIdError, PromptOutcome, PromptRecord, PromptStatus,
+};
+pub use model_id::{ModelId, ModelIdError, ModelIdKind};
+pub use model_io::{
+    ChatMessage, ChatRequest, ContentPart, EmbeddingOutput, EmbeddingRequest, ExtraFields,
+    GeneratedImage, ImageFormat, ImageOutput, ImageRequest, InferenceParams, ModelInput,
+    ModelOutput, Role, StopReason, StreamEvent, TextAccumulator, TextOutput, TextRequest, Usage,
+};
+pub use registry::{Registry, Resolved};
+pub use types::{
+    GuardrailConfig, InvocationMetrics, InvokeModelGenericRequest, InvokeModelGenericResponse,
+    InvokeModelRequest, InvokeModelResponse, InvokeOptions, ListFoundationModelsRequest,
+    ListFoundationModelsResponse, ModelSummary, StreamChunk, Trace,
+};
+
+#[cfg(any(test, feature = "mock"))]
+pub use backend::MockBackend;
+#[cfg(any(test, feature = "mock"))]
+pub use history::MockPromptHistory;
+
+#[cfg(test)]
+mod connector_tests;

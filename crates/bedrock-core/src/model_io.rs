@@ -1,0 +1,417 @@
+//! Family-neutral model inputs and outputs (`ModelInput`, `ModelOutput`) and stream events.
+
+use serde::{Deserialize, Serialize};
+
+/// Extra fields passed through to a family's request body, for options the neutral shape lacks.
+pub type ExtraFields = serde_json::Map<String, serde_json::Value>;
+
+/// Sampling and length settings common to text models. `None` leaves the model's default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InferenceParams {
+    /// Most tokens to generate.
+    pub max_tokens: Option<u32>,
+    /// Sampling temperature.
+    pub temperature: Option<f32>,
+    /// Nucleus sampling.
+    pub top_p: Option<f32>,
+    /// Top-k sampling.
+    pub top_k: Option<u32>,
+    /// Sequences that stop generation.
+    #[serde(default)]
+    pub stop_sequences: Vec<String>,
+}
+
+/// A single-prompt text generation request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextRequest {
+    /// The prompt.
+    pub prompt: String,
+    /// An optional system prompt.
+    pub system: Option<String>,
+    /// Sampling settings.
+    #[serde(default)]
+    pub params: InferenceParams,
+    /// Family-specific fields, merged into the body.
+    #[serde(default)]
+    pub extra: ExtraFields,
+}
+
+impl TextRequest {
+    /// A request with just a prompt.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        TextRequest { prompt: prompt.into(), ..TextRequest::default() }
+    }
+
+    /// Sets max tokens.
+    pub fn max_tokens(mut self, n: u32) -> Self {
+        self.params.max_tokens = Some(n);
+        self
+    }
+
+    /// Sets the temperature.
+    pub fn temperature(mut self, t: f32) -> Self {
+        self.params.temperature = Some(t);
+        self
+    }
+
+    /// Sets the system prompt.
+    pub fn system(mut self, s: impl Into<String>) -> Self {
+        self.system = Some(s.into());
+        self
+    }
+}
+
+/// Who speaks a chat message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The user.
+    User,
+    /// The model.
+    Assistant,
+}
+
+/// An image's encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    /// PNG.
+    Png,
+    /// JPEG.
+    Jpeg,
+    /// GIF.
+    Gif,
+    /// WebP.
+    Webp,
+}
+
+impl ImageFormat {
+    /// The MIME type, e.g. `image/png`.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "image/png",
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Gif => "image/gif",
+            ImageFormat::Webp => "image/webp",
+        }
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Jpeg => "jpg",
+            ImageFormat::Gif => "gif",
+            ImageFormat::Webp => "webp",
+        }
+    }
+
+    /// The format for a MIME type or short name (`image/png`, `png`, `jpg`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim_start_matches("image/").to_ascii_lowercase().as_str() {
+            "png" => Some(ImageFormat::Png),
+            "jpeg" | "jpg" => Some(ImageFormat::Jpeg),
+            "gif" => Some(ImageFormat::Gif),
+            "webp" => Some(ImageFormat::Webp),
+            _ => None,
+        }
+    }
+
+    /// The format the bytes' magic number says, if known.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(ImageFormat::Png)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(ImageFormat::Jpeg)
+        } else if bytes.starts_with(b"GIF8") {
+            Some(ImageFormat::Gif)
+        } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            Some(ImageFormat::Webp)
+        } else {
+            None
+        }
+    }
+}
+
+/// One part of a chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ContentPart {
+    /// Text.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// An image, as raw bytes (adapters base64-encode it).
+    Image {
+        /// Its encoding.
+        format: ImageFormat,
+        /// Its bytes.
+        data: Vec<u8>,
+    },
+}
+
+/// One chat turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Who speaks.
+    pub role: Role,
+    /// What is said.
+    pub content: Vec<ContentPart>,
+}
+
+impl ChatMessage {
+    /// A user turn with text.
+    pub fn user(text: impl Into<String>) -> Self {
+        ChatMessage { role: Role::User, content: vec![ContentPart::Text { text: text.into() }] }
+    }
+
+    /// An assistant turn with text.
+    pub fn assistant(text: impl Into<String>) -> Self {
+        ChatMessage { role: Role::Assistant, content: vec![ContentPart::Text { text: text.into() }] }
+    }
+}
+
+/// A multi-turn chat request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatRequest {
+    /// System prompt.
+    pub system: Option<String>,
+    /// The conversation, oldest first.
+    pub messages: Vec<ChatMessage>,
+    /// Sampling settings.
+    #[serde(default)]
+    pub params: InferenceParams,
+    /// Family-specific fields.
+    #[serde(default)]
+    pub extra: ExtraFields,
+}
+
+/// An embedding request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingRequest {
+    /// The text to embed.
+    pub text: String,
+    /// Vector length, where the model lets you choose.
+    pub dimensions: Option<u32>,
+    /// Normalise the vector to unit length, where the model supports it.
+    pub normalize: Option<bool>,
+    /// Family-specific fields.
+    #[serde(default)]
+    pub extra: ExtraFields,
+}
+
+impl EmbeddingRequest {
+    /// A request for `text` with the model's defaults.
+    pub fn new(text: impl Into<String>) -> Self {
+        EmbeddingRequest { text: text.into(), ..EmbeddingRequest::default() }
+    }
+}
+
+/// An image generation request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageRequest {
+    /// What to draw.
+    pub prompt: String,
+    /// What to avoid.
+    pub negative_prompt: Option<String>,
+    /// Width in pixels.
+    pub width: Option<u32>,
+    /// Height in pixels.
+    pub height: Option<u32>,
+    /// How many images.
+    pub count: Option<u32>,
+    /// Seed for reproducible output.
+    pub seed: Option<u64>,
+    /// Prompt adherence (classifier-free guidance scale).
+    pub cfg_scale: Option<f32>,
+    /// Diffusion steps.
+    pub steps: Option<u32>,
+    /// Output format, where the model lets you choose.
+    pub output_format: Option<ImageFormat>,
+    /// Family-specific fields (`style_preset`, `aspect_ratio`, `quality`, ...).
+    #[serde(default)]
+    pub extra: ExtraFields,
+}
+
+impl ImageRequest {
+    /// A request for `prompt` with the model's defaults.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        ImageRequest { prompt: prompt.into(), ..ImageRequest::default() }
+    }
+}
+
+/// A family-neutral request that an adapter turns into its model's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ModelInput {
+    /// Single-prompt text generation.
+    Text(TextRequest),
+    /// Multi-turn chat.
+    Chat(ChatRequest),
+    /// Text embedding.
+    Embedding(EmbeddingRequest),
+    /// Image generation.
+    Image(ImageRequest),
+}
+
+impl ModelInput {
+    /// The operation's name, for errors (`text generation`, `chat`, ...).
+    pub fn operation(&self) -> &'static str {
+        match self {
+            ModelInput::Text(_) => "text generation",
+            ModelInput::Chat(_) => "chat",
+            ModelInput::Embedding(_) => "embedding",
+            ModelInput::Image(_) => "image generation",
+        }
+    }
+}
+
+/// Why generation stopped, normalised across families.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The model finished its turn.
+    EndTurn,
+    /// The token limit was reached.
+    MaxTokens,
+    /// A stop sequence was produced.
+    StopSequence,
+    /// Content was filtered.
+    ContentFiltered,
+    /// Any other reason, as the model spelled it.
+    Other(String),
+}
+
+/// Token usage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Prompt tokens.
+    pub input_tokens: u32,
+    /// Generated tokens.
+    pub output_tokens: u32,
+}
+
+/// Generated text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextOutput {
+    /// The text.
+    pub text: String,
+    /// Why it stopped.
+    pub stop_reason: Option<StopReason>,
+    /// Token usage, where the response reports it.
+    pub usage: Option<Usage>,
+}
+
+/// An embedding vector.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingOutput {
+    /// The vector.
+    pub embedding: Vec<f32>,
+    /// Tokens read.
+    pub input_tokens: Option<u32>,
+}
+
+/// One generated image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratedImage {
+    /// Its encoding, from the response or the bytes' magic number.
+    pub format: ImageFormat,
+    /// The decoded bytes.
+    pub data: Vec<u8>,
+    /// The seed that produced it, where reported.
+    pub seed: Option<u64>,
+    /// The model's finish reason for it, where reported (`SUCCESS`, `CONTENT_FILTERED`).
+    pub finish_reason: Option<String>,
+}
+
+/// Generated images.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageOutput {
+    /// The images, in the model's order.
+    pub images: Vec<GeneratedImage>,
+}
+
+/// A family-neutral parsed response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ModelOutput {
+    /// Generated text.
+    Text(TextOutput),
+    /// An embedding.
+    Embedding(EmbeddingOutput),
+    /// Images.
+    Images(ImageOutput),
+}
+
+/// What one stream chunk means, family-neutral.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StreamEvent {
+    /// More text.
+    TextDelta {
+        /// The new text.
+        text: String,
+    },
+    /// Why generation stopped.
+    Stop {
+        /// The reason.
+        reason: StopReason,
+    },
+    /// Token counts reported so far; later reports replace the fields they carry.
+    Usage {
+        /// Input tokens, when this chunk reports them.
+        input_tokens: Option<u32>,
+        /// Output tokens, when this chunk reports them.
+        output_tokens: Option<u32>,
+    },
+}
+
+/// Folds stream events into the [`TextOutput`] the non-streamed call would have returned.
+#[derive(Debug, Clone, Default)]
+pub struct TextAccumulator {
+    text: String,
+    stop: Option<StopReason>,
+    input: Option<u32>,
+    output: Option<u32>,
+}
+
+impl TextAccumulator {
+    /// An empty accumulator.
+    pub fn new() -> Self {
+        TextAccumulator::default()
+    }
+
+    /// Adds one event.
+    pub fn push(&mut self, event: &StreamEvent) {
+        match event {
+            StreamEvent::TextDelta { text } => self.text.push_str(text),
+            StreamEvent::Stop { reason } => self.stop = Some(reason.clone()),
+            StreamEvent::Usage { input_tokens, output_tokens } => {
+                if input_tokens.is_some() {
+                    self.input = *input_tokens;
+                }
+                if output_tokens.is_some() {
+                    self.output = *output_tokens;
+                }
+            }
+        }
+    }
+
+    /// The text so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The final output.
+    pub fn finish(self) -> TextOutput {
+        let usage = (self.input.is_some() || self.output.is_some()).then(|| Usage {
+            input_tokens: self.input.unwrap_or(0),
+            output_tokens: self.output.unwrap_or(0),
+        });
+        TextOutput { text: self.text, stop_reason: self.stop, usage }
+    }
+}

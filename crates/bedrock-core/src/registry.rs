@@ -1,0 +1,202 @@
+//! `Registry`: the set of adapters, and resolution of a model id to the adapter that serves it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use crate::adapter::{ModelAdapter, ModelPattern};
+use crate::error::{Error, Result};
+use crate::model_id::ModelId;
+
+/// The adapter and API that serve one model id.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The adapter.
+    pub adapter: Arc<dyn ModelAdapter>,
+    /// The pattern that matched, naming the API and its capabilities.
+    pub pattern: ModelPattern,
+    /// The bare model id behind the id given.
+    pub base_model_id: String,
+}
+
+/// Adapters by name. Cheap to share (`Arc<Registry>`), safe to update from any thread.
+#[derive(Debug, Default)]
+pub struct Registry {
+    adapters: RwLock<BTreeMap<String, Arc<dyn ModelAdapter>>>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// Adds an adapter under its name, returning the adapter it replaced.
+    pub fn register(&self, adapter: Arc<dyn ModelAdapter>) -> Option<Arc<dyn ModelAdapter>> {
+        let name = adapter.name().to_owned();
+        self.write().insert(name, adapter)
+    }
+
+    /// Removes the adapter with this name.
+    pub fn unregister(&self, name: &str) -> Option<Arc<dyn ModelAdapter>> {
+        self.write().remove(name)
+    }
+
+    /// The adapter with this name.
+    pub fn get(&self, name: &str) -> Option<Arc<dyn ModelAdapter>> {
+        self.read().get(name).cloned()
+    }
+
+    /// Every adapter, by name.
+    pub fn adapters(&self) -> Vec<Arc<dyn ModelAdapter>> {
+        self.read().values().cloned().collect()
+    }
+
+    /// The adapter and API for `model_id`: the most specific pattern over all adapters, seeing
+    /// through inference-profile prefixes and ARNs. A miss lists what is registered.
+    pub fn resolve(&self, model_id: &ModelId) -> Result<Resolved> {
+        let miss = || Error::NoAdapter { model_id: model_id.to_string(), registered: self.describe() };
+        let base = model_id.base_model_id().ok_or_else(miss)?;
+        let adapters = self.read();
+        let mut best: Option<(usize, &Arc<dyn ModelAdapter>, ModelPattern)> = None;
+        for adapter in adapters.values() {
+            if let Some((pattern, spec)) = ModelPattern::best(adapter.models(), base)
+                && best.as_ref().is_none_or(|(s, _, _)| spec > *s)
+            {
+                best = Some((spec, adapter, *pattern));
+            }
+        }
+        match best {
+            Some((_, adapter, pattern)) => Ok(Resolved {
+                adapter: Arc::clone(adapter),
+                pattern,
+                base_model_id: base.to_owned(),
+            }),
+            None => {
+                drop(adapters);
+                Err(miss())
+            }
+        }
+    }
+
+    /// One line per adapter: its name and the ids it serves.
+    pub fn describe(&self) -> Vec<String> {
+        self.read()
+            .values()
+            .map(|a| {
+                let ids: Vec<String> = a
+                    .models()
+                    .iter()
+                    .map(|p| match p.matches {
+                        crate::adapter::ModelMatch::Exact(id) => id.to_owned(),
+                        crate::adapter::ModelMatch::Prefix(pre) => format!("{pre}*"),
+                    })
+                    .collect();
+                format!("{} ({})", a.name(), ids.join(", "))
+            })
+            .collect()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<dyn ModelAdapter>>> {
+        // A panic while holding the lock cannot leave the map half-updated: every write is a
+        // single insert or remove, so a poisoned lock still holds a consistent map.
+        self.adapters.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<dyn ModelAdapter>>> {
+        self.adapters.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapter::{Capabilities, ModelMatch, RequestBody};
+    use crate::model_io::{ModelInput, ModelOutput, StreamEvent};
+
+    #[derive(Debug)]
+    struct Fake(&'static str, Vec<ModelPattern>);
+
+    impl ModelAdapter for Fake {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn models(&self) -> &[ModelPattern] {
+            &self.1
+        }
+        fn request_schema(&self, _api: &str) -> Option<schemars::Schema> {
+            None
+        }
+        fn build_body(&self, _: &ModelId, _: &ModelInput) -> Result<RequestBody> {
+            Ok(RequestBody::json(&serde_json::json!({ "adapter": self.0 })))
+        }
+        fn parse_output(&self, _: &ModelId, _: &[u8]) -> Result<ModelOutput> {
+            Err(Error::decode("fake"))
+        }
+        fn parse_stream_chunk(&self, _: &ModelId, _: &[u8]) -> Result<Vec<StreamEvent>> {
+            Ok(vec![])
+        }
+    }
+
+    fn pat(m: ModelMatch, api: &'static str) -> ModelPattern {
+        ModelPattern { matches: m, api, capabilities: Capabilities { text: true, ..Capabilities::NONE } }
+    }
+
+    fn registry() -> Registry {
+        let r = Registry::new();
+        r.register(Arc::new(Fake(
+            "claude",
+            vec![
+                pat(ModelMatch::Prefix("anthropic.claude"), "messages"),
+                pat(ModelMatch::Exact("anthropic.claude-v2"), "legacy"),
+            ],
+        )));
+        r.register(Arc::new(Fake("special", vec![pat(ModelMatch::Prefix("anthropic.claude-3-haiku"), "haiku")])));
+        r
+    }
+
+    fn api(r: &Registry, id: &str) -> (String, &'static str) {
+        let res = r.resolve(&ModelId::new(id).unwrap()).unwrap();
+        (res.adapter.name().to_owned(), res.pattern.api)
+    }
+
+    #[test]
+    fn most_specific_match_wins_through_profiles_and_arns() {
+        let r = registry();
+        assert_eq!(api(&r, "anthropic.claude-v2"), ("claude".into(), "legacy"));
+        assert_eq!(api(&r, "anthropic.claude-v2:1"), ("claude".into(), "messages"));
+        let haiku = "anthropic.claude-3-haiku-20240307-v1:0";
+        for id in [
+            haiku.to_owned(),
+            format!("us.{haiku}"),
+            format!("eu.{haiku}"),
+            format!("apac.{haiku}"),
+            format!("global.{haiku}"),
+            format!("arn:aws:bedrock:us-east-1::foundation-model/{haiku}"),
+            format!("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.{haiku}"),
+        ] {
+            assert_eq!(api(&r, &id), ("special".into(), "haiku"), "{id}");
+        }
+        assert_eq!(api(&r, "us.anthropic.claude-3-5-sonnet-20240620-v1:0").1, "messages");
+    }
+
+    #[test]
+    fn a_miss_lists_what_is_registered() {
+        let r = registry();
+        let err = r.resolve(&ModelId::new("cohere.command-r-v1:0").unwrap()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("cohere.command-r-v1:0"), "{msg}");
+        assert!(msg.contains("claude (anthropic.claude*, anthropic.claude-v2)"), "{msg}");
+        assert!(msg.contains("special (anthropic.claude-3-haiku*)"), "{msg}");
+        let app = ModelId::new("arn:aws:bedrock:us-east-1:1:application-inference-profile/x").unwrap();
+        assert!(matches!(r.resolve(&app), Err(Error::NoAdapter { .. })));
+    }
+
+    #[test]
+    fn register_returns_the_replaced_adapter() {
+        let r = registry();
+        let old = r.register(Arc::new(Fake("special", vec![]))).expect("replaced");
+        assert_eq!(old.models().len(), 1);
+        assert!(r.register(Arc::new(Fake("new", vec![]))).is_none());
+        assert_eq!(r.adapters().len(), 3);
+    }
+}
