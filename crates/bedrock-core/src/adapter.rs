@@ -10,7 +10,9 @@ use crate::model_id::ModelId;
 use crate::model_io::{ModelInput, ModelOutput, StreamEvent};
 
 /// What an API of an adapter can do. Conformance tests switch on these.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Capabilities {
     /// Single-prompt text generation ([`ModelInput::Text`]).
     pub text: bool,
@@ -94,7 +96,10 @@ pub struct ModelPattern {
 
 impl ModelPattern {
     /// The most specific pattern in `patterns` for `base_model_id`, with its specificity.
-    pub fn best<'a>(patterns: &'a [ModelPattern], base_model_id: &str) -> Option<(&'a ModelPattern, usize)> {
+    pub fn best<'a>(
+        patterns: &'a [ModelPattern],
+        base_model_id: &str,
+    ) -> Option<(&'a ModelPattern, usize)> {
         patterns
             .iter()
             .filter_map(|p| p.matches.specificity(base_model_id).map(|s| (p, s)))
@@ -138,7 +143,9 @@ pub trait ModelAdapter: Debug + Send + Sync + 'static {
 
     /// Everything the adapter can do, over all its APIs.
     fn capabilities(&self) -> Capabilities {
-        self.models().iter().fold(Capabilities::NONE, |acc, p| acc.union(p.capabilities))
+        self.models()
+            .iter()
+            .fold(Capabilities::NONE, |acc, p| acc.union(p.capabilities))
     }
 
     /// The JSON Schema of the request body of one of the adapter's APIs.

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use futures::Stream;
 
+use crate::catalog::Region;
 use crate::error::Result;
 use crate::model_id::ModelId;
-use crate::catalog::Region;
 use crate::types::{
     InvokeModelRequest, InvokeModelResponse, ListFoundationModelsRequest,
     ListFoundationModelsResponse, ModelSummary, StreamChunk,
@@ -37,7 +37,11 @@ pub trait Backend: Debug + Send + Sync + 'static {
     ) -> Result<ListFoundationModelsResponse>;
 
     /// GetFoundationModel in `region`.
-    async fn get_foundation_model(&self, region: Region, model_id: &ModelId) -> Result<ModelSummary>;
+    async fn get_foundation_model(
+        &self,
+        region: Region,
+        model_id: &ModelId,
+    ) -> Result<ModelSummary>;
 
     /// InvokeModel.
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse>;
@@ -58,7 +62,11 @@ impl<T: Backend + ?Sized> Backend for Arc<T> {
     ) -> Result<ListFoundationModelsResponse> {
         (**self).list_foundation_models(region, request).await
     }
-    async fn get_foundation_model(&self, region: Region, model_id: &ModelId) -> Result<ModelSummary> {
+    async fn get_foundation_model(
+        &self,
+        region: Region,
+        model_id: &ModelId,
+    ) -> Result<ModelSummary> {
         (**self).get_foundation_model(region, model_id).await
     }
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse> {

@@ -8,7 +8,9 @@ use std::fmt;
 pub use crate::generated::Region;
 
 /// A kind of data a model takes or produces, as Bedrock names it (`TEXT`, `IMAGE`, `EMBEDDING`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Modality {
     /// Text in or out.
@@ -34,7 +36,9 @@ impl Modality {
 }
 
 /// How a model may be invoked (`inferenceTypesSupported`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum InferenceType {
     /// Pay-per-call invocation with the bare model id.
@@ -47,8 +51,11 @@ pub enum InferenceType {
 
 impl InferenceType {
     /// Every inference type.
-    pub const ALL: &'static [InferenceType] =
-        &[InferenceType::OnDemand, InferenceType::Provisioned, InferenceType::InferenceProfile];
+    pub const ALL: &'static [InferenceType] = &[
+        InferenceType::OnDemand,
+        InferenceType::Provisioned,
+        InferenceType::InferenceProfile,
+    ];
 
     /// Bedrock's wire name, e.g. `ON_DEMAND`.
     pub fn as_str(self) -> &'static str {
@@ -61,7 +68,9 @@ impl InferenceType {
 }
 
 /// A customization a model supports (`customizationsSupported`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CustomizationType {
     /// Fine-tuning on labelled data.
@@ -111,7 +120,9 @@ impl LifecycleStatus {
 }
 
 /// The geography prefix of a cross-region inference profile id (`us.`, `eu.`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProfileGeo {
     /// `us.`: United States regions.
@@ -161,7 +172,10 @@ impl ProfileGeo {
 
     /// The geography for a prefix without its dot (`"eu"`), if it is one.
     pub fn from_prefix(prefix: &str) -> Option<ProfileGeo> {
-        ProfileGeo::ALL.iter().copied().find(|g| g.as_str() == prefix)
+        ProfileGeo::ALL
+            .iter()
+            .copied()
+            .find(|g| g.as_str() == prefix)
     }
 
     /// The geography whose profiles a caller in `region` uses.
@@ -245,9 +259,11 @@ impl CatalogModel {
     /// The inference profile id a caller in `region` should use, if one serves this model.
     pub fn profile_id_for(&self, region: Region) -> Option<String> {
         let geo = ProfileGeo::for_region(region);
-        let pick = geo
-            .filter(|g| self.profiles.contains(g))
-            .or_else(|| self.profiles.contains(&ProfileGeo::Global).then_some(ProfileGeo::Global))?;
+        let pick = geo.filter(|g| self.profiles.contains(g)).or_else(|| {
+            self.profiles
+                .contains(&ProfileGeo::Global)
+                .then_some(ProfileGeo::Global)
+        })?;
         Some(format!("{}.{}", pick.as_str(), self.model_id))
     }
 
@@ -258,7 +274,11 @@ impl CatalogModel {
 
     /// The foundation-model ARN of this model in `region`.
     pub fn arn(&self, region: Region) -> String {
-        format!("arn:aws:bedrock:{}::foundation-model/{}", region.as_str(), self.model_id)
+        format!(
+            "arn:aws:bedrock:{}::foundation-model/{}",
+            region.as_str(),
+            self.model_id
+        )
     }
 }
 
@@ -282,14 +302,21 @@ pub fn find_model(model_id: &str) -> Option<&'static CatalogModel> {
 
 /// The error from parsing an unknown region name; it lists every valid one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown region `{input}`; Bedrock regions are: {}", valid_region_list())]
+#[error(
+    "unknown region `{input}`; Bedrock regions are: {}",
+    valid_region_list()
+)]
 pub struct ParseRegionError {
     /// What was given.
     pub input: String,
 }
 
 fn valid_region_list() -> String {
-    Region::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+    Region::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl serde::Serialize for Region {

@@ -54,7 +54,9 @@ pub struct InvocationStream {
 
 impl std::fmt::Debug for InvocationStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InvocationStream").field("prompt_id", &self.prompt_id).finish_non_exhaustive()
+        f.debug_struct("InvocationStream")
+            .field("prompt_id", &self.prompt_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,7 +72,12 @@ pub struct Connector {
 impl Connector {
     /// A connector over `backend` with the adapters in `registry`, calling `region`.
     pub fn new(backend: Arc<dyn Backend>, registry: Arc<Registry>, region: Region) -> Self {
-        Connector { backend, registry, region, history: None }
+        Connector {
+            backend,
+            registry,
+            region,
+            history: None,
+        }
     }
 
     /// Keeps saved prompts in `history`.
@@ -176,8 +183,14 @@ impl Connector {
             }
             Err(err) => {
                 if let Some(id) = &prompt_id {
-                    self.complete(id, PromptOutcome::Failed { kind: err.kind(), message: err.to_string() })
-                        .await?;
+                    self.complete(
+                        id,
+                        PromptOutcome::Failed {
+                            kind: err.kind(),
+                            message: err.to_string(),
+                        },
+                    )
+                    .await?;
                 }
                 Err(err)
             }
@@ -213,18 +226,29 @@ impl Connector {
             Err(err) => {
                 let err = err.with_call_context(Some(&model_id), Some(region));
                 if let Some(id) = &prompt_id {
-                    self.complete(id, PromptOutcome::Failed { kind: err.kind(), message: err.to_string() })
-                        .await?;
+                    self.complete(
+                        id,
+                        PromptOutcome::Failed {
+                            kind: err.kind(),
+                            message: err.to_string(),
+                        },
+                    )
+                    .await?;
                 }
                 return Err(err);
             }
         };
         let context = (model_id, region);
-        let stream = stream.map(move |item| item.map_err(|e| e.with_call_context(Some(&context.0), Some(context.1))));
+        let stream = stream.map(move |item| {
+            item.map_err(|e| e.with_call_context(Some(&context.0), Some(context.1)))
+        });
         let stream: ChunkStream = match (&prompt_id, &self.history) {
-            (Some(id), Some(history)) => {
-                Box::pin(recording_stream(Box::pin(stream), Arc::clone(history), id.clone(), started))
-            }
+            (Some(id), Some(history)) => Box::pin(recording_stream(
+                Box::pin(stream),
+                Arc::clone(history),
+                id.clone(),
+                started,
+            )),
             _ => Box::pin(stream),
         };
         Ok((prompt_id, stream))
@@ -236,7 +260,11 @@ impl Connector {
     }
 
     /// Builds the request body of a typed call without sending it.
-    pub fn build_body(&self, model_id: &ModelId, input: &ModelInput) -> Result<(Resolved, RequestBody)> {
+    pub fn build_body(
+        &self,
+        model_id: &ModelId,
+        input: &ModelInput,
+    ) -> Result<(Resolved, RequestBody)> {
         let resolved = self.registry.resolve(model_id)?;
         if !resolved.pattern.capabilities.supports(input) {
             return Err(Error::Unsupported {
@@ -324,12 +352,27 @@ impl Connector {
                 };
                 futures::stream::iter(items)
             });
-        Ok(InvocationStream { prompt_id, events: Box::pin(events) })
+        Ok(InvocationStream {
+            prompt_id,
+            events: Box::pin(events),
+        })
     }
 
     /// Text generation from one prompt.
-    pub async fn generate_text(&self, model_id: &ModelId, request: TextRequest) -> Result<TextOutput> {
-        match self.invoke(model_id, &ModelInput::Text(request), InvokeOptions::default()).await?.output {
+    pub async fn generate_text(
+        &self,
+        model_id: &ModelId,
+        request: TextRequest,
+    ) -> Result<TextOutput> {
+        match self
+            .invoke(
+                model_id,
+                &ModelInput::Text(request),
+                InvokeOptions::default(),
+            )
+            .await?
+            .output
+        {
             ModelOutput::Text(t) => Ok(t),
             other => Err(unexpected_output("text", &other)),
         }
@@ -337,28 +380,71 @@ impl Connector {
 
     /// A chat turn.
     pub async fn chat(&self, model_id: &ModelId, request: ChatRequest) -> Result<TextOutput> {
-        match self.invoke(model_id, &ModelInput::Chat(request), InvokeOptions::default()).await?.output {
+        match self
+            .invoke(
+                model_id,
+                &ModelInput::Chat(request),
+                InvokeOptions::default(),
+            )
+            .await?
+            .output
+        {
             ModelOutput::Text(t) => Ok(t),
             other => Err(unexpected_output("text", &other)),
         }
     }
 
     /// Streams text generation; events arrive as the model produces them.
-    pub async fn stream_text(&self, model_id: &ModelId, request: TextRequest) -> Result<EventStream> {
-        Ok(self.invoke_stream(model_id, &ModelInput::Text(request), InvokeOptions::default()).await?.events)
+    pub async fn stream_text(
+        &self,
+        model_id: &ModelId,
+        request: TextRequest,
+    ) -> Result<EventStream> {
+        Ok(self
+            .invoke_stream(
+                model_id,
+                &ModelInput::Text(request),
+                InvokeOptions::default(),
+            )
+            .await?
+            .events)
     }
 
     /// An embedding of one text.
-    pub async fn embed(&self, model_id: &ModelId, request: EmbeddingRequest) -> Result<EmbeddingOutput> {
-        match self.invoke(model_id, &ModelInput::Embedding(request), InvokeOptions::default()).await?.output {
+    pub async fn embed(
+        &self,
+        model_id: &ModelId,
+        request: EmbeddingRequest,
+    ) -> Result<EmbeddingOutput> {
+        match self
+            .invoke(
+                model_id,
+                &ModelInput::Embedding(request),
+                InvokeOptions::default(),
+            )
+            .await?
+            .output
+        {
             ModelOutput::Embedding(e) => Ok(e),
             other => Err(unexpected_output("embedding", &other)),
         }
     }
 
     /// Image generation.
-    pub async fn generate_image(&self, model_id: &ModelId, request: ImageRequest) -> Result<ImageOutput> {
-        match self.invoke(model_id, &ModelInput::Image(request), InvokeOptions::default()).await?.output {
+    pub async fn generate_image(
+        &self,
+        model_id: &ModelId,
+        request: ImageRequest,
+    ) -> Result<ImageOutput> {
+        match self
+            .invoke(
+                model_id,
+                &ModelInput::Image(request),
+                InvokeOptions::default(),
+            )
+            .await?
+            .output
+        {
             ModelOutput::Images(i) => Ok(i),
             other => Err(unexpected_output("images", &other)),
         }
@@ -422,7 +508,14 @@ fn recording_stream(
     id: PromptId,
     started: Instant,
 ) -> impl Stream<Item = Result<StreamChunk>> + Send + 'static {
-    let state = Recording { inner, history, id, started, collected: BytesMut::new(), done: false };
+    let state = Recording {
+        inner,
+        history,
+        id,
+        started,
+        collected: BytesMut::new(),
+        done: false,
+    };
     futures::stream::unfold(state, |mut st| async move {
         if st.done {
             return None;
@@ -435,7 +528,10 @@ fn recording_stream(
             }
             Some(Err(err)) => {
                 st.done = true;
-                let outcome = PromptOutcome::Failed { kind: err.kind(), message: err.to_string() };
+                let outcome = PromptOutcome::Failed {
+                    kind: err.kind(),
+                    message: err.to_string(),
+                };
                 let item = match st.history.complete(&st.id, outcome).await {
                     Ok(()) => Err(err),
                     Err(history_err) => Err(history_err),

@@ -24,7 +24,11 @@ struct EchoAdapter;
 const ECHO_PATTERNS: &[ModelPattern] = &[ModelPattern {
     matches: ModelMatch::Prefix("anthropic.claude-3"),
     api: "echo",
-    capabilities: Capabilities { text: true, streaming: true, ..Capabilities::NONE },
+    capabilities: Capabilities {
+        text: true,
+        streaming: true,
+        ..Capabilities::NONE
+    },
 }];
 
 impl ModelAdapter for EchoAdapter {
@@ -38,11 +42,15 @@ impl ModelAdapter for EchoAdapter {
         None
     }
     fn build_body(&self, _: &ModelId, input: &ModelInput) -> Result<RequestBody> {
-        let ModelInput::Text(t) = input else { unreachable!("capabilities say text only") };
+        let ModelInput::Text(t) = input else {
+            unreachable!("capabilities say text only")
+        };
         if t.prompt.is_empty() {
             return Err(Error::invalid("prompt", "\"\"", "a non-empty string"));
         }
-        Ok(RequestBody::json(&serde_json::json!({ "prompt": t.prompt })))
+        Ok(RequestBody::json(
+            &serde_json::json!({ "prompt": t.prompt }),
+        ))
     }
     fn parse_output(&self, _: &ModelId, body: &[u8]) -> Result<ModelOutput> {
         let v: serde_json::Value =
@@ -56,7 +64,9 @@ impl ModelAdapter for EchoAdapter {
     fn parse_stream_chunk(&self, _: &ModelId, chunk: &[u8]) -> Result<Vec<StreamEvent>> {
         let v: serde_json::Value =
             serde_json::from_slice(chunk).map_err(|e| Error::decode_json("echo chunk", e))?;
-        Ok(vec![StreamEvent::TextDelta { text: v["delta"].as_str().unwrap_or_default().to_owned() }])
+        Ok(vec![StreamEvent::TextDelta {
+            text: v["delta"].as_str().unwrap_or_default().to_owned(),
+        }])
     }
 }
 
@@ -83,7 +93,8 @@ fn ok_response(body: &'static str) -> InvokeModelResponse {
 
 #[test]
 fn every_trait_is_object_safe() {
-    fn takes(_: Option<&dyn Backend>, _: Option<&dyn ModelAdapter>, _: Option<&dyn PromptHistory>) {}
+    fn takes(_: Option<&dyn Backend>, _: Option<&dyn ModelAdapter>, _: Option<&dyn PromptHistory>) {
+    }
     takes(None, None, None);
     let _: Arc<dyn ModelAdapter> = Arc::new(EchoAdapter);
     let _: Arc<dyn Backend> = Arc::new(MockBackend::new());
@@ -101,9 +112,15 @@ async fn save_prompt_saves_before_the_call_and_completes_after() {
         .expect_save()
         .times(1)
         .in_sequence(&mut seq)
-        .withf(|p| p.body.as_ref() == br#"{"raw":1}"# && p.model_id.starts_with("anthropic.") && !p.stream)
+        .withf(|p| {
+            p.body.as_ref() == br#"{"raw":1}"# && p.model_id.starts_with("anthropic.") && !p.stream
+        })
         .return_once(move |_| Ok(saved_id));
-    backend.expect_invoke_model().times(1).in_sequence(&mut seq).return_once(|_| Ok(ok_response(r#"{"text":"hi"}"#)));
+    backend
+        .expect_invoke_model()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(|_| Ok(ok_response(r#"{"text":"hi"}"#)));
     let expected_id = id.clone();
     history
         .expect_complete()
@@ -115,9 +132,12 @@ async fn save_prompt_saves_before_the_call_and_completes_after() {
                     if body.as_ref() == br#"{"text":"hi"}"# && *latency == Duration::from_millis(42))
         })
         .return_once(|_, _| Ok(()));
-    let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1).with_history(Arc::new(history));
+    let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1)
+        .with_history(Arc::new(history));
     let resp = connector
-        .invoke_model_generic(InvokeModelGenericRequest::json(haiku(), &br#"{"raw":1}"#[..]).save_prompt(true))
+        .invoke_model_generic(
+            InvokeModelGenericRequest::json(haiku(), &br#"{"raw":1}"#[..]).save_prompt(true),
+        )
         .await
         .unwrap();
     assert_eq!(resp.prompt_id, Some(id));
@@ -129,9 +149,15 @@ async fn save_prompt_saves_before_the_call_and_completes_after() {
 async fn a_backend_error_completes_the_saved_row_with_the_error() {
     let mut history = MockPromptHistory::new();
     let mut backend = MockBackend::new();
-    history.expect_save().times(1).returning(|_| Ok(PromptId::generate()));
+    history
+        .expect_save()
+        .times(1)
+        .returning(|_| Ok(PromptId::generate()));
     backend.expect_invoke_model().times(1).return_once(|_| {
-        Err(Error::Throttling(ServiceDetails::new("Too many requests, please wait before trying again.").with_status(429)))
+        Err(Error::Throttling(
+            ServiceDetails::new("Too many requests, please wait before trying again.")
+                .with_status(429),
+        ))
     });
     history
         .expect_complete()
@@ -140,7 +166,8 @@ async fn a_backend_error_completes_the_saved_row_with_the_error() {
             matches!(outcome, PromptOutcome::Failed { kind: ErrorKind::Throttling, message } if message.contains("Too many requests"))
         })
         .return_once(|_, _| Ok(()));
-    let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1).with_history(Arc::new(history));
+    let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1)
+        .with_history(Arc::new(history));
     let err = connector
         .invoke_model_generic(InvokeModelGenericRequest::json(haiku(), "{}").save_prompt(true))
         .await
@@ -165,10 +192,24 @@ async fn the_adapters_body_reaches_the_backend_unchanged() {
     let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1);
     let id = ModelId::new("us.anthropic.claude-3-haiku-20240307-v1:0").unwrap();
     let out = connector
-        .invoke(&id, &ModelInput::Text(TextRequest::new("Hello")), InvokeOptions { region: Some(Region::UsWest2), ..Default::default() })
+        .invoke(
+            &id,
+            &ModelInput::Text(TextRequest::new("Hello")),
+            InvokeOptions {
+                region: Some(Region::UsWest2),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    assert_eq!(out.output, ModelOutput::Text(TextOutput { text: "Hi there".into(), stop_reason: Some(StopReason::EndTurn), usage: None }));
+    assert_eq!(
+        out.output,
+        ModelOutput::Text(TextOutput {
+            text: "Hi there".into(),
+            stop_reason: Some(StopReason::EndTurn),
+            usage: None
+        })
+    );
 }
 
 #[tokio::test]
@@ -178,12 +219,24 @@ async fn a_registry_miss_or_invalid_input_never_calls_the_backend() {
     backend.expect_invoke_model_stream().never();
     let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1);
     let titan = ModelId::new("amazon.titan-text-express-v1").unwrap();
-    let err = connector.generate_text(&titan, TextRequest::new("x")).await.unwrap_err();
+    let err = connector
+        .generate_text(&titan, TextRequest::new("x"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NoAdapter { .. }), "{err}");
-    assert!(err.to_string().contains("echo (anthropic.claude-3*)"), "{err}");
-    let err = connector.generate_text(&haiku(), TextRequest::new("")).await.unwrap_err();
+    assert!(
+        err.to_string().contains("echo (anthropic.claude-3*)"),
+        "{err}"
+    );
+    let err = connector
+        .generate_text(&haiku(), TextRequest::new(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.field(), Some("prompt"));
-    let err = connector.embed(&haiku(), crate::EmbeddingRequest::new("x")).await.unwrap_err();
+    let err = connector
+        .embed(&haiku(), crate::EmbeddingRequest::new("x"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
 }
 
@@ -203,8 +256,12 @@ async fn save_prompt_without_a_history_is_rejected_before_sending() {
 async fn a_stream_completes_its_row_when_it_ends_or_fails() {
     let chunks = |fail: bool| {
         let mut items: Vec<Result<StreamChunk>> = vec![
-            Ok(StreamChunk { bytes: Bytes::from_static(br#"{"delta":"Hel"}"#) }),
-            Ok(StreamChunk { bytes: Bytes::from_static(br#"{"delta":"lo"}"#) }),
+            Ok(StreamChunk {
+                bytes: Bytes::from_static(br#"{"delta":"Hel"}"#),
+            }),
+            Ok(StreamChunk {
+                bytes: Bytes::from_static(br#"{"delta":"lo"}"#),
+            }),
         ];
         if fail {
             items.push(Err(Error::ModelError(ServiceDetails::new("stream broke"))));
@@ -214,19 +271,36 @@ async fn a_stream_completes_its_row_when_it_ends_or_fails() {
     for fail in [false, true] {
         let mut history = MockPromptHistory::new();
         let mut backend = MockBackend::new();
-        history.expect_save().times(1).withf(|p| p.stream).returning(|_| Ok(PromptId::generate()));
-        backend.expect_invoke_model_stream().times(1).return_once(move |_| Ok(chunks(fail)));
+        history
+            .expect_save()
+            .times(1)
+            .withf(|p| p.stream)
+            .returning(|_| Ok(PromptId::generate()));
+        backend
+            .expect_invoke_model_stream()
+            .times(1)
+            .return_once(move |_| Ok(chunks(fail)));
         history
             .expect_complete()
             .times(1)
             .withf(move |_, outcome| match outcome {
-                PromptOutcome::Completed { body, .. } => !fail && body.as_ref() == b"{\"delta\":\"Hel\"}\n{\"delta\":\"lo\"}\n",
+                PromptOutcome::Completed { body, .. } => {
+                    !fail && body.as_ref() == b"{\"delta\":\"Hel\"}\n{\"delta\":\"lo\"}\n"
+                }
                 PromptOutcome::Failed { kind, .. } => fail && *kind == ErrorKind::ModelError,
             })
             .return_once(|_, _| Ok(()));
-        let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1).with_history(Arc::new(history));
+        let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1)
+            .with_history(Arc::new(history));
         let stream = connector
-            .invoke_stream(&haiku(), &ModelInput::Text(TextRequest::new("hi")), InvokeOptions { save_prompt: true, ..Default::default() })
+            .invoke_stream(
+                &haiku(),
+                &ModelInput::Text(TextRequest::new("hi")),
+                InvokeOptions {
+                    save_prompt: true,
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert!(stream.prompt_id.is_some());
@@ -249,10 +323,17 @@ async fn not_found_errors_get_a_hint_naming_the_region() {
     backend
         .expect_invoke_model()
         .with(always())
-        .return_once(|_| Err(Error::NotFound(ServiceDetails::new("Could not resolve the foundation model").with_status(404))));
+        .return_once(|_| {
+            Err(Error::NotFound(
+                ServiceDetails::new("Could not resolve the foundation model").with_status(404),
+            ))
+        });
     let connector = Connector::new(Arc::new(backend), registry(), Region::UsEast1);
     let id = ModelId::new("anthropic.claude-3-haiku-20240307-v1:0").unwrap();
-    let err = connector.invoke_model_generic(InvokeModelGenericRequest::json(id, "{}")).await.unwrap_err();
+    let err = connector
+        .invoke_model_generic(InvokeModelGenericRequest::json(id, "{}"))
+        .await
+        .unwrap_err();
     let hint = err.hint().unwrap();
     assert!(hint.contains("us-east-1"), "{hint}");
     assert!(!err.is_retryable());

@@ -24,18 +24,30 @@ pub struct InvalidField {
 
 impl InvalidField {
     /// A new field error.
-    pub fn new(field: impl Into<String>, value: impl fmt::Display, allowed: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
         let mut value = value.to_string();
         if value.chars().count() > 80 {
             value = value.chars().take(77).collect::<String>() + "...";
         }
-        InvalidField { field: field.into(), value, allowed: allowed.into() }
+        InvalidField {
+            field: field.into(),
+            value,
+            allowed: allowed.into(),
+        }
     }
 }
 
 impl fmt::Display for InvalidField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "field `{}` has value {}; allowed: {}", self.field, self.value, self.allowed)
+        write!(
+            f,
+            "field `{}` has value {}; allowed: {}",
+            self.field, self.value, self.allowed
+        )
     }
 }
 
@@ -61,7 +73,10 @@ pub struct ServiceDetails {
 impl ServiceDetails {
     /// Details with only a message.
     pub fn new(message: impl Into<String>) -> Self {
-        ServiceDetails { message: message.into(), ..ServiceDetails::default() }
+        ServiceDetails {
+            message: message.into(),
+            ..ServiceDetails::default()
+        }
     }
 
     /// Sets the request id.
@@ -313,33 +328,54 @@ pub enum Error {
 }
 
 fn registered_list(registered: &[String]) -> String {
-    if registered.is_empty() { "(none)".to_owned() } else { registered.join("; ") }
+    if registered.is_empty() {
+        "(none)".to_owned()
+    } else {
+        registered.join("; ")
+    }
 }
 
 impl Error {
     /// A local validation error naming the field, the value and what is allowed.
-    pub fn invalid(field: impl Into<String>, value: impl fmt::Display, allowed: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
         Error::InvalidInput(InvalidField::new(field, value, allowed))
     }
 
     /// A decode error without a source.
     pub fn decode(message: impl Into<String>) -> Self {
-        Error::Decode { message: message.into(), source: None }
+        Error::Decode {
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// A decode error from a serde_json error, naming what was being decoded.
     pub fn decode_json(what: &str, err: serde_json::Error) -> Self {
-        Error::Decode { message: format!("{what}: {err}"), source: Some(Box::new(err)) }
+        Error::Decode {
+            message: format!("{what}: {err}"),
+            source: Some(Box::new(err)),
+        }
     }
 
     /// A transport error.
     pub fn transport(message: impl Into<String>, source: Option<BoxError>) -> Self {
-        Error::Transport { message: message.into(), timeout: false, source }
+        Error::Transport {
+            message: message.into(),
+            timeout: false,
+            source,
+        }
     }
 
     /// A history-store error.
     pub fn history(message: impl Into<String>, source: Option<BoxError>) -> Self {
-        Error::History { message: message.into(), source }
+        Error::History {
+            message: message.into(),
+            source,
+        }
     }
 
     /// The error for a service error type name and details (unknown names map by HTTP status).
@@ -356,11 +392,19 @@ impl Error {
             ErrorKind::ServiceUnavailable => Error::ServiceUnavailable(details),
             ErrorKind::Internal => Error::Internal(details),
             ErrorKind::Credentials => Error::Credentials(details),
-            ErrorKind::Transport => {
-                Error::Transport { message: details.message, timeout: false, source: None }
-            }
-            ErrorKind::Decode => Error::Decode { message: details.message, source: None },
-            ErrorKind::History => Error::History { message: details.message, source: None },
+            ErrorKind::Transport => Error::Transport {
+                message: details.message,
+                timeout: false,
+                source: None,
+            },
+            ErrorKind::Decode => Error::Decode {
+                message: details.message,
+                source: None,
+            },
+            ErrorKind::History => Error::History {
+                message: details.message,
+                source: None,
+            },
             ErrorKind::Unsupported => Error::Unsupported {
                 operation: details.message,
                 adapter: String::new(),
@@ -504,7 +548,9 @@ impl Error {
             Error::NoAdapter { .. } => {
                 "register an adapter for this model family, or use the raw invoke path".to_owned()
             }
-            Error::Unsupported { .. } => "pick a model whose API supports this operation".to_owned(),
+            Error::Unsupported { .. } => {
+                "pick a model whose API supports this operation".to_owned()
+            }
             Error::Validation(_) => {
                 "check the request body against the model's schema (`bedrock schema MODEL_ID`); \
                  a 400 can also mean model access has not been granted in the Bedrock console"
@@ -523,7 +569,9 @@ impl Error {
             Error::Throttling(_) => {
                 "slow down or request a quota increase; the call was retried".to_owned()
             }
-            Error::ServiceQuotaExceeded(_) => "request a quota increase in Service Quotas".to_owned(),
+            Error::ServiceQuotaExceeded(_) => {
+                "request a quota increase in Service Quotas".to_owned()
+            }
             Error::ModelNotReady(_) => "the model is loading; retry shortly".to_owned(),
             Error::ModelTimeout(_) => "reduce max tokens or retry later".to_owned(),
             Error::ServiceUnavailable(_) | Error::Internal(_) => "retry later".to_owned(),
@@ -551,18 +599,22 @@ fn contextual_hint(kind: ErrorKind, d: &ServiceDetails) -> Option<String> {
         let retired_msg = d.message.to_ascii_lowercase();
         if retired_msg.contains("end of its life") || retired_msg.contains("end of life") {
             return Some(match entry.successor {
-                Some(s) => format!("`{}` reached end of life on {eol}; use `{s}` instead", entry.model_id),
+                Some(s) => format!(
+                    "`{}` reached end of life on {eol}; use `{s}` instead",
+                    entry.model_id
+                ),
                 None => format!("`{}` reached end of life on {eol}", entry.model_id),
             });
         }
     }
-    if model.profile_geo().is_none() && entry.needs_profile() {
-        if let Some(profile) = region.and_then(|r| entry.profile_id_for(r)) {
-            return Some(format!(
-                "`{}` is invoked through an inference profile: use `{profile}`",
-                entry.model_id
-            ));
-        }
+    if model.profile_geo().is_none()
+        && entry.needs_profile()
+        && let Some(profile) = region.and_then(|r| entry.profile_id_for(r))
+    {
+        return Some(format!(
+            "`{}` is invoked through an inference profile: use `{profile}`",
+            entry.model_id
+        ));
     }
     if kind == ErrorKind::NotFound
         && let Some(region) = region
@@ -572,7 +624,11 @@ fn contextual_hint(kind: ErrorKind, d: &ServiceDetails) -> Option<String> {
             let mut hint = format!(
                 "`{}` is not offered in {region}; it is offered in: {}",
                 entry.model_id,
-                if offered.is_empty() { "no region directly".to_owned() } else { offered.join(", ") }
+                if offered.is_empty() {
+                    "no region directly".to_owned()
+                } else {
+                    offered.join(", ")
+                }
             );
             if let Some(profile) = entry.profile_id_for(region) {
                 hint.push_str(&format!("; or call it from {region} through `{profile}`"));

@@ -23,7 +23,9 @@ pub struct PromptId(String);
 
 /// Why a string is not a [`PromptId`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid prompt id `{0}`: expected 26 characters of Crockford base32 (0-9, A-Z without I, L, O, U)")]
+#[error(
+    "invalid prompt id `{0}`: expected 26 characters of Crockford base32 (0-9, A-Z without I, L, O, U)"
+)]
 pub struct PromptIdError(pub String);
 
 impl PromptId {
@@ -35,10 +37,18 @@ impl PromptId {
             use std::hash::{BuildHasher, Hasher};
             let mut h = std::collections::hash_map::RandomState::new().build_hasher();
             h.write_u32(std::process::id());
-            h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos());
+            h.write_u128(
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_nanos(),
+            );
             h.finish()
         });
-        let millis = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u64;
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64;
         let count = COUNTER.fetch_add(1, Ordering::Relaxed);
         // 80 bits: 16 from the seed's top, then 64 from a 62-bit seed plus a counter, so ids made
         // in one process within one millisecond still increase.
@@ -64,7 +74,10 @@ impl FromStr for PromptId {
     type Err = PromptIdError;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let upper = s.to_ascii_uppercase();
-        if upper.len() == 26 && upper.bytes().all(|b| CROCKFORD.contains(&b)) && upper.as_bytes()[0] <= b'7' {
+        if upper.len() == 26
+            && upper.bytes().all(|b| CROCKFORD.contains(&b))
+            && upper.as_bytes()[0] <= b'7'
+        {
             Ok(PromptId(upper))
         } else {
             Err(PromptIdError(s.chars().take(40).collect()))
@@ -245,6 +258,9 @@ mod tests {
         assert_eq!(first.as_str().parse::<PromptId>().unwrap(), *first);
         assert!("not-an-id".parse::<PromptId>().is_err());
         assert!("0".repeat(26).parse::<PromptId>().is_ok());
-        assert!("8".repeat(26).parse::<PromptId>().is_err(), "first char carries 3 bits");
+        assert!(
+            "8".repeat(26).parse::<PromptId>().is_err(),
+            "first char carries 3 bits"
+        );
     }
 }

@@ -62,7 +62,10 @@ pub struct ModelIdError {
 impl ModelIdError {
     fn new(input: &str, reason: impl Into<String>) -> Self {
         let input: String = input.chars().take(200).collect();
-        ModelIdError { input, reason: reason.into() }
+        ModelIdError {
+            input,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -76,7 +79,10 @@ impl ModelId {
         if raw.len() > MAX_MODEL_ID_LEN {
             return Err(ModelIdError::new(
                 &raw,
-                format!("it is {} characters long; at most {MAX_MODEL_ID_LEN} are allowed", raw.len()),
+                format!(
+                    "it is {} characters long; at most {MAX_MODEL_ID_LEN} are allowed",
+                    raw.len()
+                ),
             ));
         }
         if let Some(bad) = raw.chars().find(|c| !is_id_char(*c)) {
@@ -94,11 +100,19 @@ impl ModelId {
             check_bare(&raw, rest)?;
             let start = prefix.len() + 1;
             let end = raw.len();
-            return Ok(ModelId { raw, kind: ModelIdKind::Profile(geo), base: Some((start, end)) });
+            return Ok(ModelId {
+                raw,
+                kind: ModelIdKind::Profile(geo),
+                base: Some((start, end)),
+            });
         }
         check_bare(&raw, &raw)?;
         let end = raw.len();
-        Ok(ModelId { raw, kind: ModelIdKind::Bare, base: Some((0, end)) })
+        Ok(ModelId {
+            raw,
+            kind: ModelIdKind::Bare,
+            base: Some((0, end)),
+        })
     }
 
     /// The identifier exactly as given.
@@ -127,7 +141,9 @@ impl ModelId {
 
     /// The provider segment of the base model id (`anthropic`, `amazon`, ...).
     pub fn provider(&self) -> Option<&str> {
-        self.base_model_id().and_then(|b| b.split_once('.')).map(|(p, _)| p)
+        self.base_model_id()
+            .and_then(|b| b.split_once('.'))
+            .map(|(p, _)| p)
     }
 }
 
@@ -145,7 +161,9 @@ fn check_bare(raw: &str, bare: &str) -> Result<(), ModelIdError> {
         ));
     };
     if provider.is_empty()
-        || !provider.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || !provider
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
         return Err(ModelIdError::new(
             raw,
@@ -153,7 +171,10 @@ fn check_bare(raw: &str, bare: &str) -> Result<(), ModelIdError> {
         ));
     }
     if model.is_empty() || model.contains('/') {
-        return Err(ModelIdError::new(raw, "the model part after the provider must be non-empty and contain no `/`"));
+        return Err(ModelIdError::new(
+            raw,
+            "the model part after the provider must be non-empty and contain no `/`",
+        ));
     }
     Ok(())
 }
@@ -162,13 +183,22 @@ fn parse_arn(raw: String) -> Result<ModelId, ModelIdError> {
     // arn:partition:bedrock:region:account:resource-type/resource-id
     let parts: Vec<&str> = raw.splitn(6, ':').collect();
     if parts.len() != 6 {
-        return Err(ModelIdError::new(&raw, "an ARN has six `:`-separated parts"));
+        return Err(ModelIdError::new(
+            &raw,
+            "an ARN has six `:`-separated parts",
+        ));
     }
     if !parts[1].starts_with("aws") {
-        return Err(ModelIdError::new(&raw, format!("unknown partition `{}`", parts[1])));
+        return Err(ModelIdError::new(
+            &raw,
+            format!("unknown partition `{}`", parts[1]),
+        ));
     }
     if parts[2] != "bedrock" {
-        return Err(ModelIdError::new(&raw, format!("service must be `bedrock`, not `{}`", parts[2])));
+        return Err(ModelIdError::new(
+            &raw,
+            format!("service must be `bedrock`, not `{}`", parts[2]),
+        ));
     }
     if parts[3].is_empty() {
         return Err(ModelIdError::new(&raw, "the ARN has no region"));
@@ -183,11 +213,16 @@ fn parse_arn(raw: String) -> Result<ModelId, ModelIdError> {
     match rtype {
         "foundation-model" => {
             check_bare(&raw, rid)?;
-            Ok(ModelId { kind: ModelIdKind::FoundationModelArn, base: Some((id_start, end)), raw })
+            Ok(ModelId {
+                kind: ModelIdKind::FoundationModelArn,
+                base: Some((id_start, end)),
+                raw,
+            })
         }
         "inference-profile" => {
-            let Some((geo, rest)) =
-                rid.split_once('.').and_then(|(p, r)| ProfileGeo::from_prefix(p).map(|g| (g, r)))
+            let Some((geo, rest)) = rid
+                .split_once('.')
+                .and_then(|(p, r)| ProfileGeo::from_prefix(p).map(|g| (g, r)))
             else {
                 return Err(ModelIdError::new(
                     &raw,
@@ -196,17 +231,33 @@ fn parse_arn(raw: String) -> Result<ModelId, ModelIdError> {
             };
             check_bare(&raw, rest)?;
             let start = id_start + geo.as_str().len() + 1;
-            Ok(ModelId { kind: ModelIdKind::InferenceProfileArn(geo), base: Some((start, end)), raw })
+            Ok(ModelId {
+                kind: ModelIdKind::InferenceProfileArn(geo),
+                base: Some((start, end)),
+                raw,
+            })
         }
-        "application-inference-profile" | "provisioned-model" | "custom-model"
-        | "imported-model" | "prompt" | "marketplace-model-endpoint" | "default-prompt-router"
+        "application-inference-profile"
+        | "provisioned-model"
+        | "custom-model"
+        | "imported-model"
+        | "prompt"
+        | "marketplace-model-endpoint"
+        | "default-prompt-router"
         | "prompt-router" => {
             if rid.is_empty() {
                 return Err(ModelIdError::new(&raw, "the ARN's resource id is empty"));
             }
-            Ok(ModelId { kind: ModelIdKind::OtherArn, base: None, raw })
+            Ok(ModelId {
+                kind: ModelIdKind::OtherArn,
+                base: None,
+                raw,
+            })
         }
-        other => Err(ModelIdError::new(&raw, format!("`{other}` is not a Bedrock model resource type"))),
+        other => Err(ModelIdError::new(
+            &raw,
+            format!("`{other}` is not a Bedrock model resource type"),
+        )),
     }
 }
 
@@ -274,12 +325,18 @@ mod tests {
         }
         let arn = format!("arn:aws:bedrock:us-east-1::foundation-model/{id}");
         assert_eq!(base(&arn).as_deref(), Some(id));
-        assert_eq!(ModelId::new(&arn).unwrap().kind(), ModelIdKind::FoundationModelArn);
+        assert_eq!(
+            ModelId::new(&arn).unwrap().kind(),
+            ModelIdKind::FoundationModelArn
+        );
         let arn = format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{id}");
         assert_eq!(base(&arn).as_deref(), Some(id));
         let app = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3";
         assert_eq!(base(app), None);
-        assert_eq!(base("amazon.titan-text-express-v1:0:8k").as_deref(), Some("amazon.titan-text-express-v1:0:8k"));
+        assert_eq!(
+            base("amazon.titan-text-express-v1:0:8k").as_deref(),
+            Some("amazon.titan-text-express-v1:0:8k")
+        );
     }
 
     #[test]
@@ -289,22 +346,39 @@ mod tests {
             ("claude", "provider.model"),
             ("Anthropic.claude", "lowercase"),
             ("anthropic.claude v2", "not allowed"),
-            ("arn:aws:s3:us-east-1::foundation-model/a.b", "service must be `bedrock`"),
-            ("arn:aws:bedrock:us-east-1::bucket/a.b", "not a Bedrock model resource"),
-            ("arn:aws:bedrock:us-east-1:1:inference-profile/zz.a.b", "<geo>.<model id>"),
+            (
+                "arn:aws:s3:us-east-1::foundation-model/a.b",
+                "service must be `bedrock`",
+            ),
+            (
+                "arn:aws:bedrock:us-east-1::bucket/a.b",
+                "not a Bedrock model resource",
+            ),
+            (
+                "arn:aws:bedrock:us-east-1:1:inference-profile/zz.a.b",
+                "<geo>.<model id>",
+            ),
             ("anthropic.", "non-empty"),
         ] {
             let err = ModelId::new(bad).unwrap_err();
             assert!(err.to_string().contains(needle), "{bad:?}: {err}");
         }
         let long = format!("anthropic.{}", "a".repeat(MAX_MODEL_ID_LEN));
-        assert!(ModelId::new(long).unwrap_err().reason.contains("at most 2048"));
+        assert!(
+            ModelId::new(long)
+                .unwrap_err()
+                .reason
+                .contains("at most 2048")
+        );
     }
 
     #[test]
     fn serde_round_trips_and_validates() {
         let id: ModelId = serde_json::from_str("\"us.meta.llama3-2-1b-instruct-v1:0\"").unwrap();
-        assert_eq!(serde_json::to_string(&id).unwrap(), "\"us.meta.llama3-2-1b-instruct-v1:0\"");
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"us.meta.llama3-2-1b-instruct-v1:0\""
+        );
         assert!(serde_json::from_str::<ModelId>("\"nope\"").is_err());
     }
 }

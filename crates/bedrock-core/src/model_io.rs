@@ -39,7 +39,10 @@ pub struct TextRequest {
 impl TextRequest {
     /// A request with just a prompt.
     pub fn new(prompt: impl Into<String>) -> Self {
-        TextRequest { prompt: prompt.into(), ..TextRequest::default() }
+        TextRequest {
+            prompt: prompt.into(),
+            ..TextRequest::default()
+        }
     }
 
     /// Sets max tokens.
@@ -163,12 +166,18 @@ pub struct ChatMessage {
 impl ChatMessage {
     /// A user turn with text.
     pub fn user(text: impl Into<String>) -> Self {
-        ChatMessage { role: Role::User, content: vec![ContentPart::Text { text: text.into() }] }
+        ChatMessage {
+            role: Role::User,
+            content: vec![ContentPart::Text { text: text.into() }],
+        }
     }
 
     /// An assistant turn with text.
     pub fn assistant(text: impl Into<String>) -> Self {
-        ChatMessage { role: Role::Assistant, content: vec![ContentPart::Text { text: text.into() }] }
+        ChatMessage {
+            role: Role::Assistant,
+            content: vec![ContentPart::Text { text: text.into() }],
+        }
     }
 }
 
@@ -204,7 +213,10 @@ pub struct EmbeddingRequest {
 impl EmbeddingRequest {
     /// A request for `text` with the model's defaults.
     pub fn new(text: impl Into<String>) -> Self {
-        EmbeddingRequest { text: text.into(), ..EmbeddingRequest::default() }
+        EmbeddingRequest {
+            text: text.into(),
+            ..EmbeddingRequest::default()
+        }
     }
 }
 
@@ -237,7 +249,10 @@ pub struct ImageRequest {
 impl ImageRequest {
     /// A request for `prompt` with the model's defaults.
     pub fn new(prompt: impl Into<String>) -> Self {
-        ImageRequest { prompt: prompt.into(), ..ImageRequest::default() }
+        ImageRequest {
+            prompt: prompt.into(),
+            ..ImageRequest::default()
+        }
     }
 }
 
@@ -390,7 +405,10 @@ impl TextAccumulator {
         match event {
             StreamEvent::TextDelta { text } => self.text.push_str(text),
             StreamEvent::Stop { reason } => self.stop = Some(reason.clone()),
-            StreamEvent::Usage { input_tokens, output_tokens } => {
+            StreamEvent::Usage {
+                input_tokens,
+                output_tokens,
+            } => {
                 if input_tokens.is_some() {
                     self.input = *input_tokens;
                 }
@@ -412,6 +430,10 @@ impl TextAccumulator {
             input_tokens: self.input.unwrap_or(0),
             output_tokens: self.output.unwrap_or(0),
         });
-        TextOutput { text: self.text, stop_reason: self.stop, usage }
+        TextOutput {
+            text: self.text,
+            stop_reason: self.stop,
+            usage,
+        }
     }
 }

@@ -54,7 +54,10 @@ impl Registry {
     /// The adapter and API for `model_id`: the most specific pattern over all adapters, seeing
     /// through inference-profile prefixes and ARNs. A miss lists what is registered.
     pub fn resolve(&self, model_id: &ModelId) -> Result<Resolved> {
-        let miss = || Error::NoAdapter { model_id: model_id.to_string(), registered: self.describe() };
+        let miss = || Error::NoAdapter {
+            model_id: model_id.to_string(),
+            registered: self.describe(),
+        };
         let base = model_id.base_model_id().ok_or_else(miss)?;
         let adapters = self.read();
         let mut best: Option<(usize, &Arc<dyn ModelAdapter>, ModelPattern)> = None;
@@ -99,11 +102,15 @@ impl Registry {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<dyn ModelAdapter>>> {
         // A panic while holding the lock cannot leave the map half-updated: every write is a
         // single insert or remove, so a poisoned lock still holds a consistent map.
-        self.adapters.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.adapters
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<dyn ModelAdapter>>> {
-        self.adapters.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.adapters
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -138,7 +145,14 @@ mod tests {
     }
 
     fn pat(m: ModelMatch, api: &'static str) -> ModelPattern {
-        ModelPattern { matches: m, api, capabilities: Capabilities { text: true, ..Capabilities::NONE } }
+        ModelPattern {
+            matches: m,
+            api,
+            capabilities: Capabilities {
+                text: true,
+                ..Capabilities::NONE
+            },
+        }
     }
 
     fn registry() -> Registry {
@@ -150,7 +164,10 @@ mod tests {
                 pat(ModelMatch::Exact("anthropic.claude-v2"), "legacy"),
             ],
         )));
-        r.register(Arc::new(Fake("special", vec![pat(ModelMatch::Prefix("anthropic.claude-3-haiku"), "haiku")])));
+        r.register(Arc::new(Fake(
+            "special",
+            vec![pat(ModelMatch::Prefix("anthropic.claude-3-haiku"), "haiku")],
+        )));
         r
     }
 
@@ -163,7 +180,10 @@ mod tests {
     fn most_specific_match_wins_through_profiles_and_arns() {
         let r = registry();
         assert_eq!(api(&r, "anthropic.claude-v2"), ("claude".into(), "legacy"));
-        assert_eq!(api(&r, "anthropic.claude-v2:1"), ("claude".into(), "messages"));
+        assert_eq!(
+            api(&r, "anthropic.claude-v2:1"),
+            ("claude".into(), "messages")
+        );
         let haiku = "anthropic.claude-3-haiku-20240307-v1:0";
         for id in [
             haiku.to_owned(),
@@ -176,25 +196,36 @@ mod tests {
         ] {
             assert_eq!(api(&r, &id), ("special".into(), "haiku"), "{id}");
         }
-        assert_eq!(api(&r, "us.anthropic.claude-3-5-sonnet-20240620-v1:0").1, "messages");
+        assert_eq!(
+            api(&r, "us.anthropic.claude-3-5-sonnet-20240620-v1:0").1,
+            "messages"
+        );
     }
 
     #[test]
     fn a_miss_lists_what_is_registered() {
         let r = registry();
-        let err = r.resolve(&ModelId::new("cohere.command-r-v1:0").unwrap()).unwrap_err();
+        let err = r
+            .resolve(&ModelId::new("cohere.command-r-v1:0").unwrap())
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("cohere.command-r-v1:0"), "{msg}");
-        assert!(msg.contains("claude (anthropic.claude*, anthropic.claude-v2)"), "{msg}");
+        assert!(
+            msg.contains("claude (anthropic.claude*, anthropic.claude-v2)"),
+            "{msg}"
+        );
         assert!(msg.contains("special (anthropic.claude-3-haiku*)"), "{msg}");
-        let app = ModelId::new("arn:aws:bedrock:us-east-1:1:application-inference-profile/x").unwrap();
+        let app =
+            ModelId::new("arn:aws:bedrock:us-east-1:1:application-inference-profile/x").unwrap();
         assert!(matches!(r.resolve(&app), Err(Error::NoAdapter { .. })));
     }
 
     #[test]
     fn register_returns_the_replaced_adapter() {
         let r = registry();
-        let old = r.register(Arc::new(Fake("special", vec![]))).expect("replaced");
+        let old = r
+            .register(Arc::new(Fake("special", vec![])))
+            .expect("replaced");
         assert_eq!(old.models().len(), 1);
         assert!(r.register(Arc::new(Fake("new", vec![]))).is_none());
         assert_eq!(r.adapters().len(), 3);

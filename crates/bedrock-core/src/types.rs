@@ -30,10 +30,18 @@ pub struct ListFoundationModelsRequest {
 impl ListFoundationModelsRequest {
     /// Whether a model summary passes every filter.
     pub fn matches(&self, m: &ModelSummary) -> bool {
-        self.by_provider.as_ref().is_none_or(|p| m.provider_name.eq_ignore_ascii_case(p))
-            && self.by_output_modality.is_none_or(|o| m.output_modalities.contains(&o))
-            && self.by_inference_type.is_none_or(|t| m.inference_types_supported.contains(&t))
-            && self.by_customization_type.is_none_or(|c| m.customizations_supported.contains(&c))
+        self.by_provider
+            .as_ref()
+            .is_none_or(|p| m.provider_name.eq_ignore_ascii_case(p))
+            && self
+                .by_output_modality
+                .is_none_or(|o| m.output_modalities.contains(&o))
+            && self
+                .by_inference_type
+                .is_none_or(|t| m.inference_types_supported.contains(&t))
+            && self
+                .by_customization_type
+                .is_none_or(|c| m.customizations_supported.contains(&c))
     }
 }
 

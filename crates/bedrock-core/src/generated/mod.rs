@@ -4,5 +4,5 @@ mod models;
 mod regions;
 
 pub(crate) use models::FOUNDATION_MODELS;
-pub use regions::Region;
 pub(crate) use regions::REGIONS;
+pub use regions::Region;

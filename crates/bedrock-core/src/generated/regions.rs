@@ -6,20 +6,155 @@ use crate::catalog::{ParseRegionError, RegionInfo};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Region {
+    /// `af-south-1`: Africa (Cape Town).
+    AfSouth1,
+    /// `ap-east-2`: Asia Pacific (Taipei).
+    ApEast2,
+    /// `ap-northeast-1`: Asia Pacific (Tokyo).
+    ApNortheast1,
+    /// `ap-northeast-2`: Asia Pacific (Seoul).
+    ApNortheast2,
+    /// `ap-northeast-3`: Asia Pacific (Osaka).
+    ApNortheast3,
+    /// `ap-south-1`: Asia Pacific (Mumbai).
+    ApSouth1,
+    /// `ap-south-2`: Asia Pacific (Hyderabad).
+    ApSouth2,
+    /// `ap-southeast-1`: Asia Pacific (Singapore).
+    ApSoutheast1,
+    /// `ap-southeast-2`: Asia Pacific (Sydney).
+    ApSoutheast2,
+    /// `ap-southeast-3`: Asia Pacific (Jakarta).
+    ApSoutheast3,
+    /// `ap-southeast-4`: Asia Pacific (Melbourne).
+    ApSoutheast4,
+    /// `ap-southeast-5`: Asia Pacific (Malaysia).
+    ApSoutheast5,
+    /// `ap-southeast-6`: Asia Pacific (New Zealand).
+    ApSoutheast6,
+    /// `ap-southeast-7`: Asia Pacific (Thailand).
+    ApSoutheast7,
+    /// `ca-central-1`: Canada (Central).
+    CaCentral1,
+    /// `ca-west-1`: Canada West (Calgary).
+    CaWest1,
+    /// `eu-central-1`: Europe (Frankfurt).
+    EuCentral1,
+    /// `eu-central-2`: Europe (Zurich).
+    EuCentral2,
+    /// `eu-north-1`: Europe (Stockholm).
+    EuNorth1,
+    /// `eu-south-1`: Europe (Milan).
+    EuSouth1,
+    /// `eu-south-2`: Europe (Spain).
+    EuSouth2,
+    /// `eu-west-1`: Europe (Ireland).
+    EuWest1,
+    /// `eu-west-2`: Europe (London).
+    EuWest2,
+    /// `eu-west-3`: Europe (Paris).
+    EuWest3,
+    /// `il-central-1`: Israel (Tel Aviv).
+    IlCentral1,
+    /// `me-central-1`: Middle East (UAE).
+    MeCentral1,
+    /// `me-south-1`: Middle East (Bahrain).
+    MeSouth1,
+    /// `mx-central-1`: Mexico (Central).
+    MxCentral1,
+    /// `sa-east-1`: South America (São Paulo).
+    SaEast1,
     /// `us-east-1`: US East (N. Virginia).
     UsEast1,
+    /// `us-east-2`: US East (Ohio).
+    UsEast2,
+    /// `us-gov-east-1`: AWS GovCloud (US-East).
+    UsGovEast1,
+    /// `us-gov-west-1`: AWS GovCloud (US-West).
+    UsGovWest1,
+    /// `us-west-1`: US West (N. California).
+    UsWest1,
     /// `us-west-2`: US West (Oregon).
     UsWest2,
 }
 
 impl Region {
     /// Every region, sorted by name.
-    pub const ALL: &'static [Region] = &[Region::UsEast1, Region::UsWest2];
+    pub const ALL: &'static [Region] = &[
+        Region::AfSouth1,
+        Region::ApEast2,
+        Region::ApNortheast1,
+        Region::ApNortheast2,
+        Region::ApNortheast3,
+        Region::ApSouth1,
+        Region::ApSouth2,
+        Region::ApSoutheast1,
+        Region::ApSoutheast2,
+        Region::ApSoutheast3,
+        Region::ApSoutheast4,
+        Region::ApSoutheast5,
+        Region::ApSoutheast6,
+        Region::ApSoutheast7,
+        Region::CaCentral1,
+        Region::CaWest1,
+        Region::EuCentral1,
+        Region::EuCentral2,
+        Region::EuNorth1,
+        Region::EuSouth1,
+        Region::EuSouth2,
+        Region::EuWest1,
+        Region::EuWest2,
+        Region::EuWest3,
+        Region::IlCentral1,
+        Region::MeCentral1,
+        Region::MeSouth1,
+        Region::MxCentral1,
+        Region::SaEast1,
+        Region::UsEast1,
+        Region::UsEast2,
+        Region::UsGovEast1,
+        Region::UsGovWest1,
+        Region::UsWest1,
+        Region::UsWest2,
+    ];
 
     /// The region's name, e.g. `us-east-1`.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Region::AfSouth1 => "af-south-1",
+            Region::ApEast2 => "ap-east-2",
+            Region::ApNortheast1 => "ap-northeast-1",
+            Region::ApNortheast2 => "ap-northeast-2",
+            Region::ApNortheast3 => "ap-northeast-3",
+            Region::ApSouth1 => "ap-south-1",
+            Region::ApSouth2 => "ap-south-2",
+            Region::ApSoutheast1 => "ap-southeast-1",
+            Region::ApSoutheast2 => "ap-southeast-2",
+            Region::ApSoutheast3 => "ap-southeast-3",
+            Region::ApSoutheast4 => "ap-southeast-4",
+            Region::ApSoutheast5 => "ap-southeast-5",
+            Region::ApSoutheast6 => "ap-southeast-6",
+            Region::ApSoutheast7 => "ap-southeast-7",
+            Region::CaCentral1 => "ca-central-1",
+            Region::CaWest1 => "ca-west-1",
+            Region::EuCentral1 => "eu-central-1",
+            Region::EuCentral2 => "eu-central-2",
+            Region::EuNorth1 => "eu-north-1",
+            Region::EuSouth1 => "eu-south-1",
+            Region::EuSouth2 => "eu-south-2",
+            Region::EuWest1 => "eu-west-1",
+            Region::EuWest2 => "eu-west-2",
+            Region::EuWest3 => "eu-west-3",
+            Region::IlCentral1 => "il-central-1",
+            Region::MeCentral1 => "me-central-1",
+            Region::MeSouth1 => "me-south-1",
+            Region::MxCentral1 => "mx-central-1",
+            Region::SaEast1 => "sa-east-1",
             Region::UsEast1 => "us-east-1",
+            Region::UsEast2 => "us-east-2",
+            Region::UsGovEast1 => "us-gov-east-1",
+            Region::UsGovWest1 => "us-gov-west-1",
+            Region::UsWest1 => "us-west-1",
             Region::UsWest2 => "us-west-2",
         }
     }
@@ -30,9 +165,44 @@ impl std::str::FromStr for Region {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
+            "af-south-1" => Ok(Region::AfSouth1),
+            "ap-east-2" => Ok(Region::ApEast2),
+            "ap-northeast-1" => Ok(Region::ApNortheast1),
+            "ap-northeast-2" => Ok(Region::ApNortheast2),
+            "ap-northeast-3" => Ok(Region::ApNortheast3),
+            "ap-south-1" => Ok(Region::ApSouth1),
+            "ap-south-2" => Ok(Region::ApSouth2),
+            "ap-southeast-1" => Ok(Region::ApSoutheast1),
+            "ap-southeast-2" => Ok(Region::ApSoutheast2),
+            "ap-southeast-3" => Ok(Region::ApSoutheast3),
+            "ap-southeast-4" => Ok(Region::ApSoutheast4),
+            "ap-southeast-5" => Ok(Region::ApSoutheast5),
+            "ap-southeast-6" => Ok(Region::ApSoutheast6),
+            "ap-southeast-7" => Ok(Region::ApSoutheast7),
+            "ca-central-1" => Ok(Region::CaCentral1),
+            "ca-west-1" => Ok(Region::CaWest1),
+            "eu-central-1" => Ok(Region::EuCentral1),
+            "eu-central-2" => Ok(Region::EuCentral2),
+            "eu-north-1" => Ok(Region::EuNorth1),
+            "eu-south-1" => Ok(Region::EuSouth1),
+            "eu-south-2" => Ok(Region::EuSouth2),
+            "eu-west-1" => Ok(Region::EuWest1),
+            "eu-west-2" => Ok(Region::EuWest2),
+            "eu-west-3" => Ok(Region::EuWest3),
+            "il-central-1" => Ok(Region::IlCentral1),
+            "me-central-1" => Ok(Region::MeCentral1),
+            "me-south-1" => Ok(Region::MeSouth1),
+            "mx-central-1" => Ok(Region::MxCentral1),
+            "sa-east-1" => Ok(Region::SaEast1),
             "us-east-1" => Ok(Region::UsEast1),
+            "us-east-2" => Ok(Region::UsEast2),
+            "us-gov-east-1" => Ok(Region::UsGovEast1),
+            "us-gov-west-1" => Ok(Region::UsGovWest1),
+            "us-west-1" => Ok(Region::UsWest1),
             "us-west-2" => Ok(Region::UsWest2),
-            _ => Err(ParseRegionError { input: s.to_owned() }),
+            _ => Err(ParseRegionError {
+                input: s.to_owned(),
+            }),
         }
     }
 }
@@ -43,7 +213,146 @@ impl std::fmt::Display for Region {
     }
 }
 
+/// Every region with its display name, sorted by name.
 pub(crate) static REGIONS: &[RegionInfo] = &[
-    RegionInfo { region: Region::UsEast1, display_name: "US East (N. Virginia)" },
-    RegionInfo { region: Region::UsWest2, display_name: "US West (Oregon)" },
+    RegionInfo {
+        region: Region::AfSouth1,
+        display_name: "Africa (Cape Town)",
+    },
+    RegionInfo {
+        region: Region::ApEast2,
+        display_name: "Asia Pacific (Taipei)",
+    },
+    RegionInfo {
+        region: Region::ApNortheast1,
+        display_name: "Asia Pacific (Tokyo)",
+    },
+    RegionInfo {
+        region: Region::ApNortheast2,
+        display_name: "Asia Pacific (Seoul)",
+    },
+    RegionInfo {
+        region: Region::ApNortheast3,
+        display_name: "Asia Pacific (Osaka)",
+    },
+    RegionInfo {
+        region: Region::ApSouth1,
+        display_name: "Asia Pacific (Mumbai)",
+    },
+    RegionInfo {
+        region: Region::ApSouth2,
+        display_name: "Asia Pacific (Hyderabad)",
+    },
+    RegionInfo {
+        region: Region::ApSoutheast1,
+        display_name: "Asia Pacific (Singapore)",
+    },
+    RegionInfo {
+        region: Region::ApSoutheast2,
+        display_name: "Asia Pacific (Sydney)",
+    },
+    RegionInfo {
+        region: Region::ApSoutheast3,
+        display_name: "Asia Pacific (Jakarta)",
+    },
+    RegionInfo {
+        region: Region::ApSoutheast4,
+        display_name: "Asia Pacific (Melbourne)",
+    },
+    RegionInfo {
+        region: Region::ApSoutheast5,
+        display_name: "Asia Pacific (Malaysia)",
+    },
+    RegionInfo {
+        region: Region::ApSoutheast6,
+        display_name: "Asia Pacific (New Zealand)",
+    },
+    RegionInfo {
+        region: Region::ApSoutheast7,
+        display_name: "Asia Pacific (Thailand)",
+    },
+    RegionInfo {
+        region: Region::CaCentral1,
+        display_name: "Canada (Central)",
+    },
+    RegionInfo {
+        region: Region::CaWest1,
+        display_name: "Canada West (Calgary)",
+    },
+    RegionInfo {
+        region: Region::EuCentral1,
+        display_name: "Europe (Frankfurt)",
+    },
+    RegionInfo {
+        region: Region::EuCentral2,
+        display_name: "Europe (Zurich)",
+    },
+    RegionInfo {
+        region: Region::EuNorth1,
+        display_name: "Europe (Stockholm)",
+    },
+    RegionInfo {
+        region: Region::EuSouth1,
+        display_name: "Europe (Milan)",
+    },
+    RegionInfo {
+        region: Region::EuSouth2,
+        display_name: "Europe (Spain)",
+    },
+    RegionInfo {
+        region: Region::EuWest1,
+        display_name: "Europe (Ireland)",
+    },
+    RegionInfo {
+        region: Region::EuWest2,
+        display_name: "Europe (London)",
+    },
+    RegionInfo {
+        region: Region::EuWest3,
+        display_name: "Europe (Paris)",
+    },
+    RegionInfo {
+        region: Region::IlCentral1,
+        display_name: "Israel (Tel Aviv)",
+    },
+    RegionInfo {
+        region: Region::MeCentral1,
+        display_name: "Middle East (UAE)",
+    },
+    RegionInfo {
+        region: Region::MeSouth1,
+        display_name: "Middle East (Bahrain)",
+    },
+    RegionInfo {
+        region: Region::MxCentral1,
+        display_name: "Mexico (Central)",
+    },
+    RegionInfo {
+        region: Region::SaEast1,
+        display_name: "South America (São Paulo)",
+    },
+    RegionInfo {
+        region: Region::UsEast1,
+        display_name: "US East (N. Virginia)",
+    },
+    RegionInfo {
+        region: Region::UsEast2,
+        display_name: "US East (Ohio)",
+    },
+    RegionInfo {
+        region: Region::UsGovEast1,
+        display_name: "AWS GovCloud (US-East)",
+    },
+    RegionInfo {
+        region: Region::UsGovWest1,
+        display_name: "AWS GovCloud (US-West)",
+    },
+    RegionInfo {
+        region: Region::UsWest1,
+        display_name: "US West (N. California)",
+    },
+    RegionInfo {
+        region: Region::UsWest2,
+        display_name: "US West (Oregon)",
+    },
 ];

@@ -1,0 +1,99 @@
+//! Mapping of the SDK's `SdkError` onto the core's error kinds, keeping Bedrock's message, error
+//! type, HTTP status and request id.
+
+use std::error::Error as StdError;
+
+use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_types::event_stream::RawMessage;
+use bedrock_core::{Error, ErrorKind, ServiceDetails};
+
+/// Whether anything in an error's source chain talks about credentials or identity.
+fn is_credentials_failure(err: &(dyn StdError + 'static)) -> bool {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string().to_ascii_lowercase();
+        if text.contains("credential") || text.contains("identity") {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Maps an SDK error of any Bedrock operation to the core error.
+pub fn map_sdk_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    if let SdkError::ServiceError(ctx) = &err {
+        let status = ctx.raw().status().as_u16();
+        let request_id = ctx
+            .raw()
+            .headers()
+            .get("x-amzn-requestid")
+            .map(str::to_owned);
+        let e = ctx.err();
+        let code = e.code().map(str::to_owned);
+        let message = e.message().map(str::to_owned).unwrap_or_else(|| {
+            code.clone()
+                .unwrap_or_else(|| format!("HTTP {status} with no message"))
+        });
+        return service_error(code, message, Some(status), request_id);
+    }
+    let described = DisplayErrorContext(&err).to_string();
+    let (what, timeout) = match &err {
+        SdkError::TimeoutError(_) => ("the call timed out", true),
+        SdkError::DispatchFailure(d) => ("could not send the request", d.is_timeout()),
+        SdkError::ResponseError(_) => ("could not read the response", false),
+        SdkError::ConstructionFailure(_) => ("could not build the request", false),
+        _ => ("the call failed", false),
+    };
+    if is_credentials_failure(&err) {
+        return Error::Credentials(ServiceDetails::new(format!("{what}: {described}")));
+    }
+    Error::Transport {
+        message: format!("{what}: {described}"),
+        timeout,
+        source: Some(Box::new(err)),
+    }
+}
+
+/// Maps an error that arrived inside a response stream.
+pub fn map_stream_error(err: SdkError<ResponseStreamError, RawMessage>) -> Error {
+    match err {
+        SdkError::ServiceError(ctx) => {
+            let e = ctx.err();
+            let code = e.code().map(str::to_owned);
+            let message = e.message().map(str::to_owned).unwrap_or_else(|| {
+                code.clone()
+                    .unwrap_or_else(|| "stream error with no message".to_owned())
+            });
+            service_error(code, message, None, None)
+        }
+        other => Error::Transport {
+            message: format!("the response stream broke: {}", DisplayErrorContext(&other)),
+            timeout: false,
+            source: None,
+        },
+    }
+}
+
+fn service_error(
+    code: Option<String>,
+    message: String,
+    status: Option<u16>,
+    request_id: Option<String>,
+) -> Error {
+    let kind = code
+        .as_deref()
+        .and_then(ErrorKind::from_error_type)
+        .or_else(|| status.map(Error::kind_for_status))
+        .unwrap_or(ErrorKind::Internal);
+    let mut details = ServiceDetails::new(message);
+    details.status = status;
+    details.request_id = request_id;
+    details.error_type = code;
+    Error::from_service(kind, details)
+}

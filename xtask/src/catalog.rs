@@ -1,0 +1,676 @@
+//! Reading `catalog/*.toml` and checking it: the checked [`Catalog`] every generator starts from.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{CatalogProblem, Error};
+
+/// The regions file, relative to the workspace root.
+pub const REGIONS_FILE: &str = "catalog/regions.toml";
+/// The foundation models file, relative to the workspace root.
+pub const MODELS_FILE: &str = "catalog/models.toml";
+
+/// A closed set of wire names and the bedrock-core enum variants they become.
+#[derive(Debug)]
+pub struct Vocabulary {
+    /// The bedrock-core type, e.g. `Modality`.
+    pub rust_type: &'static str,
+    /// `(wire name, variant)` pairs in the type's declaration order, which is also the order
+    /// generated lists use.
+    pub terms: &'static [(&'static str, &'static str)],
+}
+
+impl Vocabulary {
+    fn lookup(&'static self, wire: &str) -> Option<Term> {
+        self.terms
+            .iter()
+            .position(|(name, _)| *name == wire)
+            .map(|rank| Term {
+                vocabulary: self,
+                rank,
+            })
+    }
+
+    fn allowed(&self) -> String {
+        self.terms
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `Modality`: what a model takes or produces.
+pub static MODALITY: Vocabulary = Vocabulary {
+    rust_type: "Modality",
+    terms: &[
+        ("TEXT", "Text"),
+        ("IMAGE", "Image"),
+        ("EMBEDDING", "Embedding"),
+    ],
+};
+
+/// `InferenceType`: how a model may be invoked.
+pub static INFERENCE_TYPE: Vocabulary = Vocabulary {
+    rust_type: "InferenceType",
+    terms: &[
+        ("ON_DEMAND", "OnDemand"),
+        ("PROVISIONED", "Provisioned"),
+        ("INFERENCE_PROFILE", "InferenceProfile"),
+    ],
+};
+
+/// `CustomizationType`: how a model may be customized.
+pub static CUSTOMIZATION_TYPE: Vocabulary = Vocabulary {
+    rust_type: "CustomizationType",
+    terms: &[
+        ("FINE_TUNING", "FineTuning"),
+        ("CONTINUED_PRE_TRAINING", "ContinuedPreTraining"),
+        ("DISTILLATION", "Distillation"),
+    ],
+};
+
+/// `LifecycleStatus`: where a model is in its life.
+pub static LIFECYCLE_STATUS: Vocabulary = Vocabulary {
+    rust_type: "LifecycleStatus",
+    terms: &[("ACTIVE", "Active"), ("LEGACY", "Legacy")],
+};
+
+/// `ProfileGeo`: the geography prefix of a cross-region inference profile id.
+pub static PROFILE_GEO: Vocabulary = Vocabulary {
+    rust_type: "ProfileGeo",
+    terms: &[
+        ("us", "Us"),
+        ("us-gov", "UsGov"),
+        ("eu", "Eu"),
+        ("apac", "Apac"),
+        ("jp", "Jp"),
+        ("au", "Au"),
+        ("ca", "Ca"),
+        ("global", "Global"),
+    ],
+};
+
+/// One value of a [`Vocabulary`]; terms order by their rank in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Term {
+    vocabulary: &'static Vocabulary,
+    rank: usize,
+}
+
+impl Term {
+    /// The wire name, e.g. `ON_DEMAND`.
+    pub fn wire(self) -> &'static str {
+        self.vocabulary.terms[self.rank].0
+    }
+
+    /// The Rust path of the variant, e.g. `InferenceType::OnDemand`.
+    pub fn rust_path(self) -> String {
+        format!(
+            "{}::{}",
+            self.vocabulary.rust_type, self.vocabulary.terms[self.rank].1
+        )
+    }
+}
+
+impl PartialEq for Term {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.vocabulary, other.vocabulary) && self.rank == other.rank
+    }
+}
+
+impl Eq for Term {}
+
+/// A checked region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// The region code, e.g. `us-east-1`.
+    pub name: String,
+    /// The `Region` variant, e.g. `UsEast1`.
+    pub variant: String,
+    /// The human name, e.g. "US East (N. Virginia)".
+    pub display_name: String,
+}
+
+/// A checked foundation model. Lists are deduplicated and in their vocabulary's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// Bare model id.
+    pub model_id: String,
+    /// Display name.
+    pub name: String,
+    /// Provider name as Bedrock spells it.
+    pub provider: String,
+    /// Input modalities.
+    pub input_modalities: Vec<Term>,
+    /// Output modalities.
+    pub output_modalities: Vec<Term>,
+    /// Whether streaming invocation works.
+    pub response_streaming: bool,
+    /// Inference types.
+    pub inference_types: Vec<Term>,
+    /// Customization types.
+    pub customizations: Vec<Term>,
+    /// Lifecycle status.
+    pub lifecycle: Term,
+    /// End-of-life date, `YYYY-MM-DD`.
+    pub end_of_life: Option<String>,
+    /// The replacing model's id, which is in the catalog.
+    pub successor: Option<String>,
+    /// Indexes into [`Catalog::regions`], ascending (so sorted by region name).
+    pub regions: Vec<usize>,
+    /// Cross-region inference profile geographies.
+    pub profiles: Vec<Term>,
+}
+
+/// The whole checked catalog: regions sorted by name, models sorted by model id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    /// Every region, sorted by name.
+    pub regions: Vec<Region>,
+    /// Every model, sorted by model id (byte order, as `str::cmp`).
+    pub models: Vec<Model>,
+}
+
+impl Catalog {
+    /// Reads and checks `catalog/regions.toml` and `catalog/models.toml` under `root`.
+    ///
+    /// Fails with [`Error::Parse`] on malformed TOML and [`Error::InvalidCatalog`] listing every
+    /// broken rule otherwise.
+    pub fn load(root: &Path) -> Result<Catalog, Error> {
+        let regions_file: RegionsFile = parse(root, REGIONS_FILE)?;
+        let models_file: ModelsFile = parse(root, MODELS_FILE)?;
+        let mut problems = Vec::new();
+        let regions = check_regions(regions_file.region, &mut problems);
+        let models = check_models(models_file.model, &regions, &mut problems);
+        if problems.is_empty() {
+            Ok(Catalog { regions, models })
+        } else {
+            Err(Error::InvalidCatalog { problems })
+        }
+    }
+
+    /// The regions a model is listed in.
+    pub fn regions_of<'a>(&'a self, model: &'a Model) -> impl Iterator<Item = &'a Region> + 'a {
+        model.regions.iter().map(|&i| &self.regions[i])
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionsFile {
+    #[serde(default)]
+    region: Vec<RawRegion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegion {
+    name: String,
+    display_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelsFile {
+    #[serde(default)]
+    model: Vec<RawModel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    model_id: String,
+    name: String,
+    provider: String,
+    input_modalities: Vec<String>,
+    output_modalities: Vec<String>,
+    response_streaming: bool,
+    inference_types: Vec<String>,
+    #[serde(default)]
+    customizations: Vec<String>,
+    lifecycle: String,
+    end_of_life: Option<String>,
+    successor: Option<String>,
+    #[serde(default)]
+    regions: Vec<String>,
+    #[serde(default)]
+    profiles: Vec<String>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(root: &Path, file: &'static str) -> Result<T, Error> {
+    let path = root.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|err| Error::Parse {
+        file: file.to_owned(),
+        message: err.to_string(),
+    })
+}
+
+/// Collects the problems of one entry.
+struct EntryProblems<'a> {
+    file: &'static str,
+    entry: String,
+    problems: &'a mut Vec<CatalogProblem>,
+}
+
+impl EntryProblems<'_> {
+    fn push(&mut self, message: String) {
+        self.problems.push(CatalogProblem {
+            file: self.file,
+            entry: self.entry.clone(),
+            message,
+        });
+    }
+}
+
+fn check_regions(raw: Vec<RawRegion>, problems: &mut Vec<CatalogProblem>) -> Vec<Region> {
+    if raw.is_empty() {
+        problems.push(CatalogProblem {
+            file: REGIONS_FILE,
+            entry: "file".to_owned(),
+            message: "no [[region]] entries; at least one region is required".to_owned(),
+        });
+    }
+    let mut by_name: BTreeMap<String, Region> = BTreeMap::new();
+    for (index, region) in raw.into_iter().enumerate() {
+        let entry = if region.name.is_empty() {
+            format!("region #{}", index + 1)
+        } else {
+            format!("region `{}`", region.name)
+        };
+        let mut report = EntryProblems {
+            file: REGIONS_FILE,
+            entry,
+            problems: &mut *problems,
+        };
+        let mut ok = true;
+        if !is_region_code(&region.name) {
+            report.push(format!(
+                "field `name`: `{}` is not a region code; expected lowercase words and digits \
+                 joined by `-`, ending in a number (e.g. `us-east-1`)",
+                region.name
+            ));
+            ok = false;
+        }
+        if region.display_name.trim().is_empty() {
+            report.push("field `display_name`: must not be empty".to_owned());
+            ok = false;
+        }
+        if by_name.contains_key(&region.name) {
+            report.push(format!("field `name`: duplicate region `{}`", region.name));
+            ok = false;
+        }
+        if ok {
+            let variant = camel_case(&region.name);
+            by_name.insert(
+                region.name.clone(),
+                Region {
+                    name: region.name,
+                    variant,
+                    display_name: region.display_name,
+                },
+            );
+        }
+    }
+    by_name.into_values().collect()
+}
+
+fn check_models(
+    raw: Vec<RawModel>,
+    regions: &[Region],
+    problems: &mut Vec<CatalogProblem>,
+) -> Vec<Model> {
+    if raw.is_empty() {
+        problems.push(CatalogProblem {
+            file: MODELS_FILE,
+            entry: "file".to_owned(),
+            message: "no [[model]] entries; at least one model is required".to_owned(),
+        });
+    }
+    let all_ids: BTreeSet<&str> = raw.iter().map(|m| m.model_id.as_str()).collect();
+    let region_index: BTreeMap<&str, usize> = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.as_str(), i))
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut models = Vec::new();
+    for (index, model) in raw.iter().enumerate() {
+        let entry = if model.model_id.is_empty() {
+            format!("model #{}", index + 1)
+        } else {
+            format!("model `{}`", model.model_id)
+        };
+        let before = problems.len();
+        let mut report = EntryProblems {
+            file: MODELS_FILE,
+            entry,
+            problems: &mut *problems,
+        };
+        if let Some(checked) = check_model(model, &all_ids, &region_index, &mut report) {
+            if !seen.insert(model.model_id.clone()) {
+                report.push(format!(
+                    "field `model_id`: duplicate model id `{}`; each id appears once",
+                    model.model_id
+                ));
+            } else if problems.len() == before {
+                models.push(checked);
+            }
+        }
+    }
+    models.sort_by(|a, b| a.model_id.cmp(&b.model_id));
+    models
+}
+
+fn check_model(
+    model: &RawModel,
+    all_ids: &BTreeSet<&str>,
+    region_index: &BTreeMap<&str, usize>,
+    report: &mut EntryProblems<'_>,
+) -> Option<Model> {
+    if let Some(message) = model_id_problem(&model.model_id) {
+        report.push(format!("field `model_id`: `{}` {message}", model.model_id));
+    }
+    for (field, value) in [("name", &model.name), ("provider", &model.provider)] {
+        if value.trim().is_empty() {
+            report.push(format!("field `{field}`: must not be empty"));
+        }
+    }
+    let input_modalities = terms(
+        report,
+        "input_modalities",
+        &model.input_modalities,
+        &MODALITY,
+    );
+    let output_modalities = terms(
+        report,
+        "output_modalities",
+        &model.output_modalities,
+        &MODALITY,
+    );
+    let inference_types = terms(
+        report,
+        "inference_types",
+        &model.inference_types,
+        &INFERENCE_TYPE,
+    );
+    let customizations = terms(
+        report,
+        "customizations",
+        &model.customizations,
+        &CUSTOMIZATION_TYPE,
+    );
+    let profiles = terms(report, "profiles", &model.profiles, &PROFILE_GEO);
+    for (field, list) in [
+        ("input_modalities", &model.input_modalities),
+        ("output_modalities", &model.output_modalities),
+        ("inference_types", &model.inference_types),
+    ] {
+        if list.is_empty() {
+            report.push(format!("field `{field}`: must list at least one value"));
+        }
+    }
+    let lifecycle = LIFECYCLE_STATUS.lookup(&model.lifecycle);
+    if lifecycle.is_none() {
+        report.push(format!(
+            "field `lifecycle`: unknown value `{}`; allowed: {}",
+            model.lifecycle,
+            LIFECYCLE_STATUS.allowed()
+        ));
+    }
+    if let Some(date) = &model.end_of_life {
+        if !is_date(date) {
+            report.push(format!(
+                "field `end_of_life`: `{date}` is not a calendar date in the form YYYY-MM-DD"
+            ));
+        }
+        if model.lifecycle != "LEGACY" {
+            report.push(format!(
+                "field `end_of_life`: set to `{date}` but lifecycle is `{}`; only LEGACY models \
+                 have an end-of-life date",
+                model.lifecycle
+            ));
+        }
+    }
+    if let Some(successor) = &model.successor {
+        if successor == &model.model_id {
+            report.push(format!(
+                "field `successor`: `{successor}` is the model itself"
+            ));
+        } else if !all_ids.contains(successor.as_str()) {
+            report.push(format!(
+                "field `successor`: `{successor}` is not a model_id in {MODELS_FILE}"
+            ));
+        }
+    }
+    let mut region_indexes = Vec::new();
+    for name in &model.regions {
+        match region_index.get(name.as_str()) {
+            Some(&i) if region_indexes.contains(&i) => {
+                report.push(format!("field `regions`: `{name}` is listed twice"));
+            }
+            Some(&i) => region_indexes.push(i),
+            None => report.push(format!(
+                "field `regions`: unknown region `{name}`; regions come from {REGIONS_FILE}"
+            )),
+        }
+    }
+    region_indexes.sort_unstable();
+    if model.regions.is_empty() && model.profiles.is_empty() {
+        report.push(
+            "fields `regions` and `profiles` are both empty; a model needs at least one region \
+             or one inference profile geography"
+                .to_owned(),
+        );
+    }
+    let wants = |wire: &str| model.inference_types.iter().any(|t| t == wire);
+    if wants("INFERENCE_PROFILE") && model.profiles.is_empty() {
+        report.push(
+            "field `profiles`: empty, but `inference_types` has INFERENCE_PROFILE; list the \
+             geographies whose profiles serve the model"
+                .to_owned(),
+        );
+    }
+    if wants("ON_DEMAND") && model.regions.is_empty() {
+        report.push(
+            "field `regions`: empty, but `inference_types` has ON_DEMAND; list the regions \
+             where the bare id can be invoked"
+                .to_owned(),
+        );
+    }
+    Some(Model {
+        model_id: model.model_id.clone(),
+        name: model.name.clone(),
+        provider: model.provider.clone(),
+        input_modalities,
+        output_modalities,
+        response_streaming: model.response_streaming,
+        inference_types,
+        customizations,
+        lifecycle: lifecycle?,
+        end_of_life: model.end_of_life.clone(),
+        successor: model.successor.clone(),
+        regions: region_indexes,
+        profiles,
+    })
+}
+
+/// Looks every value up in `vocabulary`, reporting unknown and repeated ones; the result is in
+/// the vocabulary's order.
+fn terms(
+    report: &mut EntryProblems<'_>,
+    field: &str,
+    values: &[String],
+    vocabulary: &'static Vocabulary,
+) -> Vec<Term> {
+    let mut found: Vec<Term> = Vec::new();
+    for value in values {
+        match vocabulary.lookup(value) {
+            Some(term) if found.contains(&term) => {
+                report.push(format!("field `{field}`: `{value}` is listed twice"));
+            }
+            Some(term) => found.push(term),
+            None => report.push(format!(
+                "field `{field}`: unknown value `{value}`; allowed: {}",
+                vocabulary.allowed()
+            )),
+        }
+    }
+    found.sort_by_key(|term| term.rank);
+    found
+}
+
+/// Why `id` is not a bare Bedrock model id, if it is not one.
+fn model_id_problem(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        return Some("is empty");
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-:".contains(&b))
+    {
+        return Some("may only contain lowercase letters, digits, `.`, `-` and `:`");
+    }
+    let Some((provider, rest)) = id.split_once('.') else {
+        return Some("lacks the `provider.` prefix (e.g. `amazon.`)");
+    };
+    if provider.is_empty() || rest.is_empty() {
+        return Some("needs a provider prefix and a name around the first `.`");
+    }
+    if PROFILE_GEO.lookup(provider).is_some() {
+        return Some(
+            "starts with an inference profile prefix; list the bare id and its `profiles`",
+        );
+    }
+    None
+}
+
+/// Whether `name` looks like an AWS region code: `us-east-1`, `us-gov-west-1`.
+fn is_region_code(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    let Some((last, words)) = parts.split_last() else {
+        return false;
+    };
+    !words.is_empty()
+        && !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit())
+        && words.iter().all(|w| {
+            w.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// `us-gov-west-1` -> `UsGovWest1`.
+pub fn camel_case(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// Whether `date` is a real calendar date written `YYYY-MM-DD`.
+fn is_date(date: &str) -> bool {
+    let bytes = date.as_bytes();
+    if bytes.len() != 10
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+    {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| -> u32 { date[range].parse().unwrap_or_default() };
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days_in_month).contains(&day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_joins_capitalised_words() {
+        for (name, variant) in [
+            ("us-east-1", "UsEast1"),
+            ("us-gov-west-1", "UsGovWest1"),
+            ("ap-southeast-7", "ApSoutheast7"),
+        ] {
+            assert_eq!(camel_case(name), variant);
+        }
+    }
+
+    #[test]
+    fn region_codes_are_words_then_a_number() {
+        for good in ["us-east-1", "us-gov-west-1", "eu-central-2", "mx-central-1"] {
+            assert!(is_region_code(good), "{good}");
+        }
+        for bad in [
+            "",
+            "us",
+            "us-east",
+            "US-East-1",
+            "us--1",
+            "-east-1",
+            "us-east-1a",
+            "1-east-1",
+        ] {
+            assert!(!is_region_code(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_must_exist_on_the_calendar() {
+        for good in ["2026-06-30", "2024-02-29", "2000-02-29", "1999-12-31"] {
+            assert!(is_date(good), "{good}");
+        }
+        for bad in [
+            "2026-6-30",
+            "2026-06-31",
+            "2025-02-29",
+            "1900-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026/06/30",
+            "2026-06-3x",
+        ] {
+            assert!(!is_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn model_ids_are_bare_lowercase_ids() {
+        assert_eq!(model_id_problem("anthropic.claude-v2:1"), None);
+        for bad in [
+            "",
+            "Anthropic.claude",
+            "claude-v2",
+            ".claude",
+            "anthropic.",
+            "us.anthropic.claude-v2",
+            "a b.c",
+        ] {
+            assert!(model_id_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

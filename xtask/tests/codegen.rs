@@ -1,0 +1,521 @@
+//! Codegen freshness, check-mode behaviour on a scratch copy of the workspace, and catalog rules.
+
+use std::fs;
+use std::path::Path;
+
+use tempfile::TempDir;
+use xtask::catalog::{Catalog, MODELS_FILE, REGIONS_FILE};
+use xtask::{Error, FileStatus, Mode, catalog_generators, generators, run, run_codegen};
+
+#[test]
+fn generated_files_are_fresh() {
+    if let Err(err) = run_codegen(Mode::Check) {
+        panic!("{err}");
+    }
+}
+
+#[test]
+fn every_generated_file_path_is_unique_and_relative() {
+    let all = generators();
+    for (i, generator) in all.iter().enumerate() {
+        assert!(
+            !Path::new(generator.path).is_absolute(),
+            "{}",
+            generator.path
+        );
+        assert!(
+            all[..i]
+                .iter()
+                .all(|earlier| earlier.path != generator.path),
+            "{} is generated twice",
+            generator.path
+        );
+    }
+}
+
+#[test]
+fn generated_rust_files_start_with_the_generated_header() {
+    let root = xtask::workspace_root();
+    for generator in catalog_generators() {
+        if generator.path.ends_with(".rs") {
+            let text = read(&root.join(generator.path));
+            assert_eq!(
+                text.lines().next(),
+                Some(xtask::rust_source::GENERATED_HEADER),
+                "{}",
+                generator.path
+            );
+        }
+    }
+}
+
+/// A copy of the workspace's catalog inputs and generated files in a temporary directory.
+fn scratch_workspace() -> TempDir {
+    let source = xtask::workspace_root();
+    let scratch = tempfile::tempdir().expect("create a temporary directory");
+    let mut files = vec![REGIONS_FILE, MODELS_FILE, "rustfmt.toml"];
+    files.extend(catalog_generators().iter().map(|g| g.path));
+    for file in files {
+        let to = scratch.path().join(file);
+        fs::create_dir_all(to.parent().expect("a relative path has a parent")).expect("mkdir");
+        fs::copy(source.join(file), &to).unwrap_or_else(|err| panic!("copy {file}: {err}"));
+    }
+    scratch
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|err| panic!("read {}: {err}", path.display()))
+}
+
+fn expect_stale(result: Result<Vec<xtask::FileOutcome>, Error>, expected: &[&str]) {
+    match result {
+        Err(Error::Stale { files }) => {
+            assert_eq!(files, expected);
+            let message = Error::Stale { files }.to_string();
+            for file in expected {
+                assert!(
+                    message.contains(&format!(
+                        "{file} is stale: run `cargo xtask codegen` and commit"
+                    )),
+                    "{message}"
+                );
+            }
+        }
+        other => panic!("expected stale files {expected:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn check_mode_passes_on_an_untouched_copy() {
+    let scratch = scratch_workspace();
+    let outcomes = run(scratch.path(), &catalog_generators(), Mode::Check).expect("fresh copy");
+    assert!(
+        outcomes.iter().all(|o| o.status == FileStatus::Unchanged),
+        "{outcomes:?}"
+    );
+}
+
+#[test]
+fn check_mode_names_an_edited_file_and_writes_nothing() {
+    let scratch = scratch_workspace();
+    let edited = scratch.path().join(xtask::rust_source::MODELS_RS);
+    let tampered = read(&edited).replace("\"Claude 3 Haiku\"", "\"Claude 3 Haiku (edited)\"");
+    fs::write(&edited, &tampered).expect("edit the copy");
+
+    expect_stale(
+        run(scratch.path(), &catalog_generators(), Mode::Check),
+        &[xtask::rust_source::MODELS_RS],
+    );
+    assert_eq!(read(&edited), tampered, "check mode must not write");
+}
+
+#[test]
+fn check_mode_names_a_missing_file() {
+    let scratch = scratch_workspace();
+    fs::remove_file(scratch.path().join(xtask::reference_docs::REGIONS_MD)).expect("remove");
+    expect_stale(
+        run(scratch.path(), &catalog_generators(), Mode::Check),
+        &[xtask::reference_docs::REGIONS_MD],
+    );
+    assert!(
+        !scratch
+            .path()
+            .join(xtask::reference_docs::REGIONS_MD)
+            .exists()
+    );
+}
+
+#[test]
+fn a_catalog_edit_makes_every_dependent_file_stale_until_regenerated() {
+    let scratch = scratch_workspace();
+    let regions = scratch.path().join(REGIONS_FILE);
+    let edited = read(&regions).replace("\"US West (Oregon)\"", "\"US West (Oregon, edited)\"");
+    fs::write(&regions, edited).expect("edit the copy");
+
+    expect_stale(
+        run(scratch.path(), &catalog_generators(), Mode::Check),
+        &[
+            xtask::rust_source::REGIONS_RS,
+            xtask::reference_docs::REGIONS_MD,
+        ],
+    );
+
+    let outcomes = run(scratch.path(), &catalog_generators(), Mode::Write).expect("regenerate");
+    let written: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.status == FileStatus::Written)
+        .map(|o| o.path)
+        .collect();
+    assert_eq!(
+        written,
+        [
+            xtask::rust_source::REGIONS_RS,
+            xtask::reference_docs::REGIONS_MD
+        ]
+    );
+    assert!(
+        read(&scratch.path().join(xtask::rust_source::REGIONS_RS))
+            .contains("\"US West (Oregon, edited)\"")
+    );
+    run(scratch.path(), &catalog_generators(), Mode::Check).expect("fresh after writing");
+}
+
+#[test]
+fn a_failing_generator_writes_nothing() {
+    let scratch = scratch_workspace();
+    let models = scratch.path().join(MODELS_FILE);
+    fs::write(&models, read(&models).replace("\"LEGACY\"", "\"RETIRED\"")).expect("edit");
+    let generated = scratch.path().join(xtask::rust_source::REGIONS_RS);
+    fs::write(&generated, "stale").expect("edit");
+
+    let result = run(scratch.path(), &catalog_generators(), Mode::Write);
+    assert!(
+        matches!(result, Err(Error::InvalidCatalog { .. })),
+        "{result:?}"
+    );
+    assert_eq!(read(&generated), "stale");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog rules, on small catalogs written for each case.
+// ---------------------------------------------------------------------------------------------
+
+const REGIONS: &str = r#"
+[[region]]
+name = "us-west-2"
+display_name = "US West (Oregon)"
+
+[[region]]
+name = "us-east-1"
+display_name = "US East (N. Virginia)"
+"#;
+
+/// A valid model entry; cases replace one line of it or append to it.
+const MODEL: &str = r#"
+[[model]]
+model_id = "amazon.titan-text-express-v1"
+name = "Titan Text G1 - Express"
+provider = "Amazon"
+input_modalities = ["TEXT"]
+output_modalities = ["TEXT"]
+response_streaming = true
+inference_types = ["ON_DEMAND"]
+lifecycle = "ACTIVE"
+regions = ["us-east-1"]
+"#;
+
+fn scratch_catalog(regions: &str, models: &str) -> TempDir {
+    let scratch = tempfile::tempdir().expect("create a temporary directory");
+    fs::create_dir_all(scratch.path().join("catalog")).expect("mkdir");
+    fs::write(scratch.path().join(REGIONS_FILE), regions).expect("write regions");
+    fs::write(scratch.path().join(MODELS_FILE), models).expect("write models");
+    scratch
+}
+
+fn load(regions: &str, models: &str) -> Result<Catalog, Error> {
+    Catalog::load(scratch_catalog(regions, models).path())
+}
+
+/// Loads `models` with the small region list and asserts that loading fails with one problem
+/// whose text contains every `expected` fragment.
+fn check_invalid(models: &str, expected: &[&str]) {
+    match load(REGIONS, models) {
+        Err(Error::InvalidCatalog { problems }) => {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            assert_eq!(text.len(), 1, "{text:#?}");
+            for fragment in expected {
+                assert!(
+                    text[0].contains(fragment),
+                    "`{}` lacks `{fragment}`",
+                    text[0]
+                );
+            }
+        }
+        other => panic!("expected an invalid catalog, got {other:?}"),
+    }
+}
+
+fn with_line(old: &str, new: &str) -> String {
+    assert!(MODEL.contains(old), "{old}");
+    MODEL.replace(old, new)
+}
+
+#[test]
+fn a_valid_small_catalog_loads_sorted() {
+    let second = MODEL.replace("amazon.titan-text-express-v1", "amazon.nova-micro-v1:0");
+    let catalog = load(REGIONS, &format!("{MODEL}{second}")).expect("valid catalog");
+    let names: Vec<&str> = catalog.regions.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["us-east-1", "us-west-2"]);
+    assert_eq!(catalog.regions[0].variant, "UsEast1");
+    let ids: Vec<&str> = catalog.models.iter().map(|m| m.model_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["amazon.nova-micro-v1:0", "amazon.titan-text-express-v1"]
+    );
+}
+
+#[test]
+fn lists_come_out_in_declaration_order_without_duplicates() {
+    let models = with_line(
+        r#"input_modalities = ["TEXT"]"#,
+        r#"input_modalities = ["IMAGE", "TEXT"]"#,
+    );
+    let catalog = load(REGIONS, &models).expect("valid catalog");
+    let wires: Vec<&str> = catalog.models[0]
+        .input_modalities
+        .iter()
+        .map(|t| t.wire())
+        .collect();
+    assert_eq!(wires, ["TEXT", "IMAGE"]);
+}
+
+#[test]
+fn duplicate_model_ids_are_rejected() {
+    check_invalid(
+        &format!("{MODEL}{MODEL}"),
+        &[
+            MODELS_FILE,
+            "model `amazon.titan-text-express-v1`",
+            "duplicate model id",
+        ],
+    );
+}
+
+#[test]
+fn unknown_enum_values_are_rejected_with_the_allowed_ones() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            r#"output_modalities = ["TEXT"]"#,
+            r#"output_modalities = ["VIDEO"]"#,
+            &[
+                "field `output_modalities`",
+                "`VIDEO`",
+                "allowed: TEXT, IMAGE, EMBEDDING",
+            ],
+        ),
+        (
+            r#"inference_types = ["ON_DEMAND"]"#,
+            r#"inference_types = ["ON_DEMAND", "BATCH"]"#,
+            &[
+                "field `inference_types`",
+                "`BATCH`",
+                "ON_DEMAND, PROVISIONED, INFERENCE_PROFILE",
+            ],
+        ),
+        (
+            r#"lifecycle = "ACTIVE""#,
+            r#"lifecycle = "RETIRED""#,
+            &["field `lifecycle`", "`RETIRED`", "allowed: ACTIVE, LEGACY"],
+        ),
+        (
+            r#"regions = ["us-east-1"]"#,
+            "regions = [\"us-east-1\"]\nprofiles = [\"mars\"]",
+            &[
+                "field `profiles`",
+                "`mars`",
+                "us, us-gov, eu, apac, jp, au, ca, global",
+            ],
+        ),
+        (
+            r#"regions = ["us-east-1"]"#,
+            "regions = [\"us-east-1\"]\ncustomizations = [\"PROMPTING\"]",
+            &["field `customizations`", "`PROMPTING`", "FINE_TUNING"],
+        ),
+    ];
+    for (old, new, expected) in cases {
+        check_invalid(&with_line(old, new), expected);
+    }
+}
+
+#[test]
+fn successors_must_be_other_models_of_the_catalog() {
+    check_invalid(
+        &format!("{MODEL}successor = \"amazon.nova-lite-v1:0\"\n"),
+        &[
+            "field `successor`",
+            "`amazon.nova-lite-v1:0` is not a model_id in catalog/models.toml",
+        ],
+    );
+    check_invalid(
+        &format!("{MODEL}successor = \"amazon.titan-text-express-v1\"\n"),
+        &["field `successor`", "is the model itself"],
+    );
+}
+
+#[test]
+fn every_model_needs_a_region_or_a_profile() {
+    check_invalid(
+        &with_line(
+            r#"inference_types = ["ON_DEMAND"]"#,
+            r#"inference_types = ["PROVISIONED"]"#,
+        )
+        .replace(r#"regions = ["us-east-1"]"#, "regions = []"),
+        &[
+            "model `amazon.titan-text-express-v1`",
+            "at least one region or one inference profile",
+        ],
+    );
+}
+
+#[test]
+fn inference_types_must_match_regions_and_profiles() {
+    check_invalid(
+        &with_line(
+            r#"inference_types = ["ON_DEMAND"]"#,
+            r#"inference_types = ["INFERENCE_PROFILE"]"#,
+        ),
+        &["field `profiles`", "INFERENCE_PROFILE"],
+    );
+    check_invalid(
+        &with_line(
+            r#"regions = ["us-east-1"]"#,
+            "regions = []\nprofiles = [\"us\"]",
+        ),
+        &["field `regions`", "ON_DEMAND"],
+    );
+}
+
+#[test]
+fn model_regions_must_come_from_the_regions_file() {
+    check_invalid(
+        &with_line(r#"regions = ["us-east-1"]"#, r#"regions = ["us-east-9"]"#),
+        &[
+            "field `regions`",
+            "unknown region `us-east-9`",
+            REGIONS_FILE,
+        ],
+    );
+}
+
+#[test]
+fn end_of_life_must_be_a_real_date_on_a_legacy_model() {
+    check_invalid(
+        &with_line(
+            r#"lifecycle = "ACTIVE""#,
+            "lifecycle = \"LEGACY\"\nend_of_life = \"2026-02-30\"",
+        ),
+        &["field `end_of_life`", "`2026-02-30`", "YYYY-MM-DD"],
+    );
+    check_invalid(
+        &format!("{MODEL}end_of_life = \"2026-06-30\"\n"),
+        &["field `end_of_life`", "only LEGACY models"],
+    );
+}
+
+#[test]
+fn model_ids_must_be_bare_ids() {
+    check_invalid(
+        &MODEL.replace(
+            "amazon.titan-text-express-v1",
+            "us.amazon.titan-text-express-v1",
+        ),
+        &["field `model_id`", "inference profile prefix"],
+    );
+}
+
+#[test]
+fn region_entries_are_checked() {
+    let bad_name = REGIONS.replace("\"us-west-2\"", "\"US-West-2\"");
+    match load(&bad_name, MODEL) {
+        Err(Error::InvalidCatalog { problems }) => {
+            assert_eq!(problems.len(), 1, "{problems:#?}");
+            assert_eq!(problems[0].file, REGIONS_FILE);
+            assert!(
+                problems[0]
+                    .message
+                    .contains("`US-West-2` is not a region code")
+            );
+        }
+        other => panic!("expected an invalid catalog, got {other:?}"),
+    }
+    let duplicate = format!("{REGIONS}{REGIONS}");
+    match load(&duplicate, MODEL) {
+        Err(Error::InvalidCatalog { problems }) => {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            assert_eq!(text.len(), 2, "{text:#?}");
+            assert!(text[0].contains("region `us-west-2`: field `name`: duplicate region"));
+        }
+        other => panic!("expected an invalid catalog, got {other:?}"),
+    }
+}
+
+#[test]
+fn malformed_toml_names_the_file() {
+    match load(REGIONS, &format!("{MODEL}colour = \"blue\"\n")) {
+        Err(Error::Parse { file, message }) => {
+            assert_eq!(file, MODELS_FILE);
+            assert!(message.contains("colour"), "{message}");
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts of the real catalog that the rest of the workspace relies on.
+// ---------------------------------------------------------------------------------------------
+
+/// The emulator and end-to-end tests invoke these ids on demand in both regions, on any date the
+/// suite runs (a simulated date is only used when a test asks for one).
+#[test]
+fn the_models_the_test_suites_invoke_stay_on_demand_in_both_test_regions() {
+    let catalog = Catalog::load(&xtask::workspace_root()).expect("the real catalog is valid");
+    for id in [
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "amazon.titan-text-express-v1",
+        "amazon.titan-embed-text-v2:0",
+        "amazon.titan-image-generator-v1",
+        "stability.stable-diffusion-xl-v1",
+        "stability.sd3-large-v1:0",
+    ] {
+        let model = catalog
+            .models
+            .iter()
+            .find(|m| m.model_id == id)
+            .unwrap_or_else(|| panic!("{id} is missing from the catalog"));
+        let regions: Vec<&str> = catalog.regions_of(model).map(|r| r.name.as_str()).collect();
+        assert!(
+            regions.contains(&"us-east-1") && regions.contains(&"us-west-2"),
+            "{id}: {regions:?}"
+        );
+        assert!(
+            model
+                .inference_types
+                .iter()
+                .any(|t| t.wire() == "ON_DEMAND"),
+            "{id}"
+        );
+        if let Some(eol) = &model.end_of_life {
+            assert!(eol.as_str() > "2026-12-31", "{id} retires on {eol}");
+        }
+    }
+}
+
+#[test]
+fn the_catalog_is_large_enough_to_be_useful() {
+    let catalog = Catalog::load(&xtask::workspace_root()).expect("the real catalog is valid");
+    assert!(
+        catalog.models.len() >= 50,
+        "{} models",
+        catalog.models.len()
+    );
+    for provider in [
+        "Anthropic",
+        "Amazon",
+        "Stability AI",
+        "Meta",
+        "Mistral AI",
+        "Cohere",
+        "AI21 Labs",
+    ] {
+        assert!(
+            catalog.models.iter().any(|m| m.provider == provider),
+            "no {provider} model"
+        );
+    }
+    for region in ["us-east-1", "us-west-2", "eu-central-1", "us-gov-west-1"] {
+        assert!(
+            catalog.regions.iter().any(|r| r.name == region),
+            "no {region}"
+        );
+    }
+}
