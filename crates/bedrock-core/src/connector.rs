@@ -69,7 +69,80 @@ pub struct Connector {
     history: Option<Arc<dyn PromptHistory>>,
 }
 
+/// Builds a [`Connector`]; the backend is required, the rest has defaults (an empty registry,
+/// `us-east-1`, no history).
+#[derive(Debug, Default, Clone)]
+pub struct ConnectorBuilder {
+    backend: Option<Arc<dyn Backend>>,
+    registry: Option<Arc<Registry>>,
+    region: Option<Region>,
+    history: Option<Arc<dyn PromptHistory>>,
+}
+
+impl ConnectorBuilder {
+    /// Sets the backend.
+    pub fn backend(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// Sets the adapter registry.
+    pub fn registry(mut self, registry: Arc<Registry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Sets the default region.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// Keeps saved prompts in `history`.
+    pub fn history(mut self, history: Arc<dyn PromptHistory>) -> Self {
+        self.history = Some(history);
+        self
+    }
+
+    /// Whether a backend has been set.
+    pub fn has_backend(&self) -> bool {
+        self.backend.is_some()
+    }
+
+    /// Whether a registry has been set.
+    pub fn has_registry(&self) -> bool {
+        self.registry.is_some()
+    }
+
+    /// The region set so far, if any.
+    pub fn region_or_default(&self) -> Region {
+        self.region.unwrap_or(Region::UsEast1)
+    }
+
+    /// The connector; fails when no backend was set.
+    pub fn build(self) -> Result<Connector> {
+        let backend = self.backend.ok_or_else(|| {
+            Error::invalid(
+                "backend",
+                "none",
+                "a backend (AWS, the mock, or your own `Backend`)",
+            )
+        })?;
+        Ok(Connector {
+            backend,
+            registry: self.registry.unwrap_or_default(),
+            region: self.region.unwrap_or(Region::UsEast1),
+            history: self.history,
+        })
+    }
+}
+
 impl Connector {
+    /// A builder.
+    pub fn builder() -> ConnectorBuilder {
+        ConnectorBuilder::default()
+    }
+
     /// A connector over `backend` with the adapters in `registry`, calling `region`.
     pub fn new(backend: Arc<dyn Backend>, registry: Arc<Registry>, region: Region) -> Self {
         Connector {
@@ -498,6 +571,7 @@ struct Recording {
     id: PromptId,
     started: Instant,
     collected: BytesMut,
+    metrics: Option<crate::types::InvocationMetrics>,
     done: bool,
 }
 
@@ -514,6 +588,7 @@ fn recording_stream(
         id,
         started,
         collected: BytesMut::new(),
+        metrics: None,
         done: false,
     };
     futures::stream::unfold(state, |mut st| async move {
@@ -522,6 +597,11 @@ fn recording_stream(
         }
         match st.inner.next().await {
             Some(Ok(chunk)) => {
+                if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&chunk.bytes)
+                    && let Some(m) = crate::types::InvocationMetrics::from_chunk(&value)
+                {
+                    st.metrics = Some(m);
+                }
                 st.collected.extend_from_slice(&chunk.bytes);
                 st.collected.extend_from_slice(b"\n");
                 Some((Ok(chunk), st))
@@ -544,9 +624,12 @@ fn recording_stream(
                 let outcome = PromptOutcome::Completed {
                     content_type: "application/x-ndjson".to_owned(),
                     body,
-                    input_tokens: None,
-                    output_tokens: None,
-                    latency: st.started.elapsed(),
+                    input_tokens: st.metrics.map(|m| m.input_token_count),
+                    output_tokens: st.metrics.map(|m| m.output_token_count),
+                    latency: st.metrics.map_or_else(
+                        || st.started.elapsed(),
+                        |m| Duration::from_millis(m.invocation_latency),
+                    ),
                 };
                 match st.history.complete(&st.id, outcome).await {
                     Ok(()) => None,

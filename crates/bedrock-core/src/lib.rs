@@ -18,7 +18,7 @@ pub use catalog::{
     CatalogModel, CustomizationType, InferenceType, LifecycleStatus, Modality, ParseRegionError,
     ProfileGeo, Region,
 };
-pub use connector::{Connector, EventStream, Invocation, InvocationStream};
+pub use connector::{Connector, ConnectorBuilder, EventStream, Invocation, InvocationStream};
 pub use error::{BoxError, Error, ErrorKind, InvalidField, Result, ServiceDetails};
 pub use history::{
     NewPrompt, PromptHistory, PromptId, PromptIdError, PromptOutcome, PromptRecord, PromptStatus,

@@ -1,0 +1,254 @@
+//! The pieces of a SigV4 canonical request (URI, query, header values, hashes), built by hand
+//! so a verifier can rebuild exactly what a client signed from the request it received.
+
+use std::fmt::Write as _;
+
+/// SHA-256 of the empty payload, hex encoded.
+#[cfg(test)]
+pub(crate) const EMPTY_PAYLOAD_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// Lower-case hex SHA-256 of `data`.
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
+    hex_lower(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+}
+
+/// Lower-case hex encoding.
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~')
+}
+
+/// SigV4 URI encoding: every byte but the unreserved ones (and `/` when `keep_slash`) becomes
+/// `%XX` with upper-case hex.
+fn uri_encode(input: &[u8], keep_slash: bool) -> String {
+    let mut out = String::with_capacity(input.len());
+    for &byte in input {
+        if is_unreserved(byte) || (keep_slash && byte == b'/') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// Percent-decodes a query component the way `application/x-www-form-urlencoded` does
+/// (`+` is a space); malformed escapes are kept literally.
+fn query_decode(input: &str) -> Vec<u8> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' if i + 2 < bytes.len() => {
+                match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
+                    (Some(high), Some(low)) => {
+                        out.push(high << 4 | low);
+                        i += 3;
+                    }
+                    _ => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            other => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Removes `.` and `..` segments and empty segments from an absolute path (RFC 3986 5.2.4 as
+/// SigV4 applies it), keeping a trailing slash.
+fn normalize_path(path: &str) -> String {
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    };
+    if !path.contains('.') && !path.contains("//") {
+        return path;
+    }
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let mut normalized = format!("/{}", segments.join("/"));
+    let trailing = ["/", "/.", "/.."].iter().any(|end| path.ends_with(end));
+    if trailing && !normalized.ends_with('/') {
+        normalized.push('/');
+    }
+    normalized
+}
+
+/// Canonical URI for every service but S3: the received (already percent-encoded) path,
+/// normalised, then encoded once more, so `%3A` becomes `%253A`.
+pub(crate) fn canonical_uri(raw_path: &str) -> String {
+    if raw_path.is_empty() {
+        return "/".to_owned();
+    }
+    uri_encode(normalize_path(raw_path).as_bytes(), true)
+}
+
+/// Canonical query string: each name and value decoded, re-encoded with the SigV4 rules,
+/// sorted by name then value, joined with `&`.
+pub(crate) fn canonical_query(raw_query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = raw_query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                uri_encode(&query_decode(name), false),
+                uri_encode(&query_decode(value), false),
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Canonical form of one header's values: each trimmed, inner runs of spaces collapsed to one,
+/// joined with `,`.
+pub(crate) fn canonical_header_value<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> String {
+    values
+        .into_iter()
+        .map(|value| {
+            String::from_utf8_lossy(value)
+                .split(' ')
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim_matches(|c: char| c.is_ascii_whitespace())
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Joins the parts of a canonical request. `headers` are `(lower-case name, canonical value)`
+/// in signed-header order.
+pub(crate) fn canonical_request(
+    method: &str,
+    canonical_uri: &str,
+    canonical_query: &str,
+    headers: &[(String, String)],
+    signed_headers: &str,
+    payload_hash: &str,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{method}\n{canonical_uri}\n{canonical_query}");
+    for (name, value) in headers {
+        let _ = writeln!(out, "{name}:{value}");
+    }
+    let _ = write!(out, "\n{signed_headers}\n{payload_hash}");
+    out
+}
+
+/// String to sign: algorithm, timestamp, scope and the hash of the canonical request.
+pub(crate) fn string_to_sign(
+    algorithm: &str,
+    amz_date: &str,
+    scope: &str,
+    canonical_request: &str,
+) -> String {
+    format!(
+        "{algorithm}\n{amz_date}\n{scope}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_is_encoded_once_more() {
+        assert_eq!(
+            canonical_uri("/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke"),
+            "/model/anthropic.claude-3-haiku-20240307-v1%253A0/invoke"
+        );
+        assert_eq!(canonical_uri(""), "/");
+        assert_eq!(canonical_uri("/example%20space/"), "/example%2520space/");
+        assert_eq!(canonical_uri("//example//"), "/example/");
+        assert_eq!(canonical_uri("/a/./b/../c/"), "/a/c/");
+        assert_eq!(canonical_uri("/a/.."), "/");
+        assert_eq!(canonical_uri("/a:b"), "/a%3Ab");
+        assert_eq!(
+            canonical_uri("/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"),
+            "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        );
+    }
+
+    #[test]
+    fn query_is_sorted_and_encoded() {
+        assert_eq!(
+            canonical_query("Param2=value2&Param1=value1"),
+            "Param1=value1&Param2=value2"
+        );
+        assert_eq!(
+            canonical_query("Param1=value2&Param1=value1"),
+            "Param1=value1&Param1=value2"
+        );
+        assert_eq!(canonical_query("b&a=1"), "a=1&b=");
+        assert_eq!(
+            canonical_query("q=a%20b&r=x%2Fy&s=a+b"),
+            "q=a%20b&r=x%2Fy&s=a%20b"
+        );
+        assert_eq!(canonical_query("bad=%zz&end=%4"), "bad=%25zz&end=%254");
+        assert_eq!(canonical_query(""), "");
+        assert_eq!(canonical_query("a=1=2"), "a=1%3D2");
+    }
+
+    #[test]
+    fn header_values_are_trimmed_and_joined() {
+        assert_eq!(canonical_header_value([b" value1 ".as_slice()]), "value1");
+        assert_eq!(
+            canonical_header_value([b"\"a   b   c\"".as_slice()]),
+            "\"a b c\""
+        );
+        assert_eq!(
+            canonical_header_value([b"value2".as_slice(), b"value1".as_slice()]),
+            "value2,value1"
+        );
+    }
+
+    #[test]
+    fn empty_payload_hash() {
+        assert_eq!(sha256_hex(b""), EMPTY_PAYLOAD_SHA256);
+    }
+}

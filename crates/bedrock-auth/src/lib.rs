@@ -1,0 +1,40 @@
+#![doc = include_str!("../README.md")]
+
+mod amz_date;
+mod bridge;
+mod canonical;
+mod chain;
+mod credentials;
+mod error;
+mod roles_anywhere;
+mod secret;
+mod sign;
+mod source;
+mod sts;
+mod verify;
+mod x509;
+
+pub use bridge::{SdkCredentialsBridge, into_shared_provider};
+pub use chain::{
+    ChainOptions, LocalCredentials, ProfileCredentialKind, default_chain, detect_local_credentials,
+    detect_local_credentials_in_process, local_credentials_configured,
+};
+pub use credentials::{Credentials, StaticCredentials, TemporaryCredentials};
+pub use error::{AuthError, BoxError};
+pub use roles_anywhere::{
+    MAX_ROLES_ANYWHERE_DURATION, MIN_ROLES_ANYWHERE_DURATION, RolesAnywhereConfig,
+    RolesAnywhereSource, parse_create_session_response,
+};
+pub use secret::{REDACTED, SecretString};
+pub use sign::{SigningOptions, sign_request, sign_request_with, signing_headers};
+pub use source::{
+    CredentialsSource, DEFAULT_REFRESH_MARGIN, FnIssuer, ProviderSource, RefreshingSource,
+    StaticSource, TemporaryCredentialsIssuer,
+};
+pub use sts::{
+    AssumeRoleSource, AssumeRoleSourceBuilder, MAX_SESSION_DURATION, MIN_SESSION_DURATION,
+};
+pub use verify::{
+    DEFAULT_MAX_SKEW, KnownCredential, SIGV4_ALGORITHM, VerifiedIdentity, VerifyError, verify_sigv4,
+};
+pub use x509::{PrivateKeyX509Signer, X509Signer, X509SigningAlgorithm};

@@ -1,0 +1,499 @@
+//! Server-side SigV4 verification: parses the `Authorization` header, rebuilds the canonical
+//! request from the signed headers only, and checks the signature, key, token and clock skew.
+
+use crate::amz_date::{format_amz_date, format_rfc3339, parse_amz_date};
+use crate::canonical::{
+    canonical_header_value, canonical_query, canonical_request, canonical_uri, sha256_hex,
+    string_to_sign,
+};
+use crate::secret::{SecretString, constant_time_eq};
+use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
+use http::HeaderMap;
+use std::time::{Duration, SystemTime};
+
+/// The only algorithm accepted in the `Authorization` header.
+pub const SIGV4_ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// Clock skew AWS tolerates between a signature and the server's clock.
+pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// Payload hash values a client may declare in `x-amz-content-sha256` instead of a digest.
+const LITERAL_PAYLOAD_HASHES: [&str; 3] = [
+    "UNSIGNED-PAYLOAD",
+    "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+];
+
+/// What the verifier knows about an access key, as returned by the lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownCredential {
+    /// The secret access key belonging to the access key id.
+    pub secret_access_key: SecretString,
+    /// The session token that must accompany the key (temporary credentials), if any.
+    pub session_token: Option<SecretString>,
+    /// When the session expires (temporary credentials), if ever.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl KnownCredential {
+    /// A long-term key: no session token, no expiry.
+    pub fn long_term(secret_access_key: impl Into<SecretString>) -> Self {
+        Self {
+            secret_access_key: secret_access_key.into(),
+            session_token: None,
+            expires_at: None,
+        }
+    }
+
+    /// A temporary key: requests must carry `session_token`, and fail after `expires_at`.
+    pub fn temporary(
+        secret_access_key: impl Into<SecretString>,
+        session_token: impl Into<SecretString>,
+        expires_at: SystemTime,
+    ) -> Self {
+        Self {
+            secret_access_key: secret_access_key.into(),
+            session_token: Some(session_token.into()),
+            expires_at: Some(expires_at),
+        }
+    }
+}
+
+/// Who signed a request that passed [`verify_sigv4`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedIdentity {
+    /// Access key id from the credential scope.
+    pub access_key_id: String,
+    /// Region from the credential scope.
+    pub region: String,
+    /// Service signing name from the credential scope (Bedrock uses `bedrock`).
+    pub service: String,
+    /// The request's `x-amz-date`.
+    pub signed_at: SystemTime,
+    /// The signed header names, lower case, as listed in `SignedHeaders`.
+    pub signed_headers: Vec<String>,
+    /// Whether the request carried a session token.
+    pub has_session_token: bool,
+}
+
+/// Why a request failed SigV4 verification. [`VerifyError::error_code`] and
+/// [`VerifyError::http_status`] give the error AWS answers with; `Display` is AWS's message.
+/// No variant holds a secret or a session token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// No `Authorization` header.
+    #[error("Missing Authentication Token")]
+    MissingAuthentication,
+
+    /// The `Authorization` header or the date is missing parts or malformed.
+    #[error("{detail}")]
+    IncompleteSignature {
+        /// What is missing or malformed.
+        detail: String,
+    },
+
+    /// The access key is unknown, or the session token does not belong to it.
+    #[error("The security token included in the request is invalid.")]
+    UnrecognizedClient {
+        /// The access key id the request named.
+        access_key_id: String,
+        /// Which check failed (never the token itself).
+        reason: String,
+    },
+
+    /// The signature does not match the request.
+    #[error(
+        "The request signature we calculated does not match the signature you provided. \
+         Check your AWS Secret Access Key and signing method. Consult the service \
+         documentation for details."
+    )]
+    InvalidSignature {
+        /// The access key id the request named.
+        access_key_id: String,
+        /// What did not match.
+        reason: String,
+        /// The canonical request the server built (session token redacted), when it got
+        /// that far.
+        canonical_request: Option<String>,
+        /// The string to sign the server built, when it got that far.
+        string_to_sign: Option<String>,
+    },
+
+    /// The signature is valid but the session token has expired.
+    #[error("The security token included in the request is expired")]
+    ExpiredToken {
+        /// The access key id the request named.
+        access_key_id: String,
+        /// When the session expired, RFC 3339.
+        expired_at: String,
+    },
+
+    /// The request's timestamp is too far from the server's clock.
+    #[error("{}", skew_message(.signed_at, .server_time, .max_skew_secs))]
+    SignatureExpired {
+        /// The request's `x-amz-date`.
+        signed_at: String,
+        /// The server's time, same format.
+        server_time: String,
+        /// Tolerated skew in seconds.
+        max_skew_secs: u64,
+        /// Whether the request is dated in the future rather than the past.
+        in_future: bool,
+    },
+}
+
+fn skew_message(signed_at: &str, server_time: &str, max_skew_secs: &u64) -> String {
+    let minutes = max_skew_secs / 60;
+    let Some(server) = parse_amz_date(server_time) else {
+        return format!("Signature expired: {signed_at} is out of range of {server_time}");
+    };
+    let skew = Duration::from_secs(*max_skew_secs);
+    if parse_amz_date(signed_at).is_some_and(|signed| signed > server) {
+        format!(
+            "Signature not yet current: {signed_at} is still later than {} ({server_time} + {minutes} min.)",
+            format_amz_date(server + skew)
+        )
+    } else {
+        format!(
+            "Signature expired: {signed_at} is now earlier than {} ({server_time} - {minutes} min.)",
+            format_amz_date(server - skew)
+        )
+    }
+}
+
+impl VerifyError {
+    /// The error type AWS answers with, e.g. `InvalidSignatureException`.
+    pub fn error_code(&self) -> &'static str {
+        match self {
+            Self::MissingAuthentication => "MissingAuthenticationTokenException",
+            Self::IncompleteSignature { .. } => "IncompleteSignatureException",
+            Self::UnrecognizedClient { .. } => "UnrecognizedClientException",
+            Self::InvalidSignature { .. } | Self::SignatureExpired { .. } => {
+                "InvalidSignatureException"
+            }
+            Self::ExpiredToken { .. } => "ExpiredTokenException",
+        }
+    }
+
+    /// The HTTP status AWS answers with (403 for all of them).
+    pub fn http_status(&self) -> u16 {
+        403
+    }
+}
+
+/// The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header.
+#[derive(Debug)]
+struct ParsedAuthorization<'a> {
+    access_key_id: &'a str,
+    scope_date: &'a str,
+    region: &'a str,
+    service: &'a str,
+    signed_headers: &'a str,
+    signature: &'a str,
+}
+
+fn incomplete(detail: impl Into<String>) -> VerifyError {
+    VerifyError::IncompleteSignature {
+        detail: detail.into(),
+    }
+}
+
+fn parse_authorization<'a>(value: &'a str) -> Result<ParsedAuthorization<'a>, VerifyError> {
+    let (algorithm, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+    if algorithm != SIGV4_ALGORITHM {
+        return Err(incomplete(format!(
+            "Unsupported AWS 'algorithm': '{algorithm}' (expected '{SIGV4_ALGORITHM}')"
+        )));
+    }
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let Some((key, val)) = part.split_once('=') else {
+            return Err(incomplete(format!(
+                "Authorization header part '{part}' is not a key=value pair"
+            )));
+        };
+        match key.trim() {
+            "Credential" => credential = Some(val.trim()),
+            "SignedHeaders" => signed_headers = Some(val.trim()),
+            "Signature" => signature = Some(val.trim()),
+            _ => {}
+        }
+    }
+    let present = |value: Option<&'a str>| value.filter(|v| !v.is_empty());
+    let (Some(credential), Some(signed_headers), Some(signature)) = (
+        present(credential),
+        present(signed_headers),
+        present(signature),
+    ) else {
+        let missing: Vec<String> = [
+            ("Credential", credential),
+            ("SignedHeaders", signed_headers),
+            ("Signature", signature),
+        ]
+        .into_iter()
+        .filter(|(_, found)| present(*found).is_none())
+        .map(|(name, _)| format!("Authorization header requires '{name}' parameter."))
+        .collect();
+        return Err(incomplete(missing.join(" ")));
+    };
+    let parts: Vec<&str> = credential.split('/').collect();
+    let [access_key_id, scope_date, region, service, terminator] = parts[..] else {
+        return Err(incomplete(format!(
+            "Credential '{credential}' must have 5 '/'-separated parts: \
+             <access key>/<YYYYMMDD>/<region>/<service>/aws4_request"
+        )));
+    };
+    if terminator != "aws4_request" {
+        return Err(incomplete(format!(
+            "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
+        )));
+    }
+    let date_ok = scope_date.len() == 8 && scope_date.bytes().all(|b| b.is_ascii_digit());
+    if access_key_id.is_empty() || region.is_empty() || service.is_empty() || !date_ok {
+        return Err(incomplete(format!(
+            "Credential '{credential}' must name an access key, a YYYYMMDD date, a region and a service"
+        )));
+    }
+    Ok(ParsedAuthorization {
+        access_key_id,
+        scope_date,
+        region,
+        service,
+        signed_headers,
+        signature,
+    })
+}
+
+/// Verifies the SigV4 signature of a received request.
+///
+/// * `method`: the HTTP method, e.g. `POST`.
+/// * `path_and_query`: the request target exactly as received, still percent-encoded (for
+///   example `/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke`). The canonical URI is
+///   built as for every service but S3: normalised and encoded once more (`%3A` → `%253A`).
+/// * `headers`: the received headers; only those named in `SignedHeaders` are used.
+/// * `body`: the received body; its SHA-256 is the payload hash, unless the client declared
+///   `x-amz-content-sha256: UNSIGNED-PAYLOAD` (a declared digest must match the body).
+/// * `lookup`: finds what the server knows about an access key id.
+/// * `now`, `max_skew`: the server's clock and the tolerated skew ([`DEFAULT_MAX_SKEW`]).
+///
+/// Only header-based SigV4 (`AWS4-HMAC-SHA256`, timestamp in `x-amz-date`) is supported;
+/// pre-signed URLs fail with [`VerifyError::IncompleteSignature`].
+///
+/// # Errors
+/// Checks run in this order: [`VerifyError::MissingAuthentication`],
+/// [`VerifyError::IncompleteSignature`], [`VerifyError::UnrecognizedClient`] (unknown key,
+/// missing or wrong session token), [`VerifyError::SignatureExpired`],
+/// [`VerifyError::InvalidSignature`], and last [`VerifyError::ExpiredToken`], so an expired
+/// session is reported only for requests that were otherwise signed correctly.
+pub fn verify_sigv4<L>(
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    lookup: L,
+    now: SystemTime,
+    max_skew: Duration,
+) -> Result<VerifiedIdentity, VerifyError>
+where
+    L: Fn(&str) -> Option<KnownCredential>,
+{
+    let (raw_path, raw_query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let Some(authorization) = headers.get(http::header::AUTHORIZATION) else {
+        let presigned = raw_query.split('&').any(|pair| {
+            pair.starts_with("X-Amz-Signature=") || pair.starts_with("X-Amz-Algorithm=")
+        });
+        return Err(if presigned {
+            incomplete(
+                "Pre-signed URL authentication is not supported; sign with the Authorization header",
+            )
+        } else {
+            VerifyError::MissingAuthentication
+        });
+    };
+    let authorization = authorization
+        .to_str()
+        .map_err(|_| incomplete("Authorization header is not valid ASCII"))?;
+    let parsed = parse_authorization(authorization)?;
+
+    let amz_date = headers
+        .get("x-amz-date")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            incomplete("Authorization header requires existence of a 'X-Amz-Date' header.")
+        })?;
+    let signed_at = parse_amz_date(amz_date).ok_or_else(|| {
+        incomplete(format!(
+            "X-Amz-Date '{amz_date}' must be in the ISO-8601 basic format YYYYMMDD'T'HHMMSS'Z'"
+        ))
+    })?;
+    let access_key_id = parsed.access_key_id.to_owned();
+    if !amz_date.starts_with(parsed.scope_date) {
+        return Err(VerifyError::InvalidSignature {
+            access_key_id,
+            reason: format!(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
+                 from HTTP: '{}' != '{}', from '{amz_date}'.",
+                parsed.scope_date,
+                &amz_date[..8]
+            ),
+            canonical_request: None,
+            string_to_sign: None,
+        });
+    }
+
+    let known = lookup(parsed.access_key_id).ok_or_else(|| VerifyError::UnrecognizedClient {
+        access_key_id: access_key_id.clone(),
+        reason: "unknown access key id".to_owned(),
+    })?;
+    let sent_token = headers.get("x-amz-security-token").map(|v| v.as_bytes());
+    match (&known.session_token, sent_token) {
+        (Some(expected), Some(sent))
+            if constant_time_eq(expected.expose_secret().as_bytes(), sent) => {}
+        (Some(_), Some(_)) => {
+            return Err(VerifyError::UnrecognizedClient {
+                access_key_id,
+                reason: "the session token does not belong to this access key".to_owned(),
+            });
+        }
+        (Some(_), None) => {
+            return Err(VerifyError::UnrecognizedClient {
+                access_key_id,
+                reason: "temporary credentials need the x-amz-security-token header".to_owned(),
+            });
+        }
+        (None, Some(_)) => {
+            return Err(VerifyError::UnrecognizedClient {
+                access_key_id,
+                reason: "a session token was sent with a long-term access key".to_owned(),
+            });
+        }
+        (None, None) => {}
+    }
+
+    let skew = match now.duration_since(signed_at) {
+        Ok(behind) => behind,
+        Err(ahead) => ahead.duration(),
+    };
+    if skew > max_skew {
+        return Err(VerifyError::SignatureExpired {
+            signed_at: amz_date.to_owned(),
+            server_time: format_amz_date(now),
+            max_skew_secs: max_skew.as_secs(),
+            in_future: signed_at > now,
+        });
+    }
+
+    let signed_header_names: Vec<String> = parsed
+        .signed_headers
+        .split(';')
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if !signed_header_names.iter().any(|name| name == "host") {
+        return Err(incomplete(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+        ));
+    }
+    let mut canonical_headers = Vec::with_capacity(signed_header_names.len());
+    for name in &signed_header_names {
+        let values: Vec<&[u8]> = headers
+            .get_all(name.as_str())
+            .iter()
+            .map(|v| v.as_bytes())
+            .collect();
+        if values.is_empty() {
+            return Err(incomplete(format!(
+                "Signed header '{name}' is listed in SignedHeaders but not present in the request"
+            )));
+        }
+        canonical_headers.push((name.clone(), canonical_header_value(values)));
+    }
+
+    let body_hash = sha256_hex(body);
+    let payload_hash = match headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(declared) if LITERAL_PAYLOAD_HASHES.contains(&declared) => declared.to_owned(),
+        Some(declared) if !declared.eq_ignore_ascii_case(&body_hash) => {
+            return Err(VerifyError::InvalidSignature {
+                access_key_id,
+                reason: "x-amz-content-sha256 does not match the SHA-256 of the body".to_owned(),
+                canonical_request: None,
+                string_to_sign: None,
+            });
+        }
+        _ => body_hash,
+    };
+
+    let canonical = canonical_request(
+        method,
+        &canonical_uri(raw_path),
+        &canonical_query(raw_query),
+        &canonical_headers,
+        parsed.signed_headers,
+        &payload_hash,
+    );
+    let scope = format!(
+        "{}/{}/{}/aws4_request",
+        parsed.scope_date, parsed.region, parsed.service
+    );
+    let to_sign = string_to_sign(SIGV4_ALGORITHM, amz_date, &scope, &canonical);
+    let signing_key = generate_signing_key(
+        known.secret_access_key.expose_secret(),
+        signed_at,
+        parsed.region,
+        parsed.service,
+    );
+    let expected = calculate_signature(signing_key, to_sign.as_bytes());
+    if !constant_time_eq(expected.as_bytes(), parsed.signature.as_bytes()) {
+        return Err(VerifyError::InvalidSignature {
+            access_key_id,
+            reason: "signature mismatch".to_owned(),
+            canonical_request: Some(redact_token(&canonical)),
+            string_to_sign: Some(to_sign),
+        });
+    }
+
+    if let Some(expiry) = known.expires_at
+        && now >= expiry
+    {
+        return Err(VerifyError::ExpiredToken {
+            access_key_id,
+            expired_at: format_rfc3339(expiry),
+        });
+    }
+
+    Ok(VerifiedIdentity {
+        access_key_id,
+        region: parsed.region.to_owned(),
+        service: parsed.service.to_owned(),
+        signed_at,
+        signed_headers: signed_header_names,
+        has_session_token: sent_token.is_some(),
+    })
+}
+
+/// The canonical request with the session token's value hidden, for error reports.
+fn redact_token(canonical: &str) -> String {
+    canonical
+        .lines()
+        .map(|line| {
+            if line.starts_with("x-amz-security-token:") {
+                format!("x-amz-security-token:{}", crate::secret::REDACTED)
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests;
