@@ -1,0 +1,63 @@
+#![doc = include_str!("../README.md")]
+
+use std::sync::Arc;
+
+pub use bedrock_core::*;
+
+#[cfg(feature = "claude")]
+pub use bedrock_adapter_claude as claude;
+#[cfg(feature = "stability")]
+pub use bedrock_adapter_stability as stability;
+#[cfg(feature = "titan")]
+pub use bedrock_adapter_titan as titan;
+
+#[cfg(feature = "aws")]
+pub use bedrock_auth as auth;
+#[cfg(feature = "aws")]
+pub use bedrock_backend_aws as aws;
+#[cfg(feature = "history")]
+pub use bedrock_history as history_sqlite;
+#[cfg(feature = "mock")]
+pub use bedrock_backend_mock as mock;
+
+/// A registry with every adapter this build enables (features `claude`, `titan`, `stability`).
+pub fn default_registry() -> Registry {
+    let registry = Registry::new();
+    #[cfg(feature = "claude")]
+    bedrock_adapter_claude::register(&registry);
+    #[cfg(feature = "titan")]
+    bedrock_adapter_titan::register(&registry);
+    #[cfg(feature = "stability")]
+    bedrock_adapter_stability::register(&registry);
+    registry
+}
+
+/// Shortcuts on [`ConnectorBuilder`] for the adapters and backends this build enables.
+pub trait ConnectorBuilderExt: Sized {
+    /// Uses [`default_registry`].
+    fn default_adapters(self) -> Self;
+
+    /// Uses the deterministic in-process simulator as the backend.
+    #[cfg(feature = "mock")]
+    fn mock_backend(self, config: bedrock_backend_mock::SimulatorConfig) -> Self;
+
+    /// Uses the AWS SDK backend with these settings.
+    #[cfg(feature = "aws")]
+    fn aws_backend(self, config: bedrock_backend_aws::AwsBackendConfig) -> Self;
+}
+
+impl ConnectorBuilderExt for ConnectorBuilder {
+    fn default_adapters(self) -> Self {
+        self.registry(Arc::new(default_registry()))
+    }
+
+    #[cfg(feature = "mock")]
+    fn mock_backend(self, config: bedrock_backend_mock::SimulatorConfig) -> Self {
+        self.backend(Arc::new(bedrock_backend_mock::MockBackend::new(config)))
+    }
+
+    #[cfg(feature = "aws")]
+    fn aws_backend(self, config: bedrock_backend_aws::AwsBackendConfig) -> Self {
+        self.backend(Arc::new(bedrock_backend_aws::AwsBackend::new(config)))
+    }
+}
