@@ -1,0 +1,248 @@
+//! Mistral AI: the text-prompt format (`prompt`, `max_tokens`, `stop` → `outputs[{text,
+//! stop_reason}]`) and, for Mistral Large 2407 and Pixtral Large, the chat format (`messages` →
+//! `choices[{index, message, stop_reason}]`).
+
+use bedrock_core::InvocationMetrics;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
+use crate::rejection::Rejection;
+use crate::rng::canonical_json;
+use crate::schema::{self, Violations, child};
+use crate::text::{self, Finish};
+
+#[derive(Serialize)]
+struct Output<'a> {
+    text: &'a str,
+    stop_reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct OutputsBody<'a> {
+    outputs: Vec<Output<'a>>,
+    #[serde(
+        rename = "amazon-bedrock-invocationMetrics",
+        skip_serializing_if = "Option::is_none"
+    )]
+    metrics: Option<InvocationMetrics>,
+}
+
+#[derive(Serialize)]
+struct ChatMessage<'a> {
+    role: &'static str,
+    content: &'a str,
+}
+
+#[derive(Serialize)]
+struct ChatChoice<'a> {
+    index: u32,
+    message: ChatMessage<'a>,
+    stop_reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ChatBody<'a> {
+    choices: Vec<ChatChoice<'a>>,
+    #[serde(
+        rename = "amazon-bedrock-invocationMetrics",
+        skip_serializing_if = "Option::is_none"
+    )]
+    metrics: Option<InvocationMetrics>,
+}
+
+/// Which formats a Mistral model takes: (text prompt, chat).
+fn formats(model_id: &str) -> (bool, bool) {
+    if model_id.contains("pixtral") {
+        (false, true)
+    } else if model_id.contains("large-2407") {
+        (true, true)
+    } else {
+        (true, false)
+    }
+}
+
+fn max_tokens_limit(model_id: &str) -> i64 {
+    if model_id.contains("mixtral") {
+        4096
+    } else {
+        8192
+    }
+}
+
+/// Any Mistral model.
+pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
+    let model_id = call.model.model_id;
+    let (prompt_ok, chat_ok) = formats(model_id);
+    let is_chat = chat_ok && (call.body.get("messages").is_some() || !prompt_ok);
+    let mut v = Violations::new();
+    let default_max = if model_id.contains("large") {
+        8192
+    } else {
+        512
+    };
+    let mut max_tokens = default_max;
+    let mut stops = Vec::new();
+    let mut input_tokens = 0;
+    let (allowed, required): (&[&str], &[&str]) = if is_chat {
+        (
+            &[
+                "messages",
+                "max_tokens",
+                "temperature",
+                "top_p",
+                "stop",
+                "tools",
+                "tool_choice",
+                "response_format",
+            ],
+            &["messages"],
+        )
+    } else {
+        (
+            &[
+                "prompt",
+                "max_tokens",
+                "stop",
+                "temperature",
+                "top_p",
+                "top_k",
+            ],
+            &["prompt"],
+        )
+    };
+    if let Some(map) = schema::object(call.body, "#", allowed, required, &mut v) {
+        if let Some(p) = schema::string(map, "#", "prompt", 1, usize::MAX, &mut v) {
+            input_tokens += text::count_tokens(p);
+        }
+        max_tokens = schema::integer(
+            map,
+            "#",
+            "max_tokens",
+            1,
+            max_tokens_limit(model_id),
+            &mut v,
+        )
+        .unwrap_or(max_tokens);
+        stops = schema::string_array(map, "#", "stop", 10, &mut v).unwrap_or_default();
+        schema::number(map, "#", "temperature", 0.0, 1.0, &mut v);
+        schema::number(map, "#", "top_p", 0.0, 1.0, &mut v);
+        schema::integer(map, "#", "top_k", 0, 200, &mut v);
+        if let Some(messages) = schema::array(map, "#", "messages", 1, usize::MAX, &mut v) {
+            for (i, m) in messages.iter().enumerate() {
+                input_tokens +=
+                    chat_message_tokens(m, &child("#/messages", &i.to_string()), &mut v);
+            }
+        }
+    }
+    v.finish()?;
+    let key_source = if is_chat {
+        call.body.get("messages")
+    } else {
+        call.body.get("prompt")
+    };
+    let prompt_key = format!(
+        "mistral\u{0}{}",
+        canonical_json(key_source.unwrap_or(&Value::Null))
+    );
+    let generated = call.generate(&prompt_key, max_tokens as u32, &stops);
+    let stop_reason = if generated.finish == Finish::MaxTokens {
+        "length"
+    } else {
+        "stop"
+    };
+    let output_tokens = generated.output_tokens;
+    let metrics = simulated_metrics(input_tokens, output_tokens);
+    let parts = pieces(&generated.text, 1, output_tokens);
+    let (body, chunks) = if is_chat {
+        let body = json_bytes(&ChatBody {
+            choices: vec![ChatChoice {
+                index: 0,
+                message: ChatMessage {
+                    role: "assistant",
+                    content: &generated.text,
+                },
+                stop_reason: Some(stop_reason),
+            }],
+            metrics: None,
+        });
+        let chunks = parts
+            .iter()
+            .map(|p| {
+                json_bytes(&ChatBody {
+                    choices: vec![ChatChoice {
+                        index: 0,
+                        message: ChatMessage {
+                            role: "assistant",
+                            content: p.text,
+                        },
+                        stop_reason: p.last.then_some(stop_reason),
+                    }],
+                    metrics: p.last.then_some(metrics),
+                })
+            })
+            .collect();
+        (body, chunks)
+    } else {
+        let body = json_bytes(&OutputsBody {
+            outputs: vec![Output {
+                text: &generated.text,
+                stop_reason: Some(stop_reason),
+            }],
+            metrics: None,
+        });
+        let chunks = parts
+            .iter()
+            .map(|p| {
+                json_bytes(&OutputsBody {
+                    outputs: vec![Output {
+                        text: p.text,
+                        stop_reason: p.last.then_some(stop_reason),
+                    }],
+                    metrics: p.last.then_some(metrics),
+                })
+            })
+            .collect();
+        (body, chunks)
+    };
+    Ok(Completed {
+        body,
+        chunks: Some(chunks),
+        input_tokens,
+        output_tokens: Some(output_tokens),
+        latency_ms: metrics.invocation_latency,
+    })
+}
+
+/// Tokens of one chat message (`content` a string or a list of `text` / `image_url` parts).
+fn chat_message_tokens(message: &Value, path: &str, v: &mut Violations) -> u32 {
+    let allowed = ["role", "content", "tool_calls", "tool_call_id", "name"];
+    let Some(map) = schema::object(message, path, &allowed, &["role"], v) else {
+        return 0;
+    };
+    schema::enumeration(
+        map,
+        path,
+        "role",
+        &["system", "user", "assistant", "tool"],
+        v,
+    );
+    match map.get("content") {
+        Some(Value::String(s)) => text::count_tokens(s),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .map(|p| match p.get("text").and_then(Value::as_str) {
+                Some(t) => text::count_tokens(t),
+                None => 1,
+            })
+            .sum(),
+        Some(Value::Null) | None => 0,
+        Some(other) => {
+            v.add(
+                &child(path, "content"),
+                format!("expected type: String, found: {}", schema::type_name(other)),
+            );
+            0
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Model families: which request format each catalog model speaks, and the shared plumbing
+//! (text generation runs, simulated metrics, JSON encoding) the family modules use.
+
+mod ai21;
+mod anthropic;
+mod cohere;
+mod deepseek;
+mod meta;
+mod mistral;
+mod nova;
+mod stability;
+mod titan;
+mod titan_image;
+
+use bedrock_core::{CatalogModel, InvocationMetrics};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::rejection::Rejection;
+use crate::text::{self, Generated};
+
+/// The request format a model speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// Claude Instant / v2 / v2.1: text completions or Messages, chosen by the body.
+    AnthropicLegacy,
+    /// Claude 3 and later: Messages only.
+    AnthropicMessages,
+    /// Titan Text G1 (Express, Lite, Premier).
+    TitanText,
+    /// Titan Text Embeddings G1 (1536 floats).
+    TitanEmbedG1,
+    /// Titan Text Embeddings V2 (256/512/1024 floats).
+    TitanEmbedV2,
+    /// Titan Multimodal Embeddings G1.
+    TitanEmbedImage,
+    /// Titan Image Generator G1 v1/v2 and Nova Canvas.
+    TitanImage,
+    /// Nova Micro/Lite/Pro/Premier (`messages-v1`).
+    NovaText,
+    /// Stable Diffusion XL 1.0.
+    StabilitySdxl,
+    /// SD3 Large, SD3.5 Large, Stable Image Ultra and Core.
+    StabilityImage,
+    /// Llama 3 and later.
+    Meta,
+    /// Mistral 7B, Mixtral, Mistral Small/Large (text prompt; Large 2407 and Pixtral also chat).
+    Mistral,
+    /// Cohere Command (text) and Command Light.
+    CohereCommand,
+    /// Cohere Command R / R+.
+    CohereChat,
+    /// Cohere Embed v3.
+    CohereEmbed,
+    /// AI21 Jamba.
+    Jamba,
+    /// DeepSeek-R1.
+    DeepSeek,
+}
+
+impl Family {
+    /// The family of a catalog model, or `None` for a model whose format the simulator lacks.
+    pub(crate) fn of(model_id: &str) -> Option<Family> {
+        let (provider, name) = model_id.split_once('.')?;
+        Some(match provider {
+            "anthropic" if name.starts_with("claude-v2") || name.starts_with("claude-instant") => {
+                Family::AnthropicLegacy
+            }
+            "anthropic" => Family::AnthropicMessages,
+            "amazon" if name.starts_with("titan-text-") => Family::TitanText,
+            "amazon" if name.starts_with("titan-embed-text-v2") => Family::TitanEmbedV2,
+            "amazon" if name.starts_with("titan-embed-image") => Family::TitanEmbedImage,
+            "amazon" if name.starts_with("titan-embed") => Family::TitanEmbedG1,
+            "amazon" if name.starts_with("titan-image") || name.starts_with("nova-canvas") => {
+                Family::TitanImage
+            }
+            "amazon" if name.starts_with("nova-") => Family::NovaText,
+            "stability" if name.starts_with("stable-diffusion-xl") => Family::StabilitySdxl,
+            "stability" => Family::StabilityImage,
+            "meta" => Family::Meta,
+            "mistral" => Family::Mistral,
+            "cohere" if name.starts_with("command-r") => Family::CohereChat,
+            "cohere" if name.starts_with("command") => Family::CohereCommand,
+            "cohere" if name.starts_with("embed") => Family::CohereEmbed,
+            "ai21" if name.starts_with("jamba") => Family::Jamba,
+            "deepseek" => Family::DeepSeek,
+            _ => return None,
+        })
+    }
+}
+
+/// What one simulated invocation produced: the InvokeModel body and, for models that stream,
+/// the chunks InvokeModelWithResponseStream sends for the same request.
+#[derive(Debug, Clone)]
+pub(crate) struct Completed {
+    /// The InvokeModel response body.
+    pub body: Vec<u8>,
+    /// The stream chunks (the model's own JSON, one document each), for streaming models.
+    pub chunks: Option<Vec<Vec<u8>>>,
+    /// Input tokens.
+    pub input_tokens: u32,
+    /// Output tokens; `None` for embeddings and images.
+    pub output_tokens: Option<u32>,
+    /// Simulated invocation latency in milliseconds.
+    pub latency_ms: u64,
+}
+
+/// What a family module gets: the model, the simulator seed and the parsed body.
+pub(crate) struct Call<'a> {
+    /// The catalog entry.
+    pub model: &'static CatalogModel,
+    /// The simulator's seed.
+    pub seed: u64,
+    /// The request body.
+    pub body: &'a Value,
+}
+
+impl Call<'_> {
+    /// The model's short name as its provider spells it (`claude-3-haiku-20240307`).
+    pub(crate) fn short_name(&self) -> &'static str {
+        let id = self.model.model_id;
+        let name = id.split_once('.').map_or(id, |(_, n)| n);
+        match name.rfind("-v") {
+            Some(i) if name[i + 2..].starts_with(|c: char| c.is_ascii_digit()) => &name[..i],
+            _ => name,
+        }
+    }
+
+    /// Generates text for `prompt_key` under this call's seed and model.
+    pub(crate) fn generate(
+        &self,
+        prompt_key: &str,
+        max_tokens: u32,
+        stops: &[String],
+    ) -> Generated {
+        let seed = text::generation_seed(self.seed, self.model.model_id, prompt_key);
+        text::generate(seed, max_tokens, stops)
+    }
+
+    /// A deterministic number for ids and seeds derived from this call's prompt.
+    pub(crate) fn derived(&self, prompt_key: &str, purpose: &str) -> u64 {
+        crate::rng::stable_hash(&[
+            &self.seed.to_le_bytes(),
+            self.model.model_id.as_bytes(),
+            prompt_key.as_bytes(),
+            purpose.as_bytes(),
+        ])
+    }
+}
+
+/// Simulated latencies: a first byte after 80 ms plus 1 ms per 20 input tokens, then 12 ms per
+/// output token. Deterministic, so bodies that carry them stay reproducible.
+pub(crate) fn simulated_metrics(input_tokens: u32, output_tokens: u32) -> InvocationMetrics {
+    let first_byte = 80 + u64::from(input_tokens) / 20;
+    InvocationMetrics {
+        input_token_count: input_tokens,
+        output_token_count: output_tokens,
+        invocation_latency: first_byte + 12 * u64::from(output_tokens),
+        first_byte_latency: first_byte,
+    }
+}
+
+/// One stream delta with what the chunk around it needs to say.
+pub(crate) struct Piece<'a> {
+    /// The delta's text.
+    pub text: &'a str,
+    /// Whether this is the first chunk.
+    pub first: bool,
+    /// Whether this is the last chunk (which carries the stop reason and the metrics).
+    pub last: bool,
+    /// Output tokens so far, reaching the call's total on the last piece.
+    pub tokens_so_far: u32,
+}
+
+/// Splits generated text into stream pieces of up to `words` words; an empty text still gives
+/// one (empty) piece so the stream has a last chunk.
+pub(crate) fn pieces(text: &str, words: usize, output_tokens: u32) -> Vec<Piece<'_>> {
+    let mut parts = text::deltas(text, words);
+    if parts.is_empty() {
+        parts.push("");
+    }
+    let last = parts.len() - 1;
+    let mut so_far = 0;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            so_far = if i == last {
+                output_tokens
+            } else {
+                (so_far + text::count_tokens(part)).min(output_tokens)
+            };
+            Piece {
+                text: part,
+                first: i == 0,
+                last: i == last,
+                tokens_so_far: so_far,
+            }
+        })
+        .collect()
+}
+
+/// Serializes a response document (field order comes from the struct, never from a map).
+pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // Response structs hold only strings, numbers, options and vectors: serializing them into
+    // memory cannot fail.
+    serde_json::to_vec(value).expect("response structs always serialize")
+}
+
+/// Runs one invocation of `family`.
+pub(crate) fn invoke(family: Family, call: &Call<'_>) -> Result<Completed, Rejection> {
+    match family {
+        Family::AnthropicLegacy => anthropic::legacy_or_messages(call),
+        Family::AnthropicMessages => anthropic::messages(call),
+        Family::TitanText => titan::text(call),
+        Family::TitanEmbedG1 => titan::embed_g1(call),
+        Family::TitanEmbedV2 => titan::embed_v2(call),
+        Family::TitanEmbedImage => titan::embed_image(call),
+        Family::TitanImage => titan_image::generate(call),
+        Family::NovaText => nova::text(call),
+        Family::StabilitySdxl => stability::sdxl(call),
+        Family::StabilityImage => stability::image(call),
+        Family::Meta => meta::text(call),
+        Family::Mistral => mistral::text(call),
+        Family::CohereCommand => cohere::command(call),
+        Family::CohereChat => cohere::chat(call),
+        Family::CohereEmbed => cohere::embed(call),
+        Family::Jamba => ai21::chat(call),
+        Family::DeepSeek => deepseek::text(call),
+    }
+}
+
+/// Embeddings shared by the embedding families: a bag-of-words vector (each word adds its own
+/// seeded pseudo-random direction), so texts that share words point the same way.
+pub(crate) fn embed_text(
+    seed: u64,
+    text: &str,
+    extra: &[u8],
+    dims: usize,
+    normalize: bool,
+) -> Vec<f32> {
+    let mut acc = vec![0f64; dims];
+    let mut add = |key: &[u8]| {
+        let mut rng =
+            crate::rng::SplitMix64::new(crate::rng::stable_hash(&[&seed.to_le_bytes(), key]));
+        for slot in &mut acc {
+            *slot += rng.unit() * 2.0 - 1.0;
+        }
+    };
+    let mut contributions = 0u32;
+    for word in text.split_whitespace() {
+        let word: String = word
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if !word.is_empty() {
+            add(word.as_bytes());
+            contributions += 1;
+        }
+    }
+    if !extra.is_empty() {
+        add(extra);
+        contributions += 1;
+    }
+    if contributions == 0 {
+        add(text.as_bytes());
+        contributions = 1;
+    }
+    let scale = if normalize {
+        let norm = acc.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 0.0 { 1.0 / norm } else { 1.0 }
+    } else {
+        // Unnormalised: the mean of the word directions, so every component stays in [-1, 1].
+        1.0 / f64::from(contributions)
+    };
+    acc.iter().map(|x| (x * scale) as f32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalog_model_has_a_family() {
+        for m in bedrock_core::catalog::foundation_models() {
+            assert!(
+                Family::of(m.model_id).is_some(),
+                "{} has no simulated format",
+                m.model_id
+            );
+        }
+    }
+
+    #[test]
+    fn short_names() {
+        let model =
+            bedrock_core::catalog::find_model("anthropic.claude-3-haiku-20240307-v1:0").unwrap();
+        let body = Value::Null;
+        let call = Call {
+            model,
+            seed: 0,
+            body: &body,
+        };
+        assert_eq!(call.short_name(), "claude-3-haiku-20240307");
+        let model = bedrock_core::catalog::find_model("anthropic.claude-v2:1").unwrap();
+        let call = Call {
+            model,
+            seed: 0,
+            body: &body,
+        };
+        assert_eq!(call.short_name(), "claude");
+    }
+
+    #[test]
+    fn embeddings_are_normalised_and_share_words() {
+        let a = embed_text(1, "the river runs", b"", 256, true);
+        let b = embed_text(1, "The river, runs!", b"", 256, true);
+        assert_eq!(a, b);
+        let norm: f64 = a
+            .iter()
+            .map(|x| f64::from(*x) * f64::from(*x))
+            .sum::<f64>()
+            .sqrt();
+        assert!((norm - 1.0).abs() < 1e-4);
+        let c = embed_text(1, "river stone", b"", 256, true);
+        let d = embed_text(1, "golden castle", b"", 256, true);
+        let dot = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
+        assert!(dot(&a, &c) > dot(&a, &d));
+    }
+}

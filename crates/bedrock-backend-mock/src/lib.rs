@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+
+mod backend;
+mod config;
+mod families;
+mod fault;
+mod image;
+mod models;
+mod rejection;
+mod rng;
+mod schema;
+mod simulator;
+mod text;
+
+pub use backend::MockBackend;
+pub use config::SimulatorConfig;
+pub use fault::{Fault, FaultRule, Operation, StreamErrorKind};
+pub use rejection::{
+    ACCESS_NOT_GRANTED, END_OF_LIFE, INVALID_MODEL_ID, MODEL_NOT_FOUND, UNSUPPORTED_FOR_STREAMING,
+    on_demand_not_supported,
+};
+pub use simulator::{
+    LoggedOutcome, LoggedRequest, SimChunk, SimRequest, SimResponse, SimStream, SimStreamResponse,
+    Simulator,
+};

@@ -1,0 +1,660 @@
+//! `Simulator`: the deterministic Bedrock service (catalog, invocations, streams), its fault
+//! rules, request log and attempt counters, shared by the in-process backend and the emulator.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bedrock_core::{
+    Error, ListFoundationModelsRequest, ListFoundationModelsResponse, ModelId, ModelSummary,
+    Region, Result,
+};
+use bytes::Bytes;
+use futures::Stream;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::SimulatorConfig;
+use crate::families::{self, Call, Completed, Family};
+use crate::fault::{Fault, FaultRule, Operation};
+use crate::models;
+use crate::rejection::{self, Rejection};
+use crate::rng::{SplitMix64, mix, stable_hash, uuid_like};
+
+/// One call to the simulator, as the transport received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimRequest {
+    /// The operation. [`Simulator::invoke`] and [`Simulator::invoke_stream`] answer as their
+    /// name says; this field is what the request log records.
+    pub operation: Operation,
+    /// The model identifier as received (already percent-decoded): a bare id, a profile id or
+    /// an ARN.
+    pub model_id: String,
+    /// The region the call went to.
+    pub region: Region,
+    /// The request body.
+    pub body: Bytes,
+    /// `Content-Type`; `None` is taken as `application/json`.
+    pub content_type: Option<String>,
+    /// `Accept` (`X-Amzn-Bedrock-Accept` when streaming); `None` is taken as `application/json`.
+    pub accept: Option<String>,
+    /// The attempt number from `amz-sdk-request`, when the call came over HTTP.
+    pub attempt: Option<u32>,
+}
+
+impl SimRequest {
+    /// An InvokeModel request with a JSON body.
+    pub fn invoke(model_id: impl Into<String>, region: Region, body: impl Into<Bytes>) -> Self {
+        SimRequest {
+            operation: Operation::Invoke,
+            model_id: model_id.into(),
+            region,
+            body: body.into(),
+            content_type: Some("application/json".to_owned()),
+            accept: None,
+            attempt: None,
+        }
+    }
+
+    /// An InvokeModelWithResponseStream request with a JSON body.
+    pub fn invoke_stream(
+        model_id: impl Into<String>,
+        region: Region,
+        body: impl Into<Bytes>,
+    ) -> Self {
+        SimRequest {
+            operation: Operation::InvokeStream,
+            ..SimRequest::invoke(model_id, region, body)
+        }
+    }
+
+    /// Sets `Content-Type`.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sets `Accept`.
+    pub fn accept(mut self, accept: impl Into<String>) -> Self {
+        self.accept = Some(accept.into());
+        self
+    }
+
+    /// Sets the attempt number.
+    pub fn attempt(mut self, attempt: u32) -> Self {
+        self.attempt = Some(attempt);
+        self
+    }
+}
+
+/// A successful InvokeModel answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimResponse {
+    /// The model's response body.
+    pub body: Bytes,
+    /// Its content type (`application/json`).
+    pub content_type: String,
+    /// `X-Amzn-Bedrock-Input-Token-Count`.
+    pub input_tokens: u32,
+    /// `X-Amzn-Bedrock-Output-Token-Count`; `None` for embeddings and images.
+    pub output_tokens: Option<u32>,
+    /// `X-Amzn-Bedrock-Invocation-Latency`: the simulated latency plus any injected delay.
+    pub latency: Duration,
+    /// `x-amzn-RequestId`.
+    pub request_id: String,
+}
+
+/// One item of a simulated response stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimChunk {
+    /// A `chunk` event: the model's own JSON chunk (not base64-encoded).
+    Chunk(Bytes),
+    /// A scripted fault: the transport should drop the connection here, without an end.
+    Truncate,
+}
+
+/// A simulated response stream: chunks in order; a mid-stream exception is an `Err` item, after
+/// which the stream ends.
+pub type SimStream = Pin<Box<dyn Stream<Item = Result<SimChunk>> + Send>>;
+
+/// A successful InvokeModelWithResponseStream answer: the stream plus its headers.
+pub struct SimStreamResponse {
+    /// The chunks.
+    pub stream: SimStream,
+    /// `X-Amzn-Bedrock-Content-Type` (`application/json`).
+    pub content_type: String,
+    /// `x-amzn-RequestId`.
+    pub request_id: String,
+}
+
+impl std::fmt::Debug for SimStreamResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimStreamResponse")
+            .field("content_type", &self.content_type)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a logged call ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedOutcome {
+    /// HTTP status answered (200 for a stream that started, even if a fault cut it later).
+    pub status: u16,
+    /// The exception name for an error answer (`ThrottlingException`).
+    pub error_type: Option<String>,
+    /// Names of the scripted faults that fired on this call (`latency`, `truncate_stream`).
+    pub faults: Vec<String>,
+}
+
+/// One entry of the request log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedRequest {
+    /// Position of the call since the simulator started or was reset (0, 1, ...).
+    pub sequence: u64,
+    /// The request id answered.
+    pub request_id: String,
+    /// The operation.
+    pub operation: Operation,
+    /// The model identifier as received; `None` for ListFoundationModels.
+    pub model_id: Option<String>,
+    /// The region.
+    pub region: Region,
+    /// The attempt number, when the transport knew it.
+    pub attempt: Option<u32>,
+    /// Request body length in bytes.
+    pub body_len: usize,
+    /// How it ended.
+    pub outcome: LoggedOutcome,
+}
+
+/// A deterministic, in-process Amazon Bedrock: the catalog, simulated model outputs for every
+/// family, scripted faults, a bounded request log and per-model attempt counters.
+///
+/// Cloning is cheap and clones share state. The same configuration and the same sequence of
+/// calls give the same bodies, request ids and fault dice on every run.
+#[derive(Clone, Debug)]
+pub struct Simulator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SimulatorConfig,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Inner {
+    // The log can hold thousands of entries: show its size, not its content.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f.debug_struct("Simulator")
+            .field("config", &self.config)
+            .field("fault_rules", &state.rules.len())
+            .field("logged_requests", &state.log.len())
+            .field("next_sequence", &state.next_sequence)
+            .finish()
+    }
+}
+
+struct State {
+    rules: Vec<ArmedRule>,
+    dice: SplitMix64,
+    next_sequence: u64,
+    log: VecDeque<LoggedRequest>,
+    attempts: BTreeMap<String, usize>,
+}
+
+struct ArmedRule {
+    rule: FaultRule,
+    fired: u32,
+}
+
+/// What the fault rules decided for one call.
+struct Plan {
+    sequence: u64,
+    request_id: String,
+    delay: Duration,
+    error: Option<Rejection>,
+    stream_fault: Option<Fault>,
+    malformed: bool,
+    faults: Vec<String>,
+}
+
+/// What the log needs about a call.
+struct CallInfo<'a> {
+    operation: Operation,
+    model_id: Option<&'a str>,
+    region: Region,
+    attempt: Option<u32>,
+    body_len: usize,
+}
+
+impl State {
+    fn new(seed: u64) -> Self {
+        State {
+            rules: Vec::new(),
+            dice: SplitMix64::new(stable_hash(&[&seed.to_le_bytes(), b"fault dice"])),
+            next_sequence: 0,
+            log: VecDeque::new(),
+            attempts: BTreeMap::new(),
+        }
+    }
+}
+
+/// The key attempts are counted under: the bare id behind an identifier, else the identifier.
+fn attempt_key(model_id: &str) -> String {
+    ModelId::new(model_id)
+        .ok()
+        .and_then(|id| id.base_model_id().map(str::to_owned))
+        .unwrap_or_else(|| model_id.to_owned())
+}
+
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+impl Simulator {
+    /// A simulator with `config`. The simulated date is not checked here; use
+    /// [`Simulator::try_new`] for configuration read from a file.
+    pub fn new(config: SimulatorConfig) -> Self {
+        let state = State::new(config.seed);
+        Simulator {
+            inner: Arc::new(Inner {
+                config,
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    /// A simulator with `config`, after checking it.
+    pub fn try_new(config: SimulatorConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(Simulator::new(config))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SimulatorConfig {
+        &self.inner.config
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held cannot leave the state half-updated in a way that
+        // matters to a simulator: keep serving.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Replaces the fault rules (their counters start from zero).
+    pub fn set_faults(&self, rules: Vec<FaultRule>) {
+        self.state().rules = rules
+            .into_iter()
+            .map(|rule| ArmedRule { rule, fired: 0 })
+            .collect();
+    }
+
+    /// Appends a fault rule.
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.state().rules.push(ArmedRule { rule, fired: 0 });
+    }
+
+    /// The fault rules in force.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.state().rules.iter().map(|r| r.rule.clone()).collect()
+    }
+
+    /// Clears the fault rules, the attempt counters and the request log, and restarts request
+    /// ids and fault dice from the seed: afterwards the simulator behaves as if new.
+    pub fn reset(&self) {
+        *self.state() = State::new(self.inner.config.seed);
+    }
+
+    /// The request log, oldest first (at most `config.log_capacity` entries).
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        self.state().log.iter().cloned().collect()
+    }
+
+    /// How many calls named this model (InvokeModel, InvokeModelWithResponseStream and
+    /// GetFoundationModel, however the model was addressed: bare id, profile id or ARN).
+    pub fn attempts_for(&self, model_id: &str) -> usize {
+        self.state()
+            .attempts
+            .get(&attempt_key(model_id))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Numbers the call, counts the attempt and runs the fault rules.
+    fn begin(&self, operation: Operation, model_id: Option<&str>) -> Plan {
+        let seed = self.inner.config.seed;
+        let base = model_id.and_then(|m| ModelId::new(m).ok());
+        let base = base.as_ref().and_then(ModelId::base_model_id);
+        let mut state = self.state();
+        let sequence = state.next_sequence;
+        state.next_sequence += 1;
+        let a = mix(seed ^ mix(sequence.wrapping_add(0x5eed)));
+        let request_id = uuid_like(a, mix(a ^ sequence));
+        if let Some(m) = model_id {
+            *state.attempts.entry(attempt_key(m)).or_insert(0) += 1;
+        }
+        let mut plan = Plan {
+            sequence,
+            request_id,
+            delay: Duration::ZERO,
+            error: None,
+            stream_fault: None,
+            malformed: false,
+            faults: Vec::new(),
+        };
+        let State { rules, dice, .. } = &mut *state;
+        for armed in rules.iter_mut() {
+            let rule = &armed.rule;
+            if !rule.selects(operation, model_id, base) {
+                continue;
+            }
+            if rule.times.is_some_and(|n| armed.fired >= n) {
+                continue;
+            }
+            if let Some(p) = rule.probability
+                && dice.unit() >= p
+            {
+                continue;
+            }
+            armed.fired += 1;
+            plan.faults.push(rule.fault.name().to_owned());
+            match &rule.fault {
+                Fault::Latency { millis } => plan.delay += Duration::from_millis(*millis),
+                Fault::MalformedBody => plan.malformed = true,
+                Fault::TruncateStream { .. } | Fault::StreamError { .. } => {
+                    if plan.stream_fault.is_none() {
+                        plan.stream_fault = Some(rule.fault.clone());
+                    }
+                }
+                other => {
+                    plan.error = other.rejection();
+                    break;
+                }
+            }
+        }
+        plan
+    }
+
+    fn log(&self, plan: &Plan, call: &CallInfo<'_>, status: u16, error_type: Option<&str>) {
+        let entry = LoggedRequest {
+            sequence: plan.sequence,
+            request_id: plan.request_id.clone(),
+            operation: call.operation,
+            model_id: call.model_id.map(str::to_owned),
+            region: call.region,
+            attempt: call.attempt,
+            body_len: call.body_len,
+            outcome: LoggedOutcome {
+                status,
+                error_type: error_type.map(str::to_owned),
+                faults: plan.faults.clone(),
+            },
+        };
+        let capacity = self.inner.config.log_capacity;
+        if capacity == 0 {
+            return;
+        }
+        let mut state = self.state();
+        while state.log.len() >= capacity {
+            state.log.pop_front();
+        }
+        state.log.push_back(entry);
+    }
+
+    /// Logs and converts a rejection.
+    fn fail(&self, plan: &Plan, call: &CallInfo<'_>, rejection: Rejection) -> Error {
+        self.log(plan, call, rejection.status, Some(rejection.error_type));
+        rejection.into_error(&plan.request_id, call.model_id, Some(call.region))
+    }
+
+    /// ListFoundationModels in `region` with Bedrock's filters. Error faults apply; latency
+    /// faults are skipped here (this call cannot wait), see
+    /// [`Simulator::list_foundation_models_async`].
+    pub fn list_foundation_models(
+        &self,
+        region: Region,
+        request: &ListFoundationModelsRequest,
+    ) -> Result<ListFoundationModelsResponse> {
+        let plan = self.begin(Operation::List, None);
+        self.finish_list(&plan, region, request)
+    }
+
+    /// ListFoundationModels, waiting out latency faults first.
+    pub async fn list_foundation_models_async(
+        &self,
+        region: Region,
+        request: &ListFoundationModelsRequest,
+    ) -> Result<ListFoundationModelsResponse> {
+        let plan = self.begin(Operation::List, None);
+        wait(plan.delay).await;
+        self.finish_list(&plan, region, request)
+    }
+
+    fn finish_list(
+        &self,
+        plan: &Plan,
+        region: Region,
+        request: &ListFoundationModelsRequest,
+    ) -> Result<ListFoundationModelsResponse> {
+        let call = CallInfo {
+            operation: Operation::List,
+            model_id: None,
+            region,
+            attempt: None,
+            body_len: 0,
+        };
+        if let Some(r) = plan.error.clone() {
+            return Err(self.fail(plan, &call, r));
+        }
+        let models = models::list(&self.inner.config, region, request);
+        self.log(plan, &call, 200, None);
+        Ok(ListFoundationModelsResponse { models })
+    }
+
+    /// GetFoundationModel: a bare id or a foundation-model ARN; unknown ids, models not listed
+    /// in `region` and retired models answer 404 `ResourceNotFoundException`. Latency faults are
+    /// skipped here, see [`Simulator::get_foundation_model_async`].
+    pub fn get_foundation_model(
+        &self,
+        region: Region,
+        model_identifier: &str,
+    ) -> Result<ModelSummary> {
+        let plan = self.begin(Operation::Get, Some(model_identifier));
+        self.finish_get(&plan, region, model_identifier)
+    }
+
+    /// GetFoundationModel, waiting out latency faults first.
+    pub async fn get_foundation_model_async(
+        &self,
+        region: Region,
+        model_identifier: &str,
+    ) -> Result<ModelSummary> {
+        let plan = self.begin(Operation::Get, Some(model_identifier));
+        wait(plan.delay).await;
+        self.finish_get(&plan, region, model_identifier)
+    }
+
+    fn finish_get(
+        &self,
+        plan: &Plan,
+        region: Region,
+        model_identifier: &str,
+    ) -> Result<ModelSummary> {
+        let call = CallInfo {
+            operation: Operation::Get,
+            model_id: Some(model_identifier),
+            region,
+            attempt: None,
+            body_len: 0,
+        };
+        if let Some(r) = plan.error.clone() {
+            return Err(self.fail(plan, &call, r));
+        }
+        match models::get(&self.inner.config, region, model_identifier) {
+            Ok(summary) => {
+                self.log(plan, &call, 200, None);
+                Ok(summary)
+            }
+            Err(r) => Err(self.fail(plan, &call, r)),
+        }
+    }
+
+    /// Checks the request and runs the model: everything but faults.
+    fn process(&self, req: &SimRequest, operation: Operation) -> Result<Completed, Rejection> {
+        let config = &self.inner.config;
+        if req.body.len() > config.max_body_bytes {
+            return Err(Rejection::validation(format!(
+                "1 validation error detected: Value at 'body' failed to satisfy constraint: Member \
+                 must have length less than or equal to {}",
+                config.max_body_bytes
+            )));
+        }
+        if let Some(ct) = req.content_type.as_deref()
+            && !is_json(ct)
+        {
+            return Err(Rejection::validation(format!(
+                "The provided content type {ct} is not supported; the model accepts application/json."
+            )));
+        }
+        if let Some(accept) = req.accept.as_deref()
+            && !(is_json(accept) || accept.trim() == "*/*")
+        {
+            return Err(Rejection::validation(format!(
+                "The provided accept type {accept} is not supported; the model answers application/json."
+            )));
+        }
+        let model = models::resolve_runtime(config, &req.model_id, req.region)?;
+        if operation == Operation::InvokeStream && !model.response_streaming {
+            return Err(Rejection::validation(rejection::UNSUPPORTED_FOR_STREAMING));
+        }
+        let Some(family) = Family::of(model.model_id) else {
+            return Err(Rejection::validation(format!(
+                "The simulator has no request format for model {}.",
+                model.model_id
+            )));
+        };
+        let body: Value = serde_json::from_slice(&req.body).map_err(|e| {
+            Rejection::malformed(&format!("#: the request body is not valid JSON ({e})"))
+        })?;
+        let completed = families::invoke(
+            family,
+            &Call {
+                model,
+                seed: config.seed,
+                body: &body,
+            },
+        )?;
+        if operation == Operation::InvokeStream && completed.chunks.is_none() {
+            return Err(Rejection::validation(rejection::UNSUPPORTED_FOR_STREAMING));
+        }
+        Ok(completed)
+    }
+
+    /// InvokeModel.
+    pub async fn invoke(&self, req: SimRequest) -> Result<SimResponse> {
+        let operation = Operation::Invoke;
+        let plan = self.begin(operation, Some(&req.model_id));
+        wait(plan.delay).await;
+        let call = CallInfo {
+            operation,
+            model_id: Some(&req.model_id),
+            region: req.region,
+            attempt: req.attempt,
+            body_len: req.body.len(),
+        };
+        if let Some(r) = plan.error.clone() {
+            return Err(self.fail(&plan, &call, r));
+        }
+        let completed = match self.process(&req, operation) {
+            Ok(c) => c,
+            Err(r) => return Err(self.fail(&plan, &call, r)),
+        };
+        let mut body = completed.body;
+        if plan.malformed {
+            body.truncate(body.len() / 2);
+        }
+        self.log(&plan, &call, 200, None);
+        Ok(SimResponse {
+            body: Bytes::from(body),
+            content_type: "application/json".to_owned(),
+            input_tokens: completed.input_tokens,
+            output_tokens: completed.output_tokens,
+            latency: Duration::from_millis(completed.latency_ms) + plan.delay,
+            request_id: plan.request_id,
+        })
+    }
+
+    /// InvokeModelWithResponseStream.
+    pub async fn invoke_stream(&self, req: SimRequest) -> Result<SimStream> {
+        Ok(self.invoke_stream_with_headers(req).await?.stream)
+    }
+
+    /// InvokeModelWithResponseStream, with the response headers the transport sends.
+    pub async fn invoke_stream_with_headers(&self, req: SimRequest) -> Result<SimStreamResponse> {
+        let operation = Operation::InvokeStream;
+        let plan = self.begin(operation, Some(&req.model_id));
+        wait(plan.delay).await;
+        let call = CallInfo {
+            operation,
+            model_id: Some(&req.model_id),
+            region: req.region,
+            attempt: req.attempt,
+            body_len: req.body.len(),
+        };
+        if let Some(r) = plan.error.clone() {
+            return Err(self.fail(&plan, &call, r));
+        }
+        let completed = match self.process(&req, operation) {
+            Ok(c) => c,
+            Err(r) => return Err(self.fail(&plan, &call, r)),
+        };
+        let mut chunks = completed.chunks.unwrap_or_default();
+        if plan.malformed
+            && let Some(first) = chunks.first_mut()
+        {
+            first.truncate(first.len() / 2);
+        }
+        let mut items: Vec<Result<SimChunk>> = chunks
+            .into_iter()
+            .map(|c| Ok(SimChunk::Chunk(Bytes::from(c))))
+            .collect();
+        match plan.stream_fault {
+            Some(Fault::TruncateStream { after_chunks }) => {
+                items.truncate(after_chunks);
+                items.push(Ok(SimChunk::Truncate));
+            }
+            Some(Fault::StreamError { after_chunks, kind }) => {
+                items.truncate(after_chunks);
+                let err = kind.rejection().into_error(
+                    &plan.request_id,
+                    Some(&req.model_id),
+                    Some(req.region),
+                );
+                items.push(Err(err));
+            }
+            _ => {}
+        }
+        self.log(&plan, &call, 200, None);
+        Ok(SimStreamResponse {
+            stream: Box::pin(futures::stream::iter(items)),
+            content_type: "application/json".to_owned(),
+            request_id: plan.request_id,
+        })
+    }
+}
+
+async fn wait(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}
