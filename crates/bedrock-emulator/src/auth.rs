@@ -1,0 +1,680 @@
+//! Request authentication: SigV4 (`AWS4-HMAC-SHA256`, service `bedrock`) checked against the
+//! emulator's credentials, session tokens and their expiry, and optional bearer API keys.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bedrock_auth::{KnownCredential, VerifyError, verify_sigv4};
+use http::{HeaderMap, Method, StatusCode};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::clock;
+use crate::error::ApiError;
+
+/// The access key of the SigV4 test suite's example credentials, the emulator's default.
+pub const EXAMPLE_ACCESS_KEY_ID: &str = "AKIDEXAMPLE";
+/// The secret key of the SigV4 test suite's example credentials, the emulator's default.
+pub const EXAMPLE_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+/// The service name every Bedrock request is signed for, runtime and control plane alike.
+pub const SIGNING_SERVICE: &str = "bedrock";
+
+const INVALID_TOKEN: &str = "The security token included in the request is invalid.";
+
+/// One set of credentials the emulator accepts.
+///
+/// With a `session_token`, requests must carry it in `x-amz-security-token`; with `expires_at`
+/// in the past, they are refused with `ExpiredTokenException`, as Bedrock refuses an expired
+/// session. In configuration files `expires_at` is an RFC 3339 time (`2030-01-01T00:00:00Z`)
+/// or seconds since the Unix epoch.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    /// The access key id (`AKID...`, `ASIA...`).
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// The session token of temporary credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
+    /// When the session expires.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_expiry",
+        deserialize_with = "deserialize_expiry"
+    )]
+    pub expires_at: Option<SystemTime>,
+}
+
+impl Credentials {
+    /// Long-term credentials: an access key and its secret.
+    pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<String>) -> Self {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret_access_key.into(),
+            session_token: None,
+            expires_at: None,
+        }
+    }
+
+    /// The SigV4 test suite's example pair, `AKIDEXAMPLE` and its secret.
+    pub fn example() -> Self {
+        Credentials::new(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
+    }
+
+    /// Sets the session token that requests must carry.
+    pub fn with_session_token(mut self, token: impl Into<String>) -> Self {
+        self.session_token = Some(token.into());
+        self
+    }
+
+    /// Sets when the session expires.
+    pub fn with_expiry(mut self, expires_at: SystemTime) -> Self {
+        self.expires_at = Some(expires_at);
+        self
+    }
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Credentials::example()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"** redacted **")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
+            .field("expires_at", &self.expires_at.map(clock::format_amz_date))
+            .finish()
+    }
+}
+
+fn serialize_expiry<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_u64(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())),
+        None => s.serialize_none(),
+    }
+}
+
+fn deserialize_expiry<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Expiry {
+        Seconds(u64),
+        Text(String),
+    }
+    match Expiry::deserialize(d)? {
+        Expiry::Seconds(secs) => Ok(Some(UNIX_EPOCH + Duration::from_secs(secs))),
+        Expiry::Text(text) => clock::parse_rfc3339(&text).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "field `expires_at` has value {text:?}; allowed: an RFC 3339 time such as \
+                 2030-01-01T00:00:00Z, or seconds since the Unix epoch"
+            ))
+        }),
+    }
+}
+
+/// What the emulator accepts, and how strict it is about time.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthPolicy {
+    /// Skip every check.
+    pub no_auth: bool,
+    /// Accepted SigV4 credentials.
+    pub credentials: Vec<Credentials>,
+    /// Accepted bearer API keys (`Authorization: Bearer ...`).
+    pub api_keys: Vec<String>,
+    /// How far the request's date may be from the emulator's clock; `None` disables the check.
+    pub max_clock_skew: Option<Duration>,
+}
+
+/// The parts of a request that SigV4 covers.
+pub(crate) struct SignedParts<'a> {
+    pub method: &'a Method,
+    /// The path exactly as sent, still percent-encoded.
+    pub raw_path: &'a str,
+    /// The query exactly as sent.
+    pub raw_query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// Who the request was authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Authenticated {
+    /// The region of the credential scope, when the request was signed.
+    pub region: Option<String>,
+}
+
+fn forbidden(error_type: &str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, error_type, message)
+}
+
+/// The wire error for a failed SigV4 check.
+fn verify_error(err: &VerifyError) -> ApiError {
+    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+    let mut message = err.to_string();
+    match err {
+        VerifyError::InvalidSignature {
+            reason,
+            canonical_request,
+            string_to_sign,
+            ..
+        } => {
+            if let (Some(canonical), Some(to_sign)) = (canonical_request, string_to_sign) {
+                // As AWS does, show what the server signed so a client author can diff it.
+                message.push_str(&format!(
+                    "\n\nThe Canonical String for this request should have been\n'{canonical}'\n\n\
+                     The String-to-Sign should have been\n'{to_sign}'\n"
+                ));
+            } else if reason != "signature mismatch" {
+                message = reason.clone();
+            }
+        }
+        VerifyError::UnrecognizedClient {
+            reason,
+            access_key_id,
+        } => {
+            tracing::debug!(%access_key_id, %reason, "unrecognized client");
+        }
+        _ => {}
+    }
+    ApiError::new(status, err.error_code(), message)
+}
+
+/// The region named in a SigV4 credential scope (`Credential=AKID/DATE/REGION/...`), unchecked.
+fn scope_region(authorization: &str) -> Option<&str> {
+    let credential = authorization
+        .split([' ', ','])
+        .find_map(|p| p.trim().strip_prefix("Credential="))?;
+    credential.split('/').nth(2)
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks a request's authentication; `now` is the emulator's clock.
+pub(crate) fn authenticate(
+    policy: &AuthPolicy,
+    req: &SignedParts<'_>,
+    now: SystemTime,
+) -> Result<Authenticated, ApiError> {
+    let authorization = header_str(req.headers, "authorization");
+    if policy.no_auth {
+        // Still read the region the client signed for, so a multi-region client is served the
+        // region it asked for.
+        let region = authorization.and_then(scope_region).map(str::to_owned);
+        return Ok(Authenticated { region });
+    }
+    if let Some(token) = authorization.and_then(|a| a.strip_prefix("Bearer ")) {
+        let token = token.trim().as_bytes();
+        if policy
+            .api_keys
+            .iter()
+            .any(|k| constant_time_eq(k.as_bytes(), token))
+        {
+            return Ok(Authenticated { region: None });
+        }
+        return Err(forbidden("UnrecognizedClientException", INVALID_TOKEN));
+    }
+    let path_and_query = match req.raw_query {
+        Some(q) => format!("{}?{q}", req.raw_path),
+        None => req.raw_path.to_owned(),
+    };
+    let lookup = |access_key_id: &str| {
+        policy
+            .credentials
+            .iter()
+            .find(|c| c.access_key_id == access_key_id)
+            .map(|c| KnownCredential {
+                secret_access_key: c.secret_access_key.clone().into(),
+                session_token: c.session_token.clone().map(Into::into),
+                expires_at: c.expires_at,
+            })
+    };
+    let identity = verify_sigv4(
+        req.method.as_str(),
+        &path_and_query,
+        req.headers,
+        req.body,
+        lookup,
+        now,
+        policy.max_clock_skew.unwrap_or(Duration::MAX),
+    )
+    .map_err(|e| verify_error(&e))?;
+    if identity.service != SIGNING_SERVICE {
+        return Err(forbidden(
+            "InvalidSignatureException",
+            format!("Credential should be scoped to correct service: '{SIGNING_SERVICE}'. "),
+        ));
+    }
+    if identity.region.parse::<bedrock_core::Region>().is_err() {
+        return Err(forbidden(
+            "InvalidSignatureException",
+            format!(
+                "Credential should be scoped to a valid region, not '{}'. ",
+                identity.region
+            ),
+        ));
+    }
+    Ok(Authenticated {
+        region: Some(identity.region),
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXPIRED_TOKEN: &str = "The security token included in the request is expired";
+    const SIGNATURE_MISMATCH: &str =
+        "The request signature we calculated does not match the signature you provided.";
+
+    #[test]
+    fn credentials_debug_redacts_secrets() {
+        let c = Credentials::example().with_session_token("tok-secret");
+        let s = format!("{c:?}");
+        assert!(
+            !s.contains("EXAMPLEKEY") && !s.contains("tok-secret"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn credentials_expiry_parses_text_and_seconds() {
+        let c: Credentials = serde_json::from_str(
+            r#"{"access_key_id":"A","secret_access_key":"S","expires_at":"2015-08-30T12:36:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.expires_at,
+            Some(UNIX_EPOCH + Duration::from_secs(1_440_938_160))
+        );
+        let c: Credentials =
+            serde_json::from_str(r#"{"access_key_id":"A","secret_access_key":"S","expires_at":5}"#)
+                .unwrap();
+        assert_eq!(c.expires_at, Some(UNIX_EPOCH + Duration::from_secs(5)));
+        let err = serde_json::from_str::<Credentials>(
+            r#"{"access_key_id":"A","secret_access_key":"S","expires_at":"tomorrow"}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("expires_at"), "{err}");
+    }
+
+    /// Signs a request the way the AWS SDKs do (aws-sigv4, double-encoded path) and returns
+    /// its headers.
+    fn signed_headers(
+        method: &str,
+        uri: &str,
+        body: &[u8],
+        creds: aws_credential_types::Credentials,
+        region: &str,
+        service: &str,
+        at: SystemTime,
+    ) -> HeaderMap {
+        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+        let identity = creds.into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(region)
+            .name(service)
+            .time(at)
+            .settings(SigningSettings::default())
+            .build()
+            .unwrap()
+            .into();
+        let len = body.len().to_string();
+        let headers = [
+            ("host", "127.0.0.1:9"),
+            ("content-type", "application/json"),
+            ("content-length", len.as_str()),
+        ];
+        let signable = SignableRequest::new(
+            method,
+            uri,
+            headers.iter().copied(),
+            SignableBody::Bytes(body),
+        )
+        .unwrap();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let mut req = http::Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let mut req = req.body(()).unwrap();
+        instructions.apply_to_request_http1x(&mut req);
+        req.headers().clone()
+    }
+
+    fn sdk_creds(secret: &str, token: Option<&str>) -> aws_credential_types::Credentials {
+        aws_credential_types::Credentials::new(
+            EXAMPLE_ACCESS_KEY_ID,
+            secret,
+            token.map(str::to_owned),
+            None,
+            "test",
+        )
+    }
+
+    fn policy(creds: Credentials) -> AuthPolicy {
+        AuthPolicy {
+            no_auth: false,
+            credentials: vec![creds],
+            api_keys: vec!["bedrock-api-key-abc".to_owned()],
+            max_clock_skew: Some(Duration::from_secs(900)),
+        }
+    }
+
+    const ARN_PATH: &str = "/model/arn%3Aaws%3Abedrock%3Aeu-west-1%3A%3Afoundation-model%2Fanthropic.claude-v2%3A1/invoke";
+
+    fn check(
+        policy: &AuthPolicy,
+        uri: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Authenticated, ApiError> {
+        let (raw_path, raw_query) = match uri.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (uri, None),
+        };
+        let method = if body.is_empty() {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        authenticate(
+            policy,
+            &SignedParts {
+                method: &method,
+                raw_path,
+                raw_query,
+                headers,
+                body,
+            },
+            now,
+        )
+    }
+
+    fn at() -> SystemTime {
+        // 2024-03-01T10:15:00Z
+        UNIX_EPOCH + Duration::from_secs(1_709_288_100)
+    }
+
+    #[test]
+    fn sdk_signatures_verify_with_encoded_arns_and_queries() {
+        let p = policy(Credentials::example());
+        let body = br#"{"prompt":"hi"}"#;
+        let h = signed_headers(
+            "POST",
+            ARN_PATH,
+            body,
+            sdk_creds(EXAMPLE_SECRET_ACCESS_KEY, None),
+            "eu-west-1",
+            "bedrock",
+            at(),
+        );
+        let ok = check(&p, ARN_PATH, &h, body, at() + Duration::from_secs(60)).unwrap();
+        assert_eq!(ok.region.as_deref(), Some("eu-west-1"));
+
+        let uri = "/foundation-models?byProvider=Meta%20AI&byOutputModality=TEXT";
+        let h = signed_headers(
+            "GET",
+            uri,
+            b"",
+            sdk_creds(EXAMPLE_SECRET_ACCESS_KEY, None),
+            "us-west-2",
+            "bedrock",
+            at(),
+        );
+        assert_eq!(
+            check(&p, uri, &h, b"", at()).unwrap().region.as_deref(),
+            Some("us-west-2")
+        );
+    }
+
+    #[test]
+    fn wrong_secret_or_tampered_body_is_an_invalid_signature() {
+        let p = policy(Credentials::example());
+        let body = br#"{"prompt":"hi"}"#;
+        let h = signed_headers(
+            "POST",
+            ARN_PATH,
+            body,
+            sdk_creds("not-the-secret", None),
+            "us-east-1",
+            "bedrock",
+            at(),
+        );
+        let e = check(&p, ARN_PATH, &h, body, at()).unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str()),
+            (StatusCode::FORBIDDEN, "InvalidSignatureException")
+        );
+        assert!(e.message.starts_with(SIGNATURE_MISMATCH), "{}", e.message);
+        assert!(
+            e.message.contains("%253A"),
+            "canonical string shows the double-encoded path: {}",
+            e.message
+        );
+
+        let h = signed_headers(
+            "POST",
+            ARN_PATH,
+            body,
+            sdk_creds(EXAMPLE_SECRET_ACCESS_KEY, None),
+            "us-east-1",
+            "bedrock",
+            at(),
+        );
+        let e = check(&p, ARN_PATH, &h, br#"{"prompt":"ho"}"#, at()).unwrap_err();
+        assert_eq!(e.error_type, "InvalidSignatureException");
+    }
+
+    #[test]
+    fn unknown_key_missing_auth_and_wrong_scope() {
+        let p = policy(Credentials::new("AKIDOTHER", "secret"));
+        let h = signed_headers(
+            "GET",
+            "/foundation-models",
+            b"",
+            sdk_creds(EXAMPLE_SECRET_ACCESS_KEY, None),
+            "us-east-1",
+            "bedrock",
+            at(),
+        );
+        let e = check(&p, "/foundation-models", &h, b"", at()).unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str(), e.message.as_str()),
+            (
+                StatusCode::FORBIDDEN,
+                "UnrecognizedClientException",
+                INVALID_TOKEN
+            )
+        );
+
+        let e = check(&p, "/foundation-models", &HeaderMap::new(), b"", at()).unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str()),
+            (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException")
+        );
+
+        let p = policy(Credentials::example());
+        let h = signed_headers(
+            "GET",
+            "/foundation-models",
+            b"",
+            sdk_creds(EXAMPLE_SECRET_ACCESS_KEY, None),
+            "us-east-1",
+            "bedrock-runtime",
+            at(),
+        );
+        let e = check(&p, "/foundation-models", &h, b"", at()).unwrap_err();
+        assert!(
+            e.message.contains("correct service: 'bedrock'"),
+            "{}",
+            e.message
+        );
+        let h = signed_headers(
+            "GET",
+            "/foundation-models",
+            b"",
+            sdk_creds(EXAMPLE_SECRET_ACCESS_KEY, None),
+            "mars-north-1",
+            "bedrock",
+            at(),
+        );
+        let e = check(&p, "/foundation-models", &h, b"", at()).unwrap_err();
+        assert!(e.message.contains("valid region"), "{}", e.message);
+    }
+
+    #[test]
+    fn session_tokens_must_match_and_not_be_expired() {
+        let creds = Credentials::example().with_session_token("session-1");
+        let p = policy(creds.clone());
+        let sign_with = |token: Option<&str>| {
+            signed_headers(
+                "GET",
+                "/foundation-models",
+                b"",
+                sdk_creds(EXAMPLE_SECRET_ACCESS_KEY, token),
+                "us-east-1",
+                "bedrock",
+                at(),
+            )
+        };
+        assert!(
+            check(
+                &p,
+                "/foundation-models",
+                &sign_with(Some("session-1")),
+                b"",
+                at()
+            )
+            .is_ok()
+        );
+        for token in [None, Some("session-2")] {
+            let e = check(&p, "/foundation-models", &sign_with(token), b"", at()).unwrap_err();
+            assert_eq!(e.error_type, "UnrecognizedClientException", "{token:?}");
+        }
+        let p = policy(creds.with_expiry(at() - Duration::from_secs(1)));
+        let e = check(
+            &p,
+            "/foundation-models",
+            &sign_with(Some("session-1")),
+            b"",
+            at(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str(), e.message.as_str()),
+            (
+                StatusCode::FORBIDDEN,
+                "ExpiredTokenException",
+                EXPIRED_TOKEN
+            )
+        );
+    }
+
+    #[test]
+    fn stale_or_future_dates_are_refused_unless_skew_is_off() {
+        let mut p = policy(Credentials::example());
+        let h = signed_headers(
+            "GET",
+            "/foundation-models",
+            b"",
+            sdk_creds(EXAMPLE_SECRET_ACCESS_KEY, None),
+            "us-east-1",
+            "bedrock",
+            at(),
+        );
+        let e = check(
+            &p,
+            "/foundation-models",
+            &h,
+            b"",
+            at() + Duration::from_secs(16 * 60),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.starts_with("Signature expired: 20240301T101500Z"),
+            "{}",
+            e.message
+        );
+        let e = check(
+            &p,
+            "/foundation-models",
+            &h,
+            b"",
+            at() - Duration::from_secs(16 * 60),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.starts_with("Signature not yet current"),
+            "{}",
+            e.message
+        );
+        p.max_clock_skew = None;
+        assert!(
+            check(
+                &p,
+                "/foundation-models",
+                &h,
+                b"",
+                at() + Duration::from_secs(86_400)
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn bearer_keys_and_no_auth() {
+        let mut p = policy(Credentials::example());
+        let mut h = HeaderMap::new();
+        h.insert(
+            "authorization",
+            "Bearer bedrock-api-key-abc".parse().unwrap(),
+        );
+        assert_eq!(
+            check(&p, "/foundation-models", &h, b"", at())
+                .unwrap()
+                .region,
+            None
+        );
+        h.insert("authorization", "Bearer other".parse().unwrap());
+        assert_eq!(
+            check(&p, "/foundation-models", &h, b"", at())
+                .unwrap_err()
+                .error_type,
+            "UnrecognizedClientException"
+        );
+        p.no_auth = true;
+        assert!(check(&p, "/foundation-models", &h, b"", at()).is_ok());
+        let h = signed_headers(
+            "GET",
+            "/foundation-models",
+            b"",
+            sdk_creds("whatever", None),
+            "ap-south-1",
+            "bedrock",
+            at(),
+        );
+        assert_eq!(
+            check(&p, "/foundation-models", &h, b"", at())
+                .unwrap()
+                .region
+                .as_deref(),
+            Some("ap-south-1")
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! Routing on the raw request path, so a percent-encoded `/` inside an ARN never splits a segment,
+//! and the decoding of model identifiers from it.
+
+use http::{Method, StatusCode};
+use percent_encoding::percent_decode_str;
+
+use crate::error::ApiError;
+
+/// An operation the emulator serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `GET /foundation-models`.
+    ListFoundationModels,
+    /// `GET /foundation-models/{modelIdentifier}`.
+    GetFoundationModel(String),
+    /// `POST /model/{modelId}/invoke`.
+    InvokeModel(String),
+    /// `POST /model/{modelId}/invoke-with-response-stream`.
+    InvokeModelWithResponseStream(String),
+    /// `GET|POST|DELETE /_emulator/faults`.
+    Faults,
+    /// `POST /_emulator/reset`.
+    Reset,
+    /// `GET /_emulator/requests`.
+    Requests,
+}
+
+impl Route {
+    /// Whether this is a control endpoint of the emulator (no SigV4).
+    pub fn is_control(&self) -> bool {
+        matches!(self, Route::Faults | Route::Reset | Route::Requests)
+    }
+}
+
+/// Bedrock operations the emulator knows by route but does not serve.
+const NOT_EMULATED: &[(&str, &str)] = &[
+    ("converse", "Converse"),
+    ("converse-stream", "ConverseStream"),
+    ("count-tokens", "CountTokens"),
+    ("async-invoke", "StartAsyncInvoke"),
+];
+
+const EMULATED: &str = "ListFoundationModels (GET /foundation-models), GetFoundationModel \
+     (GET /foundation-models/{modelIdentifier}), InvokeModel (POST /model/{modelId}/invoke), \
+     InvokeModelWithResponseStream (POST /model/{modelId}/invoke-with-response-stream)";
+
+fn unknown_operation(message: String) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", message)
+}
+
+fn wrong_method(method: &Method, path: &str, allow: &'static str) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "UnknownOperationException",
+        format!("{method} is not supported on {path}; allowed: {allow}"),
+    );
+    e.allow = Some(allow);
+    e
+}
+
+/// Decodes one percent-encoded path segment into a model identifier.
+fn decode_identifier(segment: &str, field: &str) -> Result<String, ApiError> {
+    let decoded = percent_decode_str(segment).decode_utf8().map_err(|_| {
+        ApiError::validation(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: \
+             Member must be valid UTF-8 once percent-decoded"
+        ))
+    })?;
+    if decoded.is_empty() {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: \
+             Member must have length greater than or equal to 1"
+        )));
+    }
+    Ok(decoded.into_owned())
+}
+
+/// Matches a method and a raw (still percent-encoded) path to a route.
+pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiError> {
+    let segments: Vec<&str> = raw_path
+        .strip_prefix('/')
+        .unwrap_or(raw_path)
+        .split('/')
+        .collect();
+    let expect = |allowed: &[Method], allow: &'static str, route: Route| {
+        if allowed.contains(method) {
+            Ok(route)
+        } else {
+            Err(wrong_method(method, raw_path, allow))
+        }
+    };
+    match segments.as_slice() {
+        ["foundation-models"] => expect(&[Method::GET], "GET", Route::ListFoundationModels),
+        ["foundation-models", id] => {
+            let id = decode_identifier(id, "modelIdentifier")?;
+            expect(&[Method::GET], "GET", Route::GetFoundationModel(id))
+        }
+        ["model", id, "invoke"] => {
+            let id = decode_identifier(id, "modelId")?;
+            expect(&[Method::POST], "POST", Route::InvokeModel(id))
+        }
+        ["model", id, "invoke-with-response-stream"] => {
+            let id = decode_identifier(id, "modelId")?;
+            expect(
+                &[Method::POST],
+                "POST",
+                Route::InvokeModelWithResponseStream(id),
+            )
+        }
+        ["_emulator", "faults"] => expect(
+            &[Method::GET, Method::POST, Method::DELETE],
+            "GET, POST, DELETE",
+            Route::Faults,
+        ),
+        ["_emulator", "reset"] => expect(&[Method::POST], "POST", Route::Reset),
+        ["_emulator", "requests"] => expect(&[Method::GET], "GET", Route::Requests),
+        ["model", _, op] | [op, ..] if NOT_EMULATED.iter().any(|(p, _)| p == op) => {
+            let name = NOT_EMULATED
+                .iter()
+                .find(|(p, _)| p == op)
+                .map_or("", |(_, n)| n);
+            Err(unknown_operation(format!(
+                "{name} ({method} {raw_path}) is a Bedrock operation this emulator does not \
+                 implement; it serves {EMULATED}"
+            )))
+        }
+        _ => Err(unknown_operation(format!(
+            "No operation matches {method} {raw_path}; the emulator serves {EMULATED}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_ids_and_arns_stay_one_segment() {
+        assert_eq!(
+            match_route(
+                &Method::POST,
+                "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke"
+            ),
+            Ok(Route::InvokeModel(
+                "anthropic.claude-3-haiku-20240307-v1:0".into()
+            ))
+        );
+        assert_eq!(
+            match_route(
+                &Method::POST,
+                "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fanthropic.claude-v2%3A1/invoke-with-response-stream"
+            ),
+            Ok(Route::InvokeModelWithResponseStream(
+                "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2:1".into()
+            ))
+        );
+        assert_eq!(
+            match_route(
+                &Method::GET,
+                "/foundation-models/amazon.titan-embed-text-v2%3A0"
+            ),
+            Ok(Route::GetFoundationModel(
+                "amazon.titan-embed-text-v2:0".into()
+            ))
+        );
+        // A bare `/` in the id is a different path, as on Bedrock.
+        assert_eq!(
+            match_route(
+                &Method::POST,
+                "/model/arn:aws:bedrock:us-east-1::foundation-model/x/invoke"
+            )
+            .unwrap_err()
+            .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    #[test]
+    fn unknown_routes_and_methods() {
+        let e = match_route(&Method::GET, "/nope").unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str()),
+            (StatusCode::NOT_FOUND, "UnknownOperationException")
+        );
+        let e = match_route(&Method::GET, "/model/x/invoke").unwrap_err();
+        assert_eq!(
+            (e.status, e.allow),
+            (StatusCode::METHOD_NOT_ALLOWED, Some("POST"))
+        );
+        let e = match_route(&Method::POST, "/model/x/converse").unwrap_err();
+        assert!(e.message.starts_with("Converse (POST"), "{}", e.message);
+        let e = match_route(&Method::POST, "/model/%FF/invoke").unwrap_err();
+        assert_eq!(e.error_type, "ValidationException");
+        assert!(
+            match_route(&Method::DELETE, "/_emulator/faults")
+                .unwrap()
+                .is_control()
+        );
+    }
+}

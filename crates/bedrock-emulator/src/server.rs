@@ -1,0 +1,511 @@
+//! The HTTP front: one axum fallback handler that routes on the raw path, reads and limits the
+//! body, authenticates, and answers from the simulator with Bedrock's headers and frames.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use bedrock_backend_mock::{FaultRule, Operation, SimChunk, SimRequest, Simulator};
+use bedrock_core::{
+    CustomizationType, InferenceType, ListFoundationModelsRequest, Modality, ModelSummary, Region,
+};
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt as _;
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use percent_encoding::percent_decode_str;
+
+use crate::auth::{self, AuthPolicy, SignedParts};
+use crate::error::ApiError;
+use crate::eventstream::{self, EVENT_STREAM_CONTENT_TYPE};
+use crate::routes::{self, Route};
+
+/// Everything a request handler needs, shared by every connection.
+pub(crate) struct AppState {
+    pub simulator: Simulator,
+    pub auth: AuthPolicy,
+    pub default_region: Region,
+    pub max_body_bytes: usize,
+}
+
+/// A bounded amount past the limit is still read (and dropped) so the client, which is still
+/// sending, receives the 400 instead of a reset connection.
+const DRAIN_PAST_LIMIT: usize = 64 * 1024 * 1024;
+
+/// How long a truncated stream waits before dropping the connection.
+const TRUNCATE_FLUSH_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// The axum service: every request goes through [`dispatch`].
+pub(crate) fn router(state: Arc<AppState>) -> axum::Router {
+    axum::Router::new().fallback(dispatch).with_state(state)
+}
+
+/// A request id shaped like Bedrock's (a UUID), unique within the process.
+pub(crate) fn new_request_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static SEED: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let seed = SEED.get_or_init(std::collections::hash_map::RandomState::new);
+    let mut h = seed.build_hasher();
+    h.write_u64(n);
+    let hi = h.finish();
+    h.write_u64(hi);
+    let lo = h.finish();
+    let v = (u128::from(hi) << 64) | u128::from(lo);
+    // Version 4, variant 10, like a random UUID.
+    let v = (v & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    let s = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &s[0..8],
+        &s[8..12],
+        &s[12..16],
+        &s[16..20],
+        &s[20..32]
+    )
+}
+
+async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let request_id = new_request_id();
+    let (parts, body) = req.into_parts();
+    tracing::debug!(method = %parts.method, path = parts.uri.path(), %request_id, "request");
+    match handle(&state, &parts, body, &request_id).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::debug!(status = err.status.as_u16(), error_type = %err.error_type, "error answer");
+            err.or_request_id(&request_id).into_response()
+        }
+    }
+}
+
+async fn handle(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+    request_id: &str,
+) -> Result<Response, ApiError> {
+    let route = routes::match_route(&parts.method, parts.uri.path())?;
+    let body = read_body(&parts.headers, body, state.max_body_bytes).await?;
+    if route.is_control() {
+        return control(state, route, &parts.method, &body);
+    }
+    let authenticated = auth::authenticate(
+        &state.auth,
+        &SignedParts {
+            method: &parts.method,
+            raw_path: parts.uri.path(),
+            raw_query: parts.uri.query(),
+            headers: &parts.headers,
+            body: &body,
+        },
+        SystemTime::now(),
+    )?;
+    let region = match authenticated.region {
+        Some(name) => name
+            .parse::<Region>()
+            .map_err(|e| ApiError::validation(e.to_string()))?,
+        None => state.default_region,
+    };
+    match route {
+        Route::ListFoundationModels => {
+            list_foundation_models(state, region, parts.uri.query(), request_id).await
+        }
+        Route::GetFoundationModel(id) => {
+            let summary = state
+                .simulator
+                .get_foundation_model_async(region, &id)
+                .await?;
+            let body = serde_json::json!({ "modelDetails": summary_json(&summary) });
+            Ok(json_response(&body, request_id))
+        }
+        Route::InvokeModel(id) => {
+            invoke(
+                state,
+                sim_request(Operation::Invoke, id, region, parts, body, false),
+            )
+            .await
+        }
+        Route::InvokeModelWithResponseStream(id) => {
+            invoke_stream(
+                state,
+                sim_request(Operation::InvokeStream, id, region, parts, body, true),
+            )
+            .await
+        }
+        Route::Faults | Route::Reset | Route::Requests => {
+            control(state, route, &parts.method, &body)
+        }
+    }
+}
+
+/// Reads the whole body, answering Bedrock's 400 past the limit without hanging the client.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::validation(format!(
+            "1 validation error detected: Value at 'body' failed to satisfy constraint: Member \
+             must have length less than or equal to {limit}"
+        ))
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit.saturating_add(DRAIN_PAST_LIMIT)) {
+        return Err(too_large());
+    }
+    let mut stream = body.into_data_stream();
+    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::validation(format!("The request body could not be read: {e}"))
+        })?;
+        total = total.saturating_add(chunk.len());
+        if total <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if total > limit.saturating_add(DRAIN_PAST_LIMIT) {
+            break;
+        }
+    }
+    if total > limit {
+        Err(too_large())
+    } else {
+        Ok(buf.freeze())
+    }
+}
+
+fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `amz-sdk-request: attempt=2; max=3` -> 2.
+fn attempt_number(headers: &HeaderMap) -> Option<u32> {
+    let value = headers.get("amz-sdk-request")?.to_str().ok()?;
+    value
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == "attempt")
+        .and_then(|(_, v)| v.trim().parse().ok())
+}
+
+fn sim_request(
+    operation: Operation,
+    model_id: String,
+    region: Region,
+    parts: &Parts,
+    body: Bytes,
+    streaming: bool,
+) -> SimRequest {
+    let accept_header = if streaming {
+        "x-amzn-bedrock-accept"
+    } else {
+        "accept"
+    };
+    SimRequest {
+        operation,
+        model_id,
+        region,
+        body,
+        content_type: header_string(&parts.headers, "content-type"),
+        accept: header_string(&parts.headers, accept_header),
+        attempt: attempt_number(&parts.headers),
+    }
+}
+
+fn insert(headers: &mut HeaderMap, name: &'static str, value: impl ToString) {
+    if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
+        headers.insert(name, v);
+    }
+}
+
+fn json_response(body: &serde_json::Value, request_id: &str) -> Response {
+    let mut response = (StatusCode::OK, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    insert(headers, "x-amzn-RequestId", request_id);
+    response
+}
+
+async fn invoke(state: &AppState, req: SimRequest) -> Result<Response, ApiError> {
+    let sim = state.simulator.invoke(req).await?;
+    let mut response = Response::new(Body::from(sim.body));
+    let headers = response.headers_mut();
+    insert(headers, "content-type", &sim.content_type);
+    insert(headers, "x-amzn-RequestId", &sim.request_id);
+    insert(
+        headers,
+        "X-Amzn-Bedrock-Invocation-Latency",
+        sim.latency.as_millis(),
+    );
+    insert(
+        headers,
+        "X-Amzn-Bedrock-Input-Token-Count",
+        sim.input_tokens,
+    );
+    if let Some(out) = sim.output_tokens {
+        insert(headers, "X-Amzn-Bedrock-Output-Token-Count", out);
+    }
+    Ok(response)
+}
+
+/// What the streamed body still has to do.
+enum StreamState {
+    Running(bedrock_backend_mock::SimStream),
+    Done,
+}
+
+async fn invoke_stream(state: &AppState, req: SimRequest) -> Result<Response, ApiError> {
+    let answer = state.simulator.invoke_stream_with_headers(req).await?;
+    let stream = answer.stream;
+    let frames = futures::stream::unfold(StreamState::Running(stream), |st| async move {
+        let StreamState::Running(mut stream) = st else {
+            return None;
+        };
+        match stream.next().await? {
+            Ok(SimChunk::Chunk(bytes)) => Some((
+                Ok(eventstream::chunk_frame(&bytes)),
+                StreamState::Running(stream),
+            )),
+            // An error item makes hyper abort the connection mid-body, as a dropped stream does.
+            // The pause first lets hyper flush the head and the chunks already sent, so the
+            // client sees a stream that starts and then breaks, not a connection that never
+            // answered.
+            Ok(SimChunk::Truncate) => Some((
+                {
+                    tokio::time::sleep(TRUNCATE_FLUSH_PAUSE).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "stream truncated by a fault",
+                    ))
+                },
+                StreamState::Done,
+            )),
+            Err(err) => {
+                let api = ApiError::from(err);
+                let frame =
+                    eventstream::exception_frame(&api.exception_type_lower_camel(), &api.message);
+                Some((Ok(frame), StreamState::Done))
+            }
+        }
+    });
+    let mut response = Response::new(Body::from_stream(frames));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(EVENT_STREAM_CONTENT_TYPE),
+    );
+    insert(headers, "X-Amzn-Bedrock-Content-Type", &answer.content_type);
+    insert(headers, "x-amzn-RequestId", &answer.request_id);
+    Ok(response)
+}
+
+fn enum_set_error(value: &str, field: &str, allowed: &[&str]) -> ApiError {
+    ApiError::validation(format!(
+        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: \
+         Member must satisfy enum value set: [{}]",
+        allowed.join(", ")
+    ))
+}
+
+fn parse_enum<T: Copy>(
+    value: &str,
+    field: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, ApiError> {
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == value)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+            enum_set_error(value, field, &names)
+        })
+}
+
+/// The ListFoundationModels filters of a raw query string.
+fn list_filters(
+    raw_query: Option<&str>,
+    region: Region,
+) -> Result<ListFoundationModelsRequest, ApiError> {
+    let mut filters = ListFoundationModelsRequest {
+        region: Some(region),
+        ..Default::default()
+    };
+    for pair in raw_query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = percent_decode_str(&v.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned();
+        match k {
+            "byProvider" => filters.by_provider = Some(v),
+            "byOutputModality" => {
+                filters.by_output_modality = Some(parse_enum(
+                    &v,
+                    "byOutputModality",
+                    Modality::ALL,
+                    Modality::as_str,
+                )?);
+            }
+            "byInferenceType" => {
+                filters.by_inference_type = Some(parse_enum(
+                    &v,
+                    "byInferenceType",
+                    InferenceType::ALL,
+                    InferenceType::as_str,
+                )?);
+            }
+            "byCustomizationType" => {
+                filters.by_customization_type = Some(parse_enum(
+                    &v,
+                    "byCustomizationType",
+                    CustomizationType::ALL,
+                    CustomizationType::as_str,
+                )?);
+            }
+            // Bedrock ignores query parameters it does not model.
+            _ => {}
+        }
+    }
+    Ok(filters)
+}
+
+async fn list_foundation_models(
+    state: &AppState,
+    region: Region,
+    raw_query: Option<&str>,
+    request_id: &str,
+) -> Result<Response, ApiError> {
+    let filters = list_filters(raw_query, region)?;
+    let listed = state
+        .simulator
+        .list_foundation_models_async(region, &filters)
+        .await?;
+    let summaries: Vec<serde_json::Value> = listed.models.iter().map(summary_json).collect();
+    Ok(json_response(
+        &serde_json::json!({ "modelSummaries": summaries }),
+        request_id,
+    ))
+}
+
+/// A model summary in Bedrock's JSON shape.
+pub(crate) fn summary_json(m: &ModelSummary) -> serde_json::Value {
+    let names = |v: &[Modality]| v.iter().map(|m| m.as_str()).collect::<Vec<_>>();
+    serde_json::json!({
+        "modelArn": m.model_arn,
+        "modelId": m.model_id,
+        "modelName": m.model_name,
+        "providerName": m.provider_name,
+        "inputModalities": names(&m.input_modalities),
+        "outputModalities": names(&m.output_modalities),
+        "responseStreamingSupported": m.response_streaming_supported,
+        "customizationsSupported": m.customizations_supported.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "inferenceTypesSupported": m.inference_types_supported.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        "modelLifecycle": { "status": m.lifecycle.as_str() },
+    })
+}
+
+fn control_json(body: &impl serde::Serialize) -> Response {
+    let text =
+        serde_json::to_string_pretty(body).unwrap_or_else(|e| format!("{{\"message\":\"{e}\"}}"));
+    let mut response = (StatusCode::OK, text).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// The `/_emulator/...` endpoints: faults, reset and the request log. They bypass SigV4.
+fn control(
+    state: &AppState,
+    route: Route,
+    method: &Method,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let sim = &state.simulator;
+    match (route, method) {
+        (Route::Faults, &Method::GET) => Ok(control_json(&sim.faults())),
+        (Route::Faults, &Method::POST) => {
+            let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+                ApiError::validation(format!("The fault list is not valid JSON: {e}"))
+            })?;
+            if value.is_array() {
+                let rules: Vec<FaultRule> = serde_json::from_value(value)
+                    .map_err(|e| ApiError::validation(format!("Invalid fault rule: {e}")))?;
+                sim.set_faults(rules);
+            } else {
+                let rule: FaultRule = serde_json::from_value(value)
+                    .map_err(|e| ApiError::validation(format!("Invalid fault rule: {e}")))?;
+                sim.add_fault(rule);
+            }
+            Ok(control_json(&sim.faults()))
+        }
+        (Route::Faults, &Method::DELETE) => {
+            sim.set_faults(Vec::new());
+            Ok(control_json(&sim.faults()))
+        }
+        (Route::Reset, _) => {
+            sim.reset();
+            Ok(control_json(&serde_json::json!({ "reset": true })))
+        }
+        (Route::Requests, _) => Ok(control_json(&sim.request_log())),
+        (route, method) => Err(ApiError::internal(format!(
+            "no control handler for {method} {route:?}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_unique_uuids() {
+        let a = new_request_id();
+        let b = new_request_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+    }
+
+    #[test]
+    fn attempts_are_read_from_amz_sdk_request() {
+        let mut h = HeaderMap::new();
+        assert_eq!(attempt_number(&h), None);
+        h.insert(
+            "amz-sdk-request",
+            HeaderValue::from_static("attempt=2; max=3"),
+        );
+        assert_eq!(attempt_number(&h), Some(2));
+    }
+
+    #[test]
+    fn list_filters_parse_and_reject_unknown_enum_values() {
+        let f = list_filters(
+            Some("byProvider=Meta+AI&byOutputModality=EMBEDDING&byInferenceType=ON_DEMAND"),
+            Region::UsEast1,
+        )
+        .unwrap();
+        assert_eq!(f.by_provider.as_deref(), Some("Meta AI"));
+        assert_eq!(f.by_output_modality, Some(Modality::Embedding));
+        assert_eq!(f.by_inference_type, Some(InferenceType::OnDemand));
+        let e = list_filters(Some("byCustomizationType=NOPE"), Region::UsEast1).unwrap_err();
+        assert!(
+            e.message.contains("'byCustomizationType'") && e.message.contains("FINE_TUNING"),
+            "{}",
+            e.message
+        );
+    }
+}
