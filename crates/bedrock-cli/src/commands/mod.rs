@@ -1,0 +1,71 @@
+//! The commands: `run` dispatches to one module per command group and stops on Ctrl-C.
+
+mod emulator;
+mod generate;
+mod history;
+mod invoke;
+mod models;
+mod schema;
+
+use bedrock_connector::{Error, ModelId, ModelInput, default_registry};
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::failure::CliError;
+use crate::output::Printer;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
+    let Cli { global, command } = cli;
+    match command {
+        // The emulator handles Ctrl-C itself: it is how it is meant to stop.
+        Command::Emulator(args) => emulator::run(&global, &args, printer).await,
+        Command::Completions(args) => {
+            let mut command = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "bedrock", &mut out);
+            printer.raw(&out)
+        }
+        command => {
+            let work = async {
+                match command {
+                    Command::Models(args) => models::list(&global, &args, printer).await,
+                    Command::Model(args) => models::show(&global, &args, printer).await,
+                    Command::Invoke(args) => invoke::run(&global, &args, printer).await,
+                    Command::Text(args) => generate::text(&global, &args, printer).await,
+                    Command::Embed(args) => generate::embed(&global, &args, printer).await,
+                    Command::Image(args) => generate::image(&global, &args, printer).await,
+                    Command::History(args) => history::run(&global, &args, printer).await,
+                    Command::Schema(args) => schema::run(&args, printer),
+                    Command::Emulator(_) | Command::Completions(_) => Ok(()),
+                }
+            };
+            tokio::select! {
+                result = work => result,
+                _ = tokio::signal::ctrl_c() => Err(CliError::Interrupted),
+            }
+        }
+    }
+}
+
+/// Parses a model id argument; a malformed one is a validation error (nothing is sent).
+fn model_id(text: &str) -> Result<ModelId, CliError> {
+    Ok(ModelId::new(text).map_err(Error::from)?)
+}
+
+/// Checks a typed call offline, before any emulator starts or request is sent: an adapter must
+/// serve the model, support the operation, and accept the input (its fields in range).
+fn precheck(id: &ModelId, input: &ModelInput) -> Result<(), CliError> {
+    let resolved = default_registry().resolve(id)?;
+    if !resolved.pattern.capabilities.supports(input) {
+        return Err(Error::Unsupported {
+            operation: input.operation().to_owned(),
+            adapter: resolved.adapter.name().to_owned(),
+            api: resolved.pattern.api.to_owned(),
+            model_id: id.to_string(),
+        }
+        .into());
+    }
+    resolved.adapter.build_body(id, input)?;
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! Helpers of the CLI tests: run the `bedrock` binary in a clean environment (no AWS variables,
+//! a temporary HOME and history), and start `bedrock emulator` as a separate process.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of the helpers"
+)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The example credentials the emulator accepts.
+pub const ACCESS_KEY: &str = "AKIDEXAMPLE";
+/// The example secret key.
+pub const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+pub const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+pub const TITAN_EMBED: &str = "amazon.titan-embed-text-v2:0";
+pub const TITAN_IMAGE: &str = "amazon.titan-image-generator-v2:0";
+pub const UNKNOWN_MODEL: &str = "amazon.titan-nothing-v9:0";
+
+/// The notice printed when the built-in emulator is used.
+pub const EMBEDDED_NOTICE: &str =
+    "no AWS credentials found; using the built-in Bedrock emulator on http://127.0.0.1:";
+
+/// A clean environment for one test: a temporary HOME with no AWS files, and a history file.
+pub struct TestEnv {
+    dir: tempfile::TempDir,
+    /// Extra variables for every run (e.g. the example credentials).
+    pub vars: Vec<(String, String)>,
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub stdout_bytes: Vec<u8>,
+}
+
+impl Output {
+    /// Stdout parsed as one JSON document.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Stdout parsed as JSON lines.
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("line is JSON ({e}): {l}")))
+            .collect()
+    }
+
+    /// Stderr parsed as the one-line JSON error.
+    pub fn json_error(&self) -> Value {
+        let line = self
+            .stderr
+            .lines()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_else(|| panic!("stderr holds a JSON error: {}", self.stderr));
+        let v: Value = serde_json::from_str(line).expect("the error line is JSON");
+        v["error"].clone()
+    }
+
+    /// Fails the test with both streams unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Expects success.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        self.expect_code(0)
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        TestEnv {
+            dir,
+            vars: Vec::new(),
+        }
+    }
+
+    /// An environment whose runs carry the example credentials.
+    pub fn with_example_credentials() -> Self {
+        let mut env = TestEnv::new();
+        env.vars
+            .push(("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()));
+        env.vars
+            .push(("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into()));
+        env
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn history(&self) -> PathBuf {
+        self.dir.path().join("history.sqlite3")
+    }
+
+    /// The `bedrock` command with a clean environment.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock"));
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("AWS_") || key == "RUST_LOG" || key.starts_with("XDG_") {
+                cmd.env_remove(key.as_ref());
+            }
+        }
+        cmd.env("HOME", self.dir.path().join("home"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("BEDROCK_HISTORY", self.history())
+            .current_dir(self.dir.path());
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs `bedrock ARGS`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_stdin(args, None)
+    }
+
+    /// Runs `bedrock ARGS` with `stdin` piped in.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        let mut cmd = self.command();
+        cmd.args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("the bedrock binary runs");
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(input).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stdout_bytes: out.stdout,
+        }
+    }
+}
+
+/// `bedrock emulator --port 0` running as its own process; killed when dropped.
+pub struct EmulatorProcess {
+    child: Child,
+    pub url: String,
+}
+
+impl EmulatorProcess {
+    pub fn start(env: &TestEnv, extra: &[&str]) -> Self {
+        let mut cmd = env.command();
+        cmd.args(["emulator", "--port", "0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("bedrock emulator starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = tx.send(line);
+            // Keep draining so the child never blocks on a full pipe.
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).unwrap_or(0) > 0 {
+                sink.clear();
+            }
+        });
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+            let _ = child.kill();
+            panic!("bedrock emulator printed nothing within 60 s");
+        };
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line is `listening on URL`: {line:?}"))
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        EmulatorProcess { child, url }
+    }
+}
+
+impl EmulatorProcess {
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for the process to exit.
+    pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for EmulatorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("an object: {v}"))
+        .keys()
+        .cloned()
+        .collect();
+    k.sort();
+    k
+}
+
+/// Asserts that `v` is an object with at least these keys.
+#[track_caller]
+pub fn assert_keys(v: &Value, expected: &[&str]) {
+    let have = keys(v);
+    for k in expected {
+        assert!(have.iter().any(|h| h == k), "key `{k}` missing from {v}");
+    }
+}
+
+/// A Claude Messages request body.
+pub fn claude_body(max_tokens: u32) -> String {
+    serde_json::json!({
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": "Name three rivers."}],
+    })
+    .to_string()
+}
