@@ -1,4 +1,5 @@
-//! The errors of `cargo xtask`: unreadable files, invalid catalog entries, stale generated files.
+//! The errors of `cargo xtask`: unreadable files, invalid catalog entries, stale generated files,
+//! bad arguments and templates.
 
 use std::fmt;
 use std::io;
@@ -44,6 +45,42 @@ pub enum Error {
         /// The generated file, relative to the workspace root.
         file: String,
         /// What went wrong, with rustfmt's own output.
+        message: String,
+    },
+    /// A command-line argument is not acceptable.
+    #[error("invalid {argument} `{value}`: {reason}; allowed: {allowed}")]
+    InvalidArgument {
+        /// The argument (`NAME`, `--provider`).
+        argument: &'static str,
+        /// The value given.
+        value: String,
+        /// Why the value is not acceptable.
+        reason: String,
+        /// What is allowed.
+        allowed: String,
+    },
+    /// `new-adapter` would overwrite an existing directory.
+    #[error("{} already exists; pick another name or remove it", path.display())]
+    AdapterExists {
+        /// The crate directory.
+        path: PathBuf,
+    },
+    /// A template has a placeholder that cannot be filled.
+    #[error("template {template}: {message}")]
+    Template {
+        /// The template, relative to `xtask/templates/new-adapter/`.
+        template: String,
+        /// What is wrong, with the line or the placeholder.
+        message: String,
+    },
+    /// An adapter's request schema cannot be published.
+    #[error("adapter `{adapter}` API `{api}`: {message}")]
+    Schema {
+        /// The adapter's name.
+        adapter: String,
+        /// The API.
+        api: String,
+        /// What is wrong.
         message: String,
     },
     /// Check mode found generated files that differ from what the generators produce.

@@ -2,8 +2,10 @@
 
 pub mod catalog;
 mod error;
+pub mod new_adapter;
 pub mod reference_docs;
 pub mod rust_source;
+pub mod schemas;
 
 use std::path::{Path, PathBuf};
 
@@ -18,8 +20,9 @@ pub enum Mode {
     Check,
 }
 
-/// Produces the full content of one generated file from the workspace root.
-pub type GenerateFn = fn(&Path) -> Result<String, Error>;
+/// Produces the full content of one generated file from the workspace root and the file's own
+/// path (relative to the root), so that one function can serve a family of files.
+pub type GenerateFn = fn(&Path, &str) -> Result<String, Error>;
 
 /// One generated file and the function that produces it.
 #[derive(Debug, Clone, Copy)]
@@ -36,26 +39,29 @@ pub fn catalog_generators() -> Vec<Generator> {
     vec![
         Generator {
             path: rust_source::REGIONS_RS,
-            generate: rust_source::regions_rs,
+            generate: |root, _| rust_source::regions_rs(root),
         },
         Generator {
             path: rust_source::MODELS_RS,
-            generate: rust_source::models_rs,
+            generate: |root, _| rust_source::models_rs(root),
         },
         Generator {
             path: reference_docs::MODELS_MD,
-            generate: reference_docs::models_md,
+            generate: |root, _| reference_docs::models_md(root),
         },
         Generator {
             path: reference_docs::REGIONS_MD,
-            generate: reference_docs::regions_md,
+            generate: |root, _| reference_docs::regions_md(root),
         },
     ]
 }
 
-/// Every generator of the workspace, as `cargo xtask codegen` runs them.
+/// Every generator of the workspace, as `cargo xtask codegen` runs them: the catalog's, then
+/// the published request schemas of the built-in adapters ([`schemas::schema_generators`]).
 pub fn generators() -> Vec<Generator> {
-    catalog_generators()
+    let mut all = catalog_generators();
+    all.extend(schemas::schema_generators());
+    all
 }
 
 /// What [`run`] did to one file.
@@ -96,7 +102,7 @@ pub fn run_codegen(mode: Mode) -> Result<Vec<FileOutcome>, Error> {
 pub fn run(root: &Path, generators: &[Generator], mode: Mode) -> Result<Vec<FileOutcome>, Error> {
     let mut planned = Vec::with_capacity(generators.len());
     for generator in generators {
-        let content = (generator.generate)(root)?;
+        let content = (generator.generate)(root, generator.path)?;
         let path = root.join(generator.path);
         let current = match std::fs::read_to_string(&path) {
             Ok(text) => Some(text),

@@ -7,13 +7,22 @@
 
 use std::process::ExitCode;
 
+use xtask::new_adapter::{self, NewAdapter};
 use xtask::{FileStatus, Mode};
 
 /// Every command with its usage line, for the help text.
-const COMMANDS: &[(&str, &str)] = &[(
-    "codegen [--check]",
-    "regenerate files from catalog/; --check writes nothing and fails on stale files",
-)];
+const COMMANDS: &[(&str, &str)] = &[
+    (
+        "codegen [--check]",
+        "regenerate generated files (catalog tables, reference pages, request schemas); \
+         --check writes nothing and fails on stale files",
+    ),
+    (
+        "new-adapter NAME [--provider PREFIX]",
+        "scaffold crates/bedrock-adapter-NAME serving model ids that start with PREFIX \
+         (default `NAME.`), with its conformance test",
+    ),
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,6 +30,17 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(Mode::Write),
         ["codegen", "--check"] => codegen(Mode::Check),
+        ["new-adapter", rest @ ..] => match parse_new_adapter(rest) {
+            Some((name, provider)) => new_adapter(name, provider),
+            None => {
+                eprintln!(
+                    "error: expected `new-adapter NAME [--provider PREFIX]`, got `{}`\n\n{}",
+                    args.join(" "),
+                    usage()
+                );
+                ExitCode::from(2)
+            }
+        },
         [] | ["help" | "--help" | "-h"] => {
             println!("{}", usage());
             ExitCode::SUCCESS
@@ -59,6 +79,60 @@ fn codegen(mode: Mode) -> ExitCode {
                 };
                 println!("{status:>9}  {}", outcome.path);
             }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `NAME`, `NAME --provider PREFIX`, `--provider PREFIX NAME` or `--provider=PREFIX`.
+fn parse_new_adapter<'a>(args: &[&'a str]) -> Option<(&'a str, Option<&'a str>)> {
+    let mut name = None;
+    let mut provider = None;
+    let mut rest = args.iter();
+    while let Some(&arg) = rest.next() {
+        if arg == "--provider" {
+            provider = Some(*rest.next()?);
+        } else if let Some(value) = arg.strip_prefix("--provider=") {
+            provider = Some(value);
+        } else if arg.starts_with('-') || name.is_some() {
+            return None;
+        } else {
+            name = Some(arg);
+        }
+        if provider.is_some_and(|p: &str| p.is_empty()) {
+            return None;
+        }
+    }
+    Some((name?, provider))
+}
+
+fn new_adapter(name: &str, provider: Option<&str>) -> ExitCode {
+    let root = xtask::workspace_root();
+    let result = NewAdapter::new(name, provider)
+        .and_then(|adapter| new_adapter::scaffold(&root, &adapter).map(|files| (adapter, files)));
+    match result {
+        Ok((adapter, files)) => {
+            println!(
+                "created {} (adapter `{}`, serving model ids that start with `{}`):",
+                adapter.crate_dir(),
+                adapter.name(),
+                adapter.provider()
+            );
+            for file in files {
+                println!("  {file}");
+            }
+            println!(
+                "\nnext:\n  cargo test -p {crate_name}\n  adapt the request and response types in \
+                 src/lib.rs to the model family's documented format (see the crate README)\n  \
+                 replace the example model id `{model}` in the README and tests with real ids\n  \
+                 docs/writing-an-adapter.md explains the trait, the suite and the snapshots",
+                crate_name = adapter.crate_name(),
+                model = adapter.example_model_id(),
+            );
             ExitCode::SUCCESS
         }
         Err(err) => {

@@ -1,10 +1,12 @@
-//! Codegen freshness, check-mode behaviour on a scratch copy of the workspace, and catalog rules.
+//! Codegen freshness, check-mode behaviour on a scratch copy of the workspace, catalog rules, and
+//! the published request schemas.
 
 use std::fs;
 use std::path::Path;
 
 use tempfile::TempDir;
 use xtask::catalog::{Catalog, MODELS_FILE, REGIONS_FILE};
+use xtask::schemas::{SCHEMAS_MD, schema_files, schema_generators};
 use xtask::{Error, FileStatus, Mode, catalog_generators, generators, run, run_codegen};
 
 #[test]
@@ -517,5 +519,93 @@ fn the_catalog_is_large_enough_to_be_useful() {
             catalog.regions.iter().any(|r| r.name == region),
             "no {region}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Published request schemas of the built-in adapters.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_api_of_every_built_in_adapter_has_its_published_schema() {
+    let registry = bedrock_connector::default_registry();
+    let mut expected: Vec<String> = registry
+        .adapters()
+        .iter()
+        .flat_map(|adapter| {
+            adapter
+                .models()
+                .iter()
+                .map(|p| format!("docs/schemas/{}/{}.json", adapter.name(), p.api))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    expected.sort();
+    expected.dedup();
+    let listed: Vec<&str> = schema_files().iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(listed, expected);
+    assert!(listed.len() >= 8, "{listed:?}");
+    for adapter in ["claude", "titan", "stability"] {
+        assert!(
+            schema_files().iter().any(|f| f.adapter == adapter),
+            "no schema of adapter `{adapter}`"
+        );
+    }
+
+    let root = xtask::workspace_root();
+    let index = read(&root.join(SCHEMAS_MD));
+    for file in schema_files() {
+        let text = read(&root.join(&file.path));
+        assert!(text.ends_with("}\n"), "{}: no trailing newline", file.path);
+        let published: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("{} is not JSON: {err}", file.path));
+        let schema = registry
+            .get(&file.adapter)
+            .and_then(|a| a.request_schema(file.api))
+            .unwrap_or_else(|| panic!("{}: no schema", file.path));
+        assert_eq!(&published, schema.as_value(), "{}", file.path);
+        assert!(
+            published.get("type").is_some() || published.get("oneOf").is_some(),
+            "{}",
+            file.path
+        );
+        let link = format!("]({})", file.path.replacen("docs/", "../", 1));
+        assert!(index.contains(&link), "the index lacks {link}");
+        assert!(
+            index.contains(&format!("| `{}` |", file.api)),
+            "{}",
+            file.api
+        );
+    }
+}
+
+#[test]
+fn schema_generators_need_no_input_files() {
+    let scratch = tempfile::tempdir().expect("create a temporary directory");
+    let generators = schema_generators();
+    let paths: Vec<&str> = generators.iter().map(|g| g.path).collect();
+    assert_eq!(paths.last(), Some(&SCHEMAS_MD));
+    expect_stale(run(scratch.path(), &generators, Mode::Check), &paths);
+
+    let outcomes = run(scratch.path(), &generators, Mode::Write).expect("write");
+    assert!(outcomes.iter().all(|o| o.status == FileStatus::Written));
+    run(scratch.path(), &generators, Mode::Check).expect("fresh after writing");
+    let root = xtask::workspace_root();
+    for path in paths {
+        assert_eq!(
+            read(&scratch.path().join(path)),
+            read(&root.join(path)),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_schema_path_is_an_error() {
+    match xtask::schemas::schema_json("docs/schemas/nobody/nothing.json") {
+        Err(Error::Schema { message, .. }) => {
+            assert!(message.contains("not the schema file"), "{message}");
+        }
+        other => panic!("expected a schema error, got {other:?}"),
     }
 }

@@ -1,0 +1,213 @@
+//! The schema generators: the request JSON Schema of every API of the built-in adapters under
+//! `docs/schemas/`, and their index page, from the in-process registry (no input files).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
+
+use bedrock_connector::{Capabilities, ModelAdapter, ModelMatch, Registry};
+use serde_json::{Map, Value};
+
+use crate::Generator;
+use crate::error::Error;
+
+/// The directory of the published schemas, relative to the workspace root.
+pub const SCHEMAS_DIR: &str = "docs/schemas";
+/// The index of the published schemas, relative to the workspace root.
+pub const SCHEMAS_MD: &str = "docs/reference/schemas.md";
+
+/// One API of one adapter, and the file its schema goes to.
+#[derive(Debug)]
+pub struct SchemaFile {
+    /// The adapter's name.
+    pub adapter: String,
+    /// The API's name.
+    pub api: &'static str,
+    /// `docs/schemas/<adapter>/<api>.json`.
+    pub path: String,
+}
+
+/// The built-in adapters, as `bedrock_connector::default_registry` registers them.
+fn registry() -> &'static Registry {
+    static REGISTRY: LazyLock<Registry> = LazyLock::new(bedrock_connector::default_registry);
+    &REGISTRY
+}
+
+/// Every API of every built-in adapter, sorted by adapter and API name.
+pub fn schema_files() -> &'static [SchemaFile] {
+    static FILES: LazyLock<Vec<SchemaFile>> = LazyLock::new(|| {
+        let mut files = Vec::new();
+        for adapter in registry().adapters() {
+            let name = adapter.name().to_owned();
+            let mut apis: Vec<&'static str> = adapter.models().iter().map(|p| p.api).collect();
+            apis.sort_unstable();
+            apis.dedup();
+            for api in apis {
+                files.push(SchemaFile {
+                    path: format!("{SCHEMAS_DIR}/{name}/{api}.json"),
+                    adapter: name.clone(),
+                    api,
+                });
+            }
+        }
+        files.sort_by(|a, b| (&a.adapter, a.api).cmp(&(&b.adapter, b.api)));
+        files
+    });
+    &FILES
+}
+
+/// One generator per schema file, then the index page.
+pub fn schema_generators() -> Vec<Generator> {
+    let mut generators: Vec<Generator> = schema_files()
+        .iter()
+        .map(|file| Generator {
+            path: &file.path,
+            generate: |_, path| schema_json(path),
+        })
+        .collect();
+    generators.push(Generator {
+        path: SCHEMAS_MD,
+        generate: |_, _| schemas_md(),
+    });
+    generators
+}
+
+/// The schema file at `path` (one of [`schema_files`]): `request_schema(api)` as pretty JSON
+/// with a trailing newline.
+pub fn schema_json(path: &str) -> Result<String, Error> {
+    let Some(file) = schema_files().iter().find(|f| f.path == path) else {
+        return Err(Error::Schema {
+            adapter: String::new(),
+            api: String::new(),
+            message: format!("{path} is not the schema file of a built-in adapter's API"),
+        });
+    };
+    let fail = |message: String| Error::Schema {
+        adapter: file.adapter.clone(),
+        api: file.api.to_owned(),
+        message,
+    };
+    for name in [file.adapter.as_str(), file.api] {
+        if name.is_empty()
+            || name.starts_with('.')
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(fail(format!(
+                "`{name}` cannot name a file: use letters, digits and `-_.`"
+            )));
+        }
+    }
+    let adapter = adapter(&file.adapter).map_err(&fail)?;
+    let schema = adapter
+        .request_schema(file.api)
+        .ok_or_else(|| fail("request_schema returned None for an API its patterns name".into()))?;
+    let mut text = serde_json::to_string_pretty(&sorted(schema.as_value()))
+        .map_err(|e| fail(format!("the schema does not serialise: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// `value` with every object's keys in sorted order, so the file does not depend on whether
+/// serde_json keeps insertion order (its `preserve_order` feature, which any crate of a build may
+/// turn on).
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&map[k])))
+                    .collect::<Map<String, Value>>(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+fn adapter(name: &str) -> Result<Arc<dyn ModelAdapter>, String> {
+    registry()
+        .get(name)
+        .ok_or_else(|| format!("no adapter named `{name}` is registered"))
+}
+
+/// The index page: every adapter API with the ids it serves, its capabilities and its schema.
+pub fn schemas_md() -> Result<String, Error> {
+    let mut out = String::from(
+        "<!-- Generated by `cargo xtask codegen` from the built-in adapters' request schemas, do \
+         not edit by hand. -->\n\n",
+    );
+    out.push_str("# Request schemas\n\n");
+    out.push_str(
+        "The JSON Schema of the request body of every API of the built-in adapters, as \
+         `ModelAdapter::request_schema(api)` returns it. Adapters check every body against the \
+         same rules before sending it, so a value outside a schema's ranges fails locally with \
+         an error naming the field. `bedrock schema MODEL_ID` prints the schema for one model.\n\n",
+    );
+    out.push_str("| Adapter | API | Model ids | Capabilities | Schema |\n");
+    out.push_str("|---|---|---|---|---|\n");
+    let mut count_by_adapter: BTreeMap<&str, usize> = BTreeMap::new();
+    for file in schema_files() {
+        *count_by_adapter.entry(&file.adapter).or_default() += 1;
+        let adapter = adapter(&file.adapter).map_err(|message| Error::Schema {
+            adapter: file.adapter.clone(),
+            api: file.api.to_owned(),
+            message,
+        })?;
+        let patterns: Vec<_> = adapter
+            .models()
+            .iter()
+            .filter(|p| p.api == file.api)
+            .collect();
+        let ids: Vec<String> = patterns
+            .iter()
+            .map(|p| match p.matches {
+                ModelMatch::Exact(id) => format!("`{id}`"),
+                ModelMatch::Prefix(prefix) => format!("`{prefix}*`"),
+            })
+            .collect();
+        let capabilities = patterns
+            .iter()
+            .fold(Capabilities::NONE, |acc, p| acc.union(p.capabilities));
+        let relative = file
+            .path
+            .strip_prefix("docs/")
+            .map_or_else(|| file.path.clone(), |rest| format!("../{rest}"));
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | [{}.json]({relative}) |\n",
+            file.adapter,
+            file.api,
+            ids.join(", "),
+            capability_names(capabilities),
+            file.api,
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} schemas from {} adapters. When ids match several patterns, an exact id beats every \
+         prefix and a longer prefix beats a shorter one, across all adapters.\n",
+        schema_files().len(),
+        count_by_adapter.len()
+    ));
+    Ok(out)
+}
+
+fn capability_names(c: Capabilities) -> String {
+    let names: Vec<&str> = [
+        (c.text, "text"),
+        (c.chat, "chat"),
+        (c.vision, "vision"),
+        (c.streaming, "streaming"),
+        (c.embedding, "embedding"),
+        (c.image, "image"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
