@@ -15,10 +15,10 @@ pub use bedrock_adapter_titan as titan;
 pub use bedrock_auth as auth;
 #[cfg(feature = "aws")]
 pub use bedrock_backend_aws as aws;
-#[cfg(feature = "history")]
-pub use bedrock_history as history_sqlite;
 #[cfg(feature = "mock")]
 pub use bedrock_backend_mock as mock;
+#[cfg(feature = "history")]
+pub use bedrock_history as history_sqlite;
 
 /// A registry with every adapter this build enables (features `claude`, `titan`, `stability`).
 pub fn default_registry() -> Registry {
