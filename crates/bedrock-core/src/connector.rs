@@ -20,7 +20,7 @@ use crate::model_io::{
 };
 use crate::registry::{Registry, Resolved};
 use crate::types::{
-    InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeModelRequest, InvokeOptions,
+    InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeOptions,
     ListFoundationModelsRequest, ListFoundationModelsResponse, ModelSummary, StreamChunk,
 };
 
@@ -212,15 +212,7 @@ impl Connector {
             None
         };
         let model_id = request.model_id.clone();
-        let backend_request = InvokeModelRequest {
-            model_id: request.model_id,
-            region,
-            body: request.body,
-            content_type: request.content_type,
-            accept: request.accept,
-            trace: request.trace,
-            guardrail: request.guardrail,
-        };
+        let backend_request = request.into_backend_request(region);
         let started = Instant::now();
         let result = self
             .backend
@@ -284,15 +276,7 @@ impl Connector {
             None
         };
         let model_id = request.model_id.clone();
-        let backend_request = InvokeModelRequest {
-            model_id: request.model_id,
-            region,
-            body: request.body,
-            content_type: request.content_type,
-            accept: request.accept,
-            trace: request.trace,
-            guardrail: request.guardrail,
-        };
+        let backend_request = request.into_backend_request(region);
         let started = Instant::now();
         let stream = match self.backend.invoke_model_stream(backend_request).await {
             Ok(s) => s,
@@ -361,16 +345,11 @@ impl Connector {
     ) -> Result<Invocation> {
         let (resolved, body) = self.build_body(model_id, input)?;
         let response = self
-            .invoke_model_generic(InvokeModelGenericRequest {
-                model_id: model_id.clone(),
-                body: body.body,
-                content_type: body.content_type.to_owned(),
-                accept: body.accept.to_owned(),
-                save_prompt: options.save_prompt,
-                region: options.region,
-                trace: options.trace,
-                guardrail: options.guardrail,
-            })
+            .invoke_model_generic(InvokeModelGenericRequest::from_body(
+                model_id.clone(),
+                body,
+                options,
+            ))
             .await?;
         let output = resolved.adapter.parse_output(model_id, &response.body)?;
         Ok(Invocation {
@@ -400,16 +379,11 @@ impl Connector {
             });
         }
         let (prompt_id, chunks) = self
-            .invoke_model_generic_stream(InvokeModelGenericRequest {
-                model_id: model_id.clone(),
-                body: body.body,
-                content_type: body.content_type.to_owned(),
-                accept: body.accept.to_owned(),
-                save_prompt: options.save_prompt,
-                region: options.region,
-                trace: options.trace,
-                guardrail: options.guardrail,
-            })
+            .invoke_model_generic_stream(InvokeModelGenericRequest::from_body(
+                model_id.clone(),
+                body,
+                options,
+            ))
             .await?;
         let adapter = resolved.adapter;
         let model = model_id.clone();

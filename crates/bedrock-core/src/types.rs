@@ -6,6 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use crate::adapter::RequestBody;
 use crate::catalog::{
     CatalogModel, CustomizationType, InferenceType, LifecycleStatus, Modality, Region,
 };
@@ -180,6 +181,33 @@ impl InvokeModelGenericRequest {
     pub fn save_prompt(mut self, save: bool) -> Self {
         self.save_prompt = save;
         self
+    }
+
+    /// The request for a body an adapter built, with the call's options.
+    pub fn from_body(model_id: ModelId, body: RequestBody, options: InvokeOptions) -> Self {
+        InvokeModelGenericRequest {
+            model_id,
+            body: body.body,
+            content_type: body.content_type.to_owned(),
+            accept: body.accept.to_owned(),
+            save_prompt: options.save_prompt,
+            region: options.region,
+            trace: options.trace,
+            guardrail: options.guardrail,
+        }
+    }
+
+    /// What the backend is asked to send, in `region`.
+    pub fn into_backend_request(self, region: Region) -> InvokeModelRequest {
+        InvokeModelRequest {
+            model_id: self.model_id,
+            region,
+            body: self.body,
+            content_type: self.content_type,
+            accept: self.accept,
+            trace: self.trace,
+            guardrail: self.guardrail,
+        }
     }
 }
 
