@@ -1,6 +1,7 @@
 //! The pieces of a SigV4 canonical request (URI, query, header values, hashes), built by hand
 //! so a verifier can rebuild exactly what a client signed from the request it received.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// SHA-256 of the empty payload, hex encoded.
@@ -10,16 +11,36 @@ pub(crate) const EMPTY_PAYLOAD_SHA256: &str =
 
 /// Lower-case hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex_lower(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+    let mut out = String::with_capacity(64);
+    push_sha256_hex(&mut out, data);
+    out
 }
+
+/// Appends the lower-case hex SHA-256 of `data` to `out`.
+pub(crate) fn push_sha256_hex(out: &mut String, data: &[u8]) {
+    push_hex_lower(
+        out,
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref(),
+    );
+}
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Lower-case hex encoding.
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
+    push_hex_lower(&mut out, bytes);
     out
+}
+
+/// Appends the lower-case hex encoding of `bytes` to `out`.
+pub(crate) fn push_hex_lower(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    for &byte in bytes {
+        out.push(char::from(HEX_LOWER[usize::from(byte >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(byte & 0xf)]));
+    }
 }
 
 fn is_unreserved(byte: u8) -> bool {
@@ -30,14 +51,22 @@ fn is_unreserved(byte: u8) -> bool {
 /// `%XX` with upper-case hex.
 fn uri_encode(input: &[u8], keep_slash: bool) -> String {
     let mut out = String::with_capacity(input.len());
+    push_uri_encoded(&mut out, input, keep_slash);
+    out
+}
+
+/// [`uri_encode`], appended to `out`.
+fn push_uri_encoded(out: &mut String, input: &[u8], keep_slash: bool) {
+    out.reserve(input.len());
     for &byte in input {
         if is_unreserved(byte) || (keep_slash && byte == b'/') {
             out.push(char::from(byte));
         } else {
-            let _ = write!(out, "%{byte:02X}");
+            out.push('%');
+            out.push(char::from(HEX_UPPER[usize::from(byte >> 4)]));
+            out.push(char::from(HEX_UPPER[usize::from(byte & 0xf)]));
         }
     }
-    out
 }
 
 /// Percent-decodes a query component the way `application/x-www-form-urlencoded` does
@@ -84,11 +113,11 @@ fn hex_value(digit: u8) -> Option<u8> {
 
 /// Removes `.` and `..` segments and empty segments from an absolute path (RFC 3986 5.2.4 as
 /// SigV4 applies it), keeping a trailing slash.
-fn normalize_path(path: &str) -> String {
-    let path = if path.starts_with('/') {
-        path.to_owned()
+fn normalize_path(path: &str) -> Cow<'_, str> {
+    let path: Cow<'_, str> = if path.starts_with('/') {
+        Cow::Borrowed(path)
     } else {
-        format!("/{path}")
+        Cow::Owned(format!("/{path}"))
     };
     if !path.contains('.') && !path.contains("//") {
         return path;
@@ -108,21 +137,33 @@ fn normalize_path(path: &str) -> String {
     if trailing && !normalized.ends_with('/') {
         normalized.push('/');
     }
-    normalized
+    Cow::Owned(normalized)
 }
 
 /// Canonical URI for every service but S3: the received (already percent-encoded) path,
 /// normalised, then encoded once more, so `%3A` becomes `%253A`.
+#[cfg(test)]
 pub(crate) fn canonical_uri(raw_path: &str) -> String {
+    let mut out = String::new();
+    push_canonical_uri(&mut out, raw_path);
+    out
+}
+
+/// [`canonical_uri`], appended to `out`.
+pub(crate) fn push_canonical_uri(out: &mut String, raw_path: &str) {
     if raw_path.is_empty() {
-        return "/".to_owned();
+        out.push('/');
+    } else {
+        push_uri_encoded(out, normalize_path(raw_path).as_bytes(), true);
     }
-    uri_encode(normalize_path(raw_path).as_bytes(), true)
 }
 
 /// Canonical query string: each name and value decoded, re-encoded with the SigV4 rules,
 /// sorted by name then value, joined with `&`.
 pub(crate) fn canonical_query(raw_query: &str) -> String {
+    if raw_query.is_empty() {
+        return String::new();
+    }
     let mut pairs: Vec<(String, String)> = raw_query
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -144,20 +185,41 @@ pub(crate) fn canonical_query(raw_query: &str) -> String {
 
 /// Canonical form of one header's values: each trimmed, inner runs of spaces collapsed to one,
 /// joined with `,`.
+#[cfg(test)]
 pub(crate) fn canonical_header_value<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> String {
-    values
-        .into_iter()
-        .map(|value| {
-            String::from_utf8_lossy(value)
-                .split(' ')
-                .filter(|part| !part.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-                .trim_matches(|c: char| c.is_ascii_whitespace())
-                .to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut out = String::new();
+    push_canonical_header_value(&mut out, values);
+    out
+}
+
+/// [`canonical_header_value`], appended to `out`.
+pub(crate) fn push_canonical_header_value<'a>(
+    out: &mut String,
+    values: impl IntoIterator<Item = &'a [u8]>,
+) {
+    for (i, value) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let value = String::from_utf8_lossy(value);
+        out.push_str(collapse_spaces(&value).trim_matches(|c: char| c.is_ascii_whitespace()));
+    }
+}
+
+/// `value` with leading and trailing spaces removed and inner runs of spaces collapsed to one;
+/// borrowed when there is nothing to change.
+fn collapse_spaces(value: &str) -> Cow<'_, str> {
+    if !value.starts_with(' ') && !value.ends_with(' ') && !value.contains("  ") {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    for part in value.split(' ').filter(|part| !part.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    Cow::Owned(out)
 }
 
 /// Joins the parts of a canonical request. `headers` are `(lower-case name, canonical value)`
@@ -245,6 +307,47 @@ mod tests {
             canonical_header_value([b"value2".as_slice(), b"value1".as_slice()]),
             "value2,value1"
         );
+    }
+
+    #[test]
+    fn header_value_whitespace_edge_cases() {
+        let reference = |v: &str| {
+            v.split(' ')
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim_matches(|c: char| c.is_ascii_whitespace())
+                .to_owned()
+        };
+        for v in [
+            "",
+            " ",
+            "   ",
+            "a",
+            " a",
+            "a ",
+            "a  b",
+            "\t a \t",
+            "a \t b",
+            " \t a",
+            "a\tb  c ",
+            "x  y  z",
+            "\"a   b\"",
+            "é  ☃",
+        ] {
+            assert_eq!(
+                canonical_header_value([v.as_bytes()]),
+                reference(v),
+                "{v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hex_is_lower_case() {
+        assert_eq!(hex_lower(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(uri_encode(b"a b/\xff", true), "a%20b/%FF");
+        assert_eq!(uri_encode(b"a/b", false), "a%2Fb");
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub use sts::{
     AssumeRoleSource, AssumeRoleSourceBuilder, MAX_SESSION_DURATION, MIN_SESSION_DURATION,
 };
 pub use verify::{
-    DEFAULT_MAX_SKEW, KnownCredential, SIGV4_ALGORITHM, VerifiedIdentity, VerifyError, verify_sigv4,
+    DEFAULT_MAX_SKEW, KnownCredential, SIGV4_ALGORITHM, SigningKeyCache, VerifiedIdentity,
+    VerifyError, verify_sigv4, verify_sigv4_cached,
 };
 pub use x509::{PrivateKeyX509Signer, X509Signer, X509SigningAlgorithm};

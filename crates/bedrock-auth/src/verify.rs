@@ -3,12 +3,14 @@
 
 use crate::amz_date::{format_amz_date, format_rfc3339, parse_amz_date};
 use crate::canonical::{
-    canonical_header_value, canonical_query, canonical_request, canonical_uri, sha256_hex,
-    string_to_sign,
+    canonical_query, push_canonical_header_value, push_canonical_uri, push_hex_lower,
+    push_sha256_hex, sha256_hex,
 };
 use crate::secret::{SecretString, constant_time_eq};
-use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
+use aws_sigv4::sign::v4::generate_signing_key;
 use http::HeaderMap;
+use std::borrow::Cow;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 /// The only algorithm accepted in the `Authorization` header.
@@ -302,6 +304,71 @@ pub fn verify_sigv4<L>(
 where
     L: Fn(&str) -> Option<KnownCredential>,
 {
+    verify(
+        method,
+        path_and_query,
+        headers,
+        body,
+        |access_key_id| lookup(access_key_id).map(Cow::Owned),
+        now,
+        max_skew,
+        None,
+    )
+}
+
+/// [`verify_sigv4`] for a server that verifies many requests: `lookup` lends what it knows
+/// about an access key instead of handing over a copy, and signing keys come from `cache`
+/// (derived once per access key, secret, day, region and service instead of on every request).
+/// Same checks, same order, same results.
+///
+/// # Errors
+/// As [`verify_sigv4`].
+#[allow(
+    clippy::too_many_arguments,
+    reason = "verify_sigv4's arguments plus the cache"
+)]
+pub fn verify_sigv4_cached<'k, L>(
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    lookup: L,
+    now: SystemTime,
+    max_skew: Duration,
+    cache: &SigningKeyCache,
+) -> Result<VerifiedIdentity, VerifyError>
+where
+    L: Fn(&str) -> Option<&'k KnownCredential>,
+{
+    verify(
+        method,
+        path_and_query,
+        headers,
+        body,
+        |access_key_id| lookup(access_key_id).map(Cow::Borrowed),
+        now,
+        max_skew,
+        Some(cache),
+    )
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "verify_sigv4's arguments plus the cache"
+)]
+fn verify<'k, L>(
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    lookup: L,
+    now: SystemTime,
+    max_skew: Duration,
+    cache: Option<&SigningKeyCache>,
+) -> Result<VerifiedIdentity, VerifyError>
+where
+    L: Fn(&str) -> Option<Cow<'k, KnownCredential>>,
+{
     let (raw_path, raw_query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
@@ -348,10 +415,13 @@ where
         });
     }
 
-    let known = lookup(parsed.access_key_id).ok_or_else(|| VerifyError::UnrecognizedClient {
-        access_key_id: access_key_id.clone(),
-        reason: "unknown access key id".to_owned(),
-    })?;
+    let known = lookup(parsed.access_key_id);
+    let known = known
+        .as_ref()
+        .ok_or_else(|| VerifyError::UnrecognizedClient {
+            access_key_id: access_key_id.clone(),
+            reason: "unknown access key id".to_owned(),
+        })?;
     let sent_token = headers.get("x-amz-security-token").map(|v| v.as_bytes());
     match (&known.session_token, sent_token) {
         (Some(expected), Some(sent))
@@ -400,19 +470,28 @@ where
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
         ));
     }
-    let mut canonical_headers = Vec::with_capacity(signed_header_names.len());
+    // The canonical request, built in one buffer: method, URI, query, the signed headers in
+    // `SignedHeaders` order, the header list and the payload hash, one per line.
+    let mut canonical = String::with_capacity(
+        256 + path_and_query.len() * 2 + parsed.signed_headers.len() * 2 + authorization.len(),
+    );
+    canonical.push_str(method);
+    canonical.push('\n');
+    push_canonical_uri(&mut canonical, raw_path);
+    canonical.push('\n');
+    canonical.push_str(&canonical_query(raw_query));
+    canonical.push('\n');
     for name in &signed_header_names {
-        let values: Vec<&[u8]> = headers
-            .get_all(name.as_str())
-            .iter()
-            .map(|v| v.as_bytes())
-            .collect();
-        if values.is_empty() {
+        let mut values = headers.get_all(name.as_str()).iter().peekable();
+        if values.peek().is_none() {
             return Err(incomplete(format!(
                 "Signed header '{name}' is listed in SignedHeaders but not present in the request"
             )));
         }
-        canonical_headers.push((name.clone(), canonical_header_value(values)));
+        canonical.push_str(name);
+        canonical.push(':');
+        push_canonical_header_value(&mut canonical, values.map(|v| v.as_bytes()));
+        canonical.push('\n');
     }
 
     let body_hash = sha256_hex(body);
@@ -420,7 +499,7 @@ where
         .get("x-amz-content-sha256")
         .and_then(|v| v.to_str().ok())
     {
-        Some(declared) if LITERAL_PAYLOAD_HASHES.contains(&declared) => declared.to_owned(),
+        Some(declared) if LITERAL_PAYLOAD_HASHES.contains(&declared) => declared,
         Some(declared) if !declared.eq_ignore_ascii_case(&body_hash) => {
             return Err(VerifyError::InvalidSignature {
                 access_key_id,
@@ -429,29 +508,53 @@ where
                 string_to_sign: None,
             });
         }
-        _ => body_hash,
+        _ => body_hash.as_str(),
     };
+    canonical.push('\n');
+    canonical.push_str(parsed.signed_headers);
+    canonical.push('\n');
+    canonical.push_str(payload_hash);
 
-    let canonical = canonical_request(
-        method,
-        &canonical_uri(raw_path),
-        &canonical_query(raw_query),
-        &canonical_headers,
-        parsed.signed_headers,
-        &payload_hash,
+    // The string to sign: algorithm, timestamp, scope, and the canonical request's hash.
+    let mut to_sign = String::with_capacity(
+        SIGV4_ALGORITHM.len()
+            + amz_date.len()
+            + parsed.scope_date.len()
+            + parsed.region.len()
+            + parsed.service.len()
+            + 16
+            + 3
+            + 64,
     );
-    let scope = format!(
-        "{}/{}/{}/aws4_request",
-        parsed.scope_date, parsed.region, parsed.service
-    );
-    let to_sign = string_to_sign(SIGV4_ALGORITHM, amz_date, &scope, &canonical);
-    let signing_key = generate_signing_key(
-        known.secret_access_key.expose_secret(),
-        signed_at,
-        parsed.region,
-        parsed.service,
-    );
-    let expected = calculate_signature(signing_key, to_sign.as_bytes());
+    to_sign.push_str(SIGV4_ALGORITHM);
+    to_sign.push('\n');
+    to_sign.push_str(amz_date);
+    to_sign.push('\n');
+    to_sign.push_str(parsed.scope_date);
+    to_sign.push('/');
+    to_sign.push_str(parsed.region);
+    to_sign.push('/');
+    to_sign.push_str(parsed.service);
+    to_sign.push_str("/aws4_request\n");
+    push_sha256_hex(&mut to_sign, canonical.as_bytes());
+
+    let signing_key = match cache {
+        Some(cache) => cache.signing_key(
+            parsed.access_key_id,
+            &known.secret_access_key,
+            signed_at,
+            parsed.scope_date,
+            parsed.region,
+            parsed.service,
+        ),
+        None => derive_signing_key(
+            &known.secret_access_key,
+            signed_at,
+            parsed.region,
+            parsed.service,
+        ),
+    };
+    let expected = signature_hex(&signing_key, to_sign.as_bytes());
     if !constant_time_eq(expected.as_bytes(), parsed.signature.as_bytes()) {
         return Err(VerifyError::InvalidSignature {
             access_key_id,
@@ -478,6 +581,122 @@ where
         signed_headers: signed_header_names,
         has_session_token: sent_token.is_some(),
     })
+}
+
+/// The SigV4 signing key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service),
+/// "aws4_request")`.
+fn derive_signing_key(
+    secret: &SecretString,
+    signed_at: SystemTime,
+    region: &str,
+    service: &str,
+) -> [u8; 32] {
+    let derived = generate_signing_key(secret.expose_secret(), signed_at, region, service);
+    let mut key = [0u8; 32];
+    key.copy_from_slice(derived.as_ref());
+    key
+}
+
+/// Lower-case hex `HMAC-SHA256(signing_key, string_to_sign)`.
+fn signature_hex(signing_key: &[u8; 32], string_to_sign: &[u8]) -> String {
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, signing_key);
+    let tag = aws_lc_rs::hmac::sign(&key, string_to_sign);
+    let mut out = String::with_capacity(64);
+    push_hex_lower(&mut out, tag.as_ref());
+    out
+}
+
+/// How many signing keys a [`SigningKeyCache`] keeps.
+const SIGNING_KEY_CACHE_CAPACITY: usize = 32;
+
+/// Derived SigV4 signing keys, by access key, day, region and service, for
+/// [`verify_sigv4_cached`]. A signing key depends on the secret too: an entry is used only while
+/// the secret it was derived from is the one the lookup returns. Holds at most 32 keys (the
+/// oldest is replaced first); shareable between threads.
+#[derive(Default)]
+pub struct SigningKeyCache {
+    entries: Mutex<Vec<CachedSigningKey>>,
+}
+
+struct CachedSigningKey {
+    access_key_id: String,
+    secret: SecretString,
+    date: String,
+    region: String,
+    service: String,
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for SigningKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyCache")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKeyCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many signing keys it holds.
+    pub fn len(&self) -> usize {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The signing key for this scope, derived and remembered on first use.
+    fn signing_key(
+        &self,
+        access_key_id: &str,
+        secret: &SecretString,
+        signed_at: SystemTime,
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> [u8; 32] {
+        let matches = |e: &CachedSigningKey| {
+            e.access_key_id == access_key_id
+                && e.date == date
+                && e.region == region
+                && e.service == service
+        };
+        {
+            let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(entry) = entries.iter().find(|e| matches(e))
+                && constant_time_eq(
+                    entry.secret.expose_secret().as_bytes(),
+                    secret.expose_secret().as_bytes(),
+                )
+            {
+                return entry.key;
+            }
+        }
+        let key = derive_signing_key(secret, signed_at, region, service);
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.retain(|e| !matches(e));
+        if entries.len() >= SIGNING_KEY_CACHE_CAPACITY {
+            entries.remove(0);
+        }
+        entries.push(CachedSigningKey {
+            access_key_id: access_key_id.to_owned(),
+            secret: secret.clone(),
+            date: date.to_owned(),
+            region: region.to_owned(),
+            service: service.to_owned(),
+            key,
+        });
+        key
+    }
 }
 
 /// The canonical request with the session token's value hidden, for error reports.

@@ -5,18 +5,173 @@
 
 use serde_json::Value;
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
 /// A stable 64-bit hash (FNV-1a over the bytes, finished with a SplitMix64 mix) of several parts.
 ///
 /// Parts are length-prefixed so that `("ab", "c")` and `("a", "bc")` hash differently.
 pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = StableHasher::new();
     for part in parts {
-        for b in (part.len() as u64).to_le_bytes().iter().chain(part.iter()) {
+        h.part(part);
+    }
+    h.finish()
+}
+
+/// [`stable_hash`] fed part by part, so that a part can be streamed in (see
+/// [`StableHasher::key_part`]) and a common prefix of parts hashed once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StableHasher {
+    state: u64,
+}
+
+impl StableHasher {
+    /// A hasher that has seen no part yet.
+    pub(crate) fn new() -> Self {
+        StableHasher { state: FNV_OFFSET }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.state;
+        for b in bytes {
             h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+        self.state = h;
+    }
+
+    /// Adds one part (its length, then its bytes).
+    pub(crate) fn part(&mut self, bytes: &[u8]) {
+        self.write(&(bytes.len() as u64).to_le_bytes());
+        self.write(bytes);
+    }
+
+    /// Adds one part made of `pieces` laid end to end, JSON values in canonical form
+    /// ([`canonical_json`]'s text), without building that text: a first walk measures it, a
+    /// second feeds it to the hash.
+    pub(crate) fn key_part(&mut self, pieces: &[KeyPiece<'_>]) {
+        let mut len = ByteCount(0);
+        for piece in pieces {
+            piece.emit(&mut len);
+        }
+        self.write(&(len.0 as u64).to_le_bytes());
+        for piece in pieces {
+            piece.emit(self);
         }
     }
-    mix(h)
+
+    /// The hash of the parts added so far.
+    pub(crate) fn finish(self) -> u64 {
+        mix(self.state)
+    }
+}
+
+/// One piece of a prompt key: literal text, or a JSON value in canonical form.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum KeyPiece<'a> {
+    /// Text as is.
+    Text(&'a str),
+    /// A JSON value, as [`canonical_json`] writes it.
+    Json(&'a Value),
+}
+
+impl KeyPiece<'_> {
+    fn emit(&self, sink: &mut impl Sink) {
+        match self {
+            KeyPiece::Text(text) => sink.put(text.as_bytes()),
+            KeyPiece::Json(value) => emit_canonical(value, sink),
+        }
+    }
+}
+
+/// Where canonical JSON bytes go: a hash or a length count.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for StableHasher {
+    fn put(&mut self, bytes: &[u8]) {
+        self.write(bytes);
+    }
+}
+
+struct ByteCount(usize);
+
+impl Sink for ByteCount {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+}
+
+#[cfg(test)]
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Lets serde_json's own escaping and number formatting write into a [`Sink`].
+struct SinkWriter<'s, S>(&'s mut S);
+
+impl<S: Sink> std::io::Write for SinkWriter<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.put(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes a string or scalar exactly as `Value::to_string` would.
+fn emit_scalar<T: serde::Serialize + ?Sized>(value: &T, sink: &mut impl Sink) {
+    // A sink never fails and strings and scalars always serialize.
+    serde_json::to_writer(SinkWriter(sink), value).expect("JSON scalars always serialize");
+}
+
+/// JSON text with object keys sorted at every level (byte order), the same bytes as
+/// [`canonical_json`].
+fn emit_canonical(value: &Value, sink: &mut impl Sink) {
+    match value {
+        Value::Object(map) => {
+            sink.put(b"{");
+            if map.keys().is_sorted() {
+                for (i, (k, v)) in map.iter().enumerate() {
+                    emit_entry(i, k, v, sink);
+                }
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                for (i, (k, v)) in entries.into_iter().enumerate() {
+                    emit_entry(i, k, v, sink);
+                }
+            }
+            sink.put(b"}");
+        }
+        Value::Array(items) => {
+            sink.put(b"[");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    sink.put(b",");
+                }
+                emit_canonical(item, sink);
+            }
+            sink.put(b"]");
+        }
+        other => emit_scalar(other, sink),
+    }
+}
+
+/// One `"key":value` member of an object, after a `,` unless it is the first.
+fn emit_entry(i: usize, key: &str, value: &Value, sink: &mut impl Sink) {
+    if i > 0 {
+        sink.put(b",");
+    }
+    emit_scalar(key, sink);
+    sink.put(b":");
+    emit_canonical(value, sink);
 }
 
 /// The SplitMix64 finaliser.
@@ -85,41 +240,52 @@ pub(crate) fn base62(seed: u64, len: usize) -> String {
 }
 
 /// JSON text with object keys sorted at every level, so hashing a value does not depend on the
-/// order the caller wrote its keys in (nor on whether serde_json keeps insertion order).
+/// order the caller wrote its keys in (nor on whether serde_json keeps insertion order). Prompt
+/// keys are hashed from this text without building it ([`StableHasher::key_part`]); the
+/// function stays as the reference the tests compare that against.
+#[cfg(test)]
 pub(crate) fn canonical_json(value: &Value) -> String {
+    let mut out = Vec::new();
+    emit_canonical(value, &mut out);
+    String::from_utf8(out).expect("JSON text is UTF-8")
+}
+
+/// The original builder of [`canonical_json`]'s text, kept to pin that the streamed form
+/// writes the same bytes.
+#[cfg(test)]
+fn canonical_json_reference(value: &Value) -> String {
+    fn write_canonical(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String((*k).clone()).to_string());
+                    out.push(':');
+                    write_canonical(&map[k.as_str()], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_canonical(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
     let mut out = String::new();
     write_canonical(value, &mut out);
     out
-}
-
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
-                write_canonical(&map[k.as_str()], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
 }
 
 #[cfg(test)]
@@ -162,5 +328,41 @@ mod tests {
             canonical_json(&a),
             r#"{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}"#
         );
+    }
+
+    #[test]
+    fn streamed_keys_hash_like_the_built_text() {
+        let values: Vec<Value> = [
+            r#"{"b":1,"a":{"d":[1,{"z":1,"y":2}],"c":"x"}}"#,
+            r#"[{"role":"user","content":"Say \"hi\"\n\ttab \u0001 é ☃ 😀"}]"#,
+            r#"{"zz":null,"a":true,"é":false,"":1.5e300,"n":-0.0,"big":18446744073709551615,"neg":-42}"#,
+            r#""a string with / and \\""#,
+            "null",
+            "[]",
+            "{}",
+        ]
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect();
+        for value in &values {
+            let text = canonical_json_reference(value);
+            assert_eq!(canonical_json(value), text);
+            let built = format!("messages\u{0}{text}\u{0}{text}");
+            let mut h = StableHasher::new();
+            h.part(&7u64.to_le_bytes());
+            h.part(b"model");
+            h.key_part(&[
+                KeyPiece::Text("messages\u{0}"),
+                KeyPiece::Json(value),
+                KeyPiece::Text("\u{0}"),
+                KeyPiece::Json(value),
+            ]);
+            let streamed = h.finish();
+            assert_eq!(
+                streamed,
+                stable_hash(&[&7u64.to_le_bytes(), b"model", built.as_bytes()]),
+                "{text}"
+            );
+        }
     }
 }

@@ -552,6 +552,7 @@ impl Simulator {
                 model,
                 seed: config.seed,
                 body: &body,
+                streaming: operation == Operation::InvokeStream,
             },
         )?;
         if operation == Operation::InvokeStream && completed.chunks.is_none() {

@@ -6,7 +6,7 @@
 //! tokens are the words the generator produced, including the word that completed a stop
 //! sequence even though the text is cut before the stop sequence.
 
-use crate::rng::{SplitMix64, stable_hash};
+use crate::rng::SplitMix64;
 
 /// Tokens in `text` under the simulator's rule: its whitespace-separated words.
 pub(crate) fn count_tokens(text: &str) -> u32 {
@@ -37,9 +37,11 @@ pub(crate) struct Generated {
 
 /// The seed of a generation: the simulator seed, the base model id and the prompt. Limits and
 /// stop sequences are left out on purpose, so that a smaller max-token limit yields a prefix of
-/// the same text and a stop sequence cuts that same text.
+/// the same text and a stop sequence cuts that same text. The families hash the same parts
+/// without building the prompt key (`Call::key`); this is the reference form.
+#[cfg(test)]
 pub(crate) fn generation_seed(sim_seed: u64, model_id: &str, prompt_key: &str) -> u64 {
-    stable_hash(&[
+    crate::rng::stable_hash(&[
         &sim_seed.to_le_bytes(),
         model_id.as_bytes(),
         prompt_key.as_bytes(),

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bedrock_auth::{KnownCredential, VerifyError, verify_sigv4};
+use std::sync::Arc;
+
+use bedrock_auth::{KnownCredential, SigningKeyCache, VerifyError, verify_sigv4_cached};
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -125,12 +127,45 @@ fn deserialize_expiry<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTi
 pub(crate) struct AuthPolicy {
     /// Skip every check.
     pub no_auth: bool,
-    /// Accepted SigV4 credentials.
-    pub credentials: Vec<Credentials>,
+    /// Accepted SigV4 credentials, by access key id, in the verifier's form (built once).
+    pub credentials: Vec<(String, KnownCredential)>,
+    /// Signing keys derived so far, shared by every request.
+    pub signing_keys: Arc<SigningKeyCache>,
     /// Accepted bearer API keys (`Authorization: Bearer ...`).
     pub api_keys: Vec<String>,
     /// How far the request's date may be from the emulator's clock; `None` disables the check.
     pub max_clock_skew: Option<Duration>,
+}
+
+impl AuthPolicy {
+    /// A policy accepting `credentials` and `api_keys`.
+    pub(crate) fn new(
+        no_auth: bool,
+        credentials: &[Credentials],
+        api_keys: Vec<String>,
+        max_clock_skew: Option<Duration>,
+    ) -> Self {
+        let credentials = credentials
+            .iter()
+            .map(|c| {
+                (
+                    c.access_key_id.clone(),
+                    KnownCredential {
+                        secret_access_key: c.secret_access_key.clone().into(),
+                        session_token: c.session_token.clone().map(Into::into),
+                        expires_at: c.expires_at,
+                    },
+                )
+            })
+            .collect();
+        AuthPolicy {
+            no_auth,
+            credentials,
+            signing_keys: Arc::new(SigningKeyCache::new()),
+            api_keys,
+            max_clock_skew,
+        }
+    }
 }
 
 /// The parts of a request that SigV4 covers.
@@ -224,21 +259,17 @@ pub(crate) fn authenticate(
         return Err(forbidden("UnrecognizedClientException", INVALID_TOKEN));
     }
     let path_and_query = match req.raw_query {
-        Some(q) => format!("{}?{q}", req.raw_path),
-        None => req.raw_path.to_owned(),
+        Some(q) => std::borrow::Cow::Owned(format!("{}?{q}", req.raw_path)),
+        None => std::borrow::Cow::Borrowed(req.raw_path),
     };
     let lookup = |access_key_id: &str| {
         policy
             .credentials
             .iter()
-            .find(|c| c.access_key_id == access_key_id)
-            .map(|c| KnownCredential {
-                secret_access_key: c.secret_access_key.clone().into(),
-                session_token: c.session_token.clone().map(Into::into),
-                expires_at: c.expires_at,
-            })
+            .find(|(id, _)| id == access_key_id)
+            .map(|(_, known)| known)
     };
-    let identity = verify_sigv4(
+    let identity = verify_sigv4_cached(
         req.method.as_str(),
         &path_and_query,
         req.headers,
@@ -246,6 +277,7 @@ pub(crate) fn authenticate(
         lookup,
         now,
         policy.max_clock_skew.unwrap_or(Duration::MAX),
+        &policy.signing_keys,
     )
     .map_err(|e| verify_error(&e))?;
     if identity.service != SIGNING_SERVICE {
@@ -367,12 +399,12 @@ mod tests {
     }
 
     fn policy(creds: Credentials) -> AuthPolicy {
-        AuthPolicy {
-            no_auth: false,
-            credentials: vec![creds],
-            api_keys: vec!["bedrock-api-key-abc".to_owned()],
-            max_clock_skew: Some(Duration::from_secs(900)),
-        }
+        AuthPolicy::new(
+            false,
+            &[creds],
+            vec!["bedrock-api-key-abc".to_owned()],
+            Some(Duration::from_secs(900)),
+        )
     }
 
     const ARN_PATH: &str = "/model/arn%3Aaws%3Abedrock%3Aeu-west-1%3A%3Afoundation-model%2Fanthropic.claude-v2%3A1/invoke";

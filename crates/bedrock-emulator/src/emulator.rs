@@ -139,13 +139,13 @@ impl Emulator {
             })?;
         let state = Arc::new(AppState {
             simulator: self.simulator.clone(),
-            auth: AuthPolicy {
-                no_auth: self.config.no_auth,
-                credentials: self.config.credentials.clone(),
-                api_keys: self.config.api_keys.clone(),
-                max_clock_skew: (self.config.max_clock_skew_secs > 0)
+            auth: AuthPolicy::new(
+                self.config.no_auth,
+                &self.config.credentials,
+                self.config.api_keys.clone(),
+                (self.config.max_clock_skew_secs > 0)
                     .then(|| Duration::from_secs(self.config.max_clock_skew_secs)),
-            },
+            ),
             default_region: self.config.default_region,
             max_body_bytes: self.simulator.config().max_body_bytes,
         });

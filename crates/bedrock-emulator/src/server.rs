@@ -15,7 +15,7 @@ use bedrock_core::{
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use percent_encoding::percent_decode_str;
 
 use crate::auth::{self, AuthPolicy, SignedParts};
@@ -71,24 +71,23 @@ pub(crate) fn new_request_id() -> String {
 }
 
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let request_id = new_request_id();
     let (parts, body) = req.into_parts();
-    tracing::debug!(method = %parts.method, path = parts.uri.path(), %request_id, "request");
-    match handle(&state, &parts, body, &request_id).await {
+    tracing::debug!(method = %parts.method, path = parts.uri.path(), "request");
+    match handle(&state, &parts, body).await {
         Ok(response) => response,
         Err(err) => {
             tracing::debug!(status = err.status.as_u16(), error_type = %err.error_type, "error answer");
-            err.or_request_id(&request_id).into_response()
+            // Simulator errors carry the simulator's request id; others get a fresh one.
+            if err.request_id.is_some() {
+                err.into_response()
+            } else {
+                err.or_request_id(&new_request_id()).into_response()
+            }
         }
     }
 }
 
-async fn handle(
-    state: &AppState,
-    parts: &Parts,
-    body: Body,
-    request_id: &str,
-) -> Result<Response, ApiError> {
+async fn handle(state: &AppState, parts: &Parts, body: Body) -> Result<Response, ApiError> {
     let route = routes::match_route(&parts.method, parts.uri.path())?;
     let body = read_body(&parts.headers, body, state.max_body_bytes).await?;
     if route.is_control() {
@@ -113,7 +112,7 @@ async fn handle(
     };
     match route {
         Route::ListFoundationModels => {
-            list_foundation_models(state, region, parts.uri.query(), request_id).await
+            list_foundation_models(state, region, parts.uri.query()).await
         }
         Route::GetFoundationModel(id) => {
             let summary = state
@@ -121,7 +120,7 @@ async fn handle(
                 .get_foundation_model_async(region, &id)
                 .await?;
             let body = serde_json::json!({ "modelDetails": summary_json(&summary) });
-            Ok(json_response(&body, request_id))
+            Ok(json_response(&body, &new_request_id()))
         }
         Route::InvokeModel(id) => {
             invoke(
@@ -159,7 +158,10 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
         return Err(too_large());
     }
     let mut stream = body.into_data_stream();
-    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    // A body that arrives in one chunk (the usual case) is kept as is; only a body in several
+    // chunks is copied into one buffer.
+    let mut first: Option<Bytes> = None;
+    let mut buf: Option<BytesMut> = None;
     let mut total = 0usize;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
@@ -167,7 +169,17 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
         })?;
         total = total.saturating_add(chunk.len());
         if total <= limit {
-            buf.extend_from_slice(&chunk);
+            match (&mut buf, first.take()) {
+                (Some(buf), _) => buf.extend_from_slice(&chunk),
+                (None, None) => first = Some(chunk),
+                (None, Some(earlier)) => {
+                    let mut joined =
+                        BytesMut::with_capacity(declared.unwrap_or(total).clamp(total, limit));
+                    joined.extend_from_slice(&earlier);
+                    joined.extend_from_slice(&chunk);
+                    buf = Some(joined);
+                }
+            }
         } else if total > limit.saturating_add(DRAIN_PAST_LIMIT) {
             break;
         }
@@ -175,7 +187,10 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     if total > limit {
         Err(too_large())
     } else {
-        Ok(buf.freeze())
+        Ok(match buf {
+            Some(buf) => buf.freeze(),
+            None => first.unwrap_or_default(),
+        })
     }
 }
 
@@ -237,24 +252,37 @@ fn json_response(body: &serde_json::Value, request_id: &str) -> Response {
     response
 }
 
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const INVOCATION_LATENCY: HeaderName = HeaderName::from_static("x-amzn-bedrock-invocation-latency");
+const INPUT_TOKEN_COUNT: HeaderName = HeaderName::from_static("x-amzn-bedrock-input-token-count");
+const OUTPUT_TOKEN_COUNT: HeaderName = HeaderName::from_static("x-amzn-bedrock-output-token-count");
+
+/// A header value for a string the simulator made (ASCII); `None` if it somehow is not one.
+fn string_value(value: String) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(Bytes::from(value)).ok()
+}
+
 async fn invoke(state: &AppState, req: SimRequest) -> Result<Response, ApiError> {
     let sim = state.simulator.invoke(req).await?;
     let mut response = Response::new(Body::from(sim.body));
     let headers = response.headers_mut();
-    insert(headers, "content-type", &sim.content_type);
-    insert(headers, "x-amzn-RequestId", &sim.request_id);
-    insert(
-        headers,
-        "X-Amzn-Bedrock-Invocation-Latency",
-        sim.latency.as_millis(),
-    );
-    insert(
-        headers,
-        "X-Amzn-Bedrock-Input-Token-Count",
-        sim.input_tokens,
-    );
+    headers.reserve(5);
+    let content_type = if sim.content_type == "application/json" {
+        Some(HeaderValue::from_static("application/json"))
+    } else {
+        string_value(sim.content_type)
+    };
+    if let Some(v) = content_type {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    if let Some(v) = string_value(sim.request_id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    let latency_ms = u64::try_from(sim.latency.as_millis()).unwrap_or(u64::MAX);
+    headers.insert(INVOCATION_LATENCY, HeaderValue::from(latency_ms));
+    headers.insert(INPUT_TOKEN_COUNT, HeaderValue::from(sim.input_tokens));
     if let Some(out) = sim.output_tokens {
-        insert(headers, "X-Amzn-Bedrock-Output-Token-Count", out);
+        headers.insert(OUTPUT_TOKEN_COUNT, HeaderValue::from(out));
     }
     Ok(response)
 }
@@ -384,7 +412,6 @@ async fn list_foundation_models(
     state: &AppState,
     region: Region,
     raw_query: Option<&str>,
-    request_id: &str,
 ) -> Result<Response, ApiError> {
     let filters = list_filters(raw_query, region)?;
     let listed = state
@@ -394,7 +421,7 @@ async fn list_foundation_models(
     let summaries: Vec<serde_json::Value> = listed.models.iter().map(summary_json).collect();
     Ok(json_response(
         &serde_json::json!({ "modelSummaries": summaries }),
-        request_id,
+        &new_request_id(),
     ))
 }
 

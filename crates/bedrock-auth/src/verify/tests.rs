@@ -60,15 +60,73 @@ fn verify_at(
     now: SystemTime,
 ) -> Result<VerifiedIdentity, VerifyError> {
     let target = request.uri().path_and_query().unwrap().as_str();
-    verify_sigv4(
+    let plain = verify_sigv4(
         request.method().as_str(),
         target,
         request.headers(),
         request.body(),
-        lookup,
+        &lookup,
         now,
         DEFAULT_MAX_SKEW,
-    )
+    );
+    // The cached form answers the same, with a cold cache and with a warm one.
+    let cache = SigningKeyCache::new();
+    for _ in 0..2 {
+        let known = lookup(request_access_key(request).unwrap_or(""));
+        let cached = verify_sigv4_cached(
+            request.method().as_str(),
+            target,
+            request.headers(),
+            request.body(),
+            |_| known.as_ref(),
+            now,
+            DEFAULT_MAX_SKEW,
+            &cache,
+        );
+        assert_eq!(cached, plain);
+    }
+    plain
+}
+
+/// The access key id named in the request's `Authorization` header.
+fn request_access_key(request: &http::Request<Vec<u8>>) -> Option<&str> {
+    let authorization = request.headers().get("authorization")?.to_str().ok()?;
+    let credential = authorization.split("Credential=").nth(1)?;
+    credential.split('/').next()
+}
+
+#[test]
+fn the_signing_key_cache_follows_the_secret() {
+    let request = signed_invoke(&long_term());
+    let target = request.uri().path_and_query().unwrap().as_str();
+    let now = signing_time() + Duration::from_secs(2);
+    let cache = SigningKeyCache::new();
+    let check = |secret: &str| {
+        let known = KnownCredential::long_term(secret);
+        verify_sigv4_cached(
+            request.method().as_str(),
+            target,
+            request.headers(),
+            request.body(),
+            |_| Some(&known),
+            now,
+            DEFAULT_MAX_SKEW,
+            &cache,
+        )
+    };
+    assert!(cache.is_empty());
+    check(SECRET).unwrap();
+    assert_eq!(cache.len(), 1);
+    check(SECRET).unwrap();
+    assert_eq!(cache.len(), 1);
+    // Another secret for the same key, day, region and service must not reuse the key.
+    let err = check("another-secret").unwrap_err();
+    assert!(
+        matches!(err, VerifyError::InvalidSignature { .. }),
+        "{err:?}"
+    );
+    assert_eq!(cache.len(), 1);
+    check(SECRET).unwrap();
 }
 
 fn long_term() -> Credentials {

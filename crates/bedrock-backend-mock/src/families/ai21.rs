@@ -2,11 +2,10 @@
 
 use bedrock_core::InvocationMetrics;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
 use crate::rejection::Rejection;
-use crate::rng::{base62, canonical_json};
+use crate::rng::{KeyPiece, base62};
 use crate::schema::{self, Violations, child};
 use crate::text::{self, Finish};
 
@@ -118,21 +117,22 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
         }
     }
     v.finish()?;
-    let key = format!(
-        "jamba\u{0}{}",
-        canonical_json(call.body.get("messages").unwrap_or(&Value::Null))
-    );
+    let messages = call.field("messages");
+    let key = call.key(&[KeyPiece::Text("jamba\u{0}"), KeyPiece::Json(messages)]);
     let outs: Vec<_> = (0..n)
         .map(|i| {
-            call.generate(
-                &if i == 0 {
-                    key.clone()
-                } else {
-                    format!("{key}\u{0}{i}")
-                },
-                max_tokens as u32,
-                &stops,
-            )
+            let choice_key = if i == 0 {
+                key
+            } else {
+                let i = i.to_string();
+                call.key(&[
+                    KeyPiece::Text("jamba\u{0}"),
+                    KeyPiece::Json(messages),
+                    KeyPiece::Text("\u{0}"),
+                    KeyPiece::Text(&i),
+                ])
+            };
+            call.generate(&choice_key, max_tokens as u32, &stops)
         })
         .collect();
     let reasons: Vec<&str> = outs
@@ -146,7 +146,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
         })
         .collect();
     let output_tokens: u32 = outs.iter().map(|g| g.output_tokens).sum();
-    let id = format!("chatcmpl-{}", base62(call.derived(&key, "id"), 24));
+    let id = format!("chatcmpl-{}", base62(key.derived("id"), 24));
     let model = call.short_name();
     let usage = || Usage {
         prompt_tokens: input_tokens,
@@ -172,57 +172,60 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
         model,
     });
     let metrics = simulated_metrics(input_tokens, output_tokens);
-    let mut chunks = Vec::new();
-    for (i, g) in outs.iter().enumerate() {
-        let index = i as u32;
-        chunks.push(json_bytes(&StreamChunk {
-            id: &id,
-            choices: vec![StreamChoice {
-                index,
-                delta: Delta {
-                    role: Some("assistant"),
-                    content: Some(""),
-                },
-                finish_reason: None,
-            }],
-            usage: None,
-            metrics: None,
-        }));
-        for p in pieces(&g.text, 1, g.output_tokens) {
-            if !p.text.is_empty() {
-                chunks.push(json_bytes(&StreamChunk {
-                    id: &id,
-                    choices: vec![StreamChoice {
-                        index,
-                        delta: Delta {
-                            role: None,
-                            content: Some(p.text),
-                        },
-                        finish_reason: None,
-                    }],
-                    usage: None,
-                    metrics: None,
-                }));
+    let chunks = call.chunks(|| {
+        let mut chunks = Vec::new();
+        for (i, g) in outs.iter().enumerate() {
+            let index = i as u32;
+            chunks.push(json_bytes(&StreamChunk {
+                id: &id,
+                choices: vec![StreamChoice {
+                    index,
+                    delta: Delta {
+                        role: Some("assistant"),
+                        content: Some(""),
+                    },
+                    finish_reason: None,
+                }],
+                usage: None,
+                metrics: None,
+            }));
+            for p in pieces(&g.text, 1, g.output_tokens) {
+                if !p.text.is_empty() {
+                    chunks.push(json_bytes(&StreamChunk {
+                        id: &id,
+                        choices: vec![StreamChoice {
+                            index,
+                            delta: Delta {
+                                role: None,
+                                content: Some(p.text),
+                            },
+                            finish_reason: None,
+                        }],
+                        usage: None,
+                        metrics: None,
+                    }));
+                }
             }
+            let last = i + 1 == outs.len();
+            chunks.push(json_bytes(&StreamChunk {
+                id: &id,
+                choices: vec![StreamChoice {
+                    index,
+                    delta: Delta {
+                        role: None,
+                        content: None,
+                    },
+                    finish_reason: Some(reasons[i]),
+                }],
+                usage: last.then(usage),
+                metrics: last.then_some(metrics),
+            }));
         }
-        let last = i + 1 == outs.len();
-        chunks.push(json_bytes(&StreamChunk {
-            id: &id,
-            choices: vec![StreamChoice {
-                index,
-                delta: Delta {
-                    role: None,
-                    content: None,
-                },
-                finish_reason: Some(reasons[i]),
-            }],
-            usage: last.then(usage),
-            metrics: last.then_some(metrics),
-        }));
-    }
+        chunks
+    });
     Ok(Completed {
         body,
-        chunks: Some(chunks),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{Call, Completed, json_bytes, simulated_metrics};
 use crate::rejection::Rejection;
-use crate::rng::{base62, canonical_json};
+use crate::rng::{KeyPiece, base62};
 use crate::schema::{self, Violations, child};
 use crate::text::{self, Finish};
 
@@ -75,11 +75,8 @@ fn completions(call: &Call<'_>) -> Result<Completed, Rejection> {
     let input_tokens = text::count_tokens(prompt);
     let mut all_stops = stops;
     all_stops.push(HUMAN.to_owned());
-    let generated = call.generate(
-        &format!("completions\u{0}{prompt}"),
-        max_tokens as u32,
-        &all_stops,
-    );
+    let key = call.key(&[KeyPiece::Text("completions\u{0}"), KeyPiece::Text(prompt)]);
+    let generated = call.generate(&key, max_tokens as u32, &all_stops);
     let completion = if generated.text.is_empty() {
         String::new()
     } else {
@@ -98,26 +95,29 @@ fn completions(call: &Call<'_>) -> Result<Completed, Rejection> {
         stop,
         metrics: None,
     });
-    let mut chunks: Vec<Vec<u8>> = text::deltas(&completion, 1)
-        .into_iter()
-        .map(|d| {
-            json_bytes(&CompletionBody {
-                completion: d.to_owned(),
-                stop_reason: None,
-                stop: None,
-                metrics: None,
+    let chunks = call.chunks(|| {
+        let mut chunks: Vec<Vec<u8>> = text::deltas(&completion, 1)
+            .into_iter()
+            .map(|d| {
+                json_bytes(&CompletionBody {
+                    completion: d.to_owned(),
+                    stop_reason: None,
+                    stop: None,
+                    metrics: None,
+                })
             })
-        })
-        .collect();
-    chunks.push(json_bytes(&CompletionBody {
-        completion: String::new(),
-        stop_reason: Some(stop_reason),
-        stop,
-        metrics: Some(metrics),
-    }));
+            .collect();
+        chunks.push(json_bytes(&CompletionBody {
+            completion: String::new(),
+            stop_reason: Some(stop_reason),
+            stop,
+            metrics: Some(metrics),
+        }));
+        chunks
+    });
     Ok(Completed {
         body,
-        chunks: Some(chunks),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,
@@ -280,11 +280,12 @@ pub(super) fn messages(call: &Call<'_>) -> Result<Completed, Rejection> {
         )));
     }
 
-    let prompt_key = format!(
-        "messages\u{0}{}\u{0}{}",
-        canonical_json(call.body.get("system").unwrap_or(&Value::Null)),
-        canonical_json(call.body.get("messages").unwrap_or(&Value::Null))
-    );
+    let prompt_key = call.key(&[
+        KeyPiece::Text("messages\u{0}"),
+        KeyPiece::Json(call.field("system")),
+        KeyPiece::Text("\u{0}"),
+        KeyPiece::Json(call.field("messages")),
+    ]);
     let generated = call.generate(&prompt_key, max_tokens as u32, &stops);
     let output_tokens = generated.output_tokens;
     let (stop_reason, stop_sequence) = match &generated.finish {
@@ -294,7 +295,7 @@ pub(super) fn messages(call: &Call<'_>) -> Result<Completed, Rejection> {
     };
     let id = format!(
         "msg_bdrk_01{}",
-        base62(call.derived(&prompt_key, "message id"), 22)
+        base62(prompt_key.derived("message id"), 22)
     );
     let content = if generated.text.is_empty() {
         Vec::new()
@@ -319,51 +320,54 @@ pub(super) fn messages(call: &Call<'_>) -> Result<Completed, Rejection> {
     });
 
     let metrics = simulated_metrics(input_tokens, output_tokens);
-    let mut events = vec![
-        StreamEvent::MessageStart {
-            message: Message {
-                id: &id,
-                kind: "message",
-                role: "assistant",
-                model: short,
-                content: Vec::new(),
-                stop_reason: None,
-                stop_sequence: None,
-                usage: Usage {
-                    input_tokens,
-                    output_tokens: 1,
+    let chunks = call.chunks(|| {
+        let mut events = vec![
+            StreamEvent::MessageStart {
+                message: Message {
+                    id: &id,
+                    kind: "message",
+                    role: "assistant",
+                    model: short,
+                    content: Vec::new(),
+                    stop_reason: None,
+                    stop_sequence: None,
+                    usage: Usage {
+                        input_tokens,
+                        output_tokens: 1,
+                    },
                 },
             },
-        },
-        StreamEvent::ContentBlockStart {
-            index: 0,
-            content_block: TextBlock {
-                kind: "text",
-                text: "",
+            StreamEvent::ContentBlockStart {
+                index: 0,
+                content_block: TextBlock {
+                    kind: "text",
+                    text: "",
+                },
             },
-        },
-    ];
-    events.extend(text::deltas(&generated.text, 1).into_iter().map(|d| {
-        StreamEvent::ContentBlockDelta {
-            index: 0,
-            delta: TextBlock {
-                kind: "text_delta",
-                text: d,
+        ];
+        events.extend(text::deltas(&generated.text, 1).into_iter().map(|d| {
+            StreamEvent::ContentBlockDelta {
+                index: 0,
+                delta: TextBlock {
+                    kind: "text_delta",
+                    text: d,
+                },
+            }
+        }));
+        events.push(StreamEvent::ContentBlockStop { index: 0 });
+        events.push(StreamEvent::MessageDelta {
+            delta: StopDelta {
+                stop_reason,
+                stop_sequence,
             },
-        }
-    }));
-    events.push(StreamEvent::ContentBlockStop { index: 0 });
-    events.push(StreamEvent::MessageDelta {
-        delta: StopDelta {
-            stop_reason,
-            stop_sequence,
-        },
-        usage: OutputUsage { output_tokens },
+            usage: OutputUsage { output_tokens },
+        });
+        events.push(StreamEvent::MessageStop { metrics });
+        events.iter().map(json_bytes).collect()
     });
-    events.push(StreamEvent::MessageStop { metrics });
     Ok(Completed {
         body,
-        chunks: Some(events.iter().map(json_bytes).collect()),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,

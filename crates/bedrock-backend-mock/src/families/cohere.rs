@@ -3,11 +3,10 @@
 
 use bedrock_core::InvocationMetrics;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{Call, Completed, embed_text, json_bytes, simulated_metrics};
 use crate::rejection::Rejection;
-use crate::rng::{canonical_json, uuid_like};
+use crate::rng::{KeyPiece, uuid_like};
 use crate::schema::{self, Violations, child};
 use crate::text::{self, Finish};
 
@@ -102,22 +101,28 @@ pub(super) fn command(call: &Call<'_>) -> Result<Completed, Rejection> {
     }
     v.finish()?;
     let input_tokens = text::count_tokens(prompt);
-    let key = format!("command\u{0}{prompt}");
+    let key = call.key(&[KeyPiece::Text("command\u{0}"), KeyPiece::Text(prompt)]);
     let outs: Vec<_> = (0..n)
         .map(|i| {
             let k = if i == 0 {
-                key.clone()
+                key
             } else {
-                format!("{key}\u{0}{i}")
+                let i = i.to_string();
+                call.key(&[
+                    KeyPiece::Text("command\u{0}"),
+                    KeyPiece::Text(prompt),
+                    KeyPiece::Text("\u{0}"),
+                    KeyPiece::Text(&i),
+                ])
             };
             (
                 call.generate(&k, max_tokens as u32, &stops),
-                call.derived(&k, "generation id"),
+                k.derived("generation id"),
             )
         })
         .collect();
     let output_tokens: u32 = outs.iter().map(|(g, _)| g.output_tokens).sum();
-    let id_seed = call.derived(&key, "response id");
+    let id_seed = key.derived("response id");
     let response = CommandBody {
         generations: outs
             .iter()
@@ -133,33 +138,36 @@ pub(super) fn command(call: &Call<'_>) -> Result<Completed, Rejection> {
         prompt,
     };
     let metrics = simulated_metrics(input_tokens, output_tokens);
-    let mut chunks = Vec::new();
-    for (i, (g, _)) in outs.iter().enumerate() {
-        for d in text::deltas(&g.text, 1) {
-            chunks.push(json_bytes(&CommandChunk {
-                text: Some(d),
-                index: (n > 1).then_some(i as u32),
-                is_finished: false,
-                finish_reason: None,
-                response: None,
-                metrics: None,
-            }));
+    let chunks = call.chunks(|| {
+        let mut chunks = Vec::new();
+        for (i, (g, _)) in outs.iter().enumerate() {
+            for d in text::deltas(&g.text, 1) {
+                chunks.push(json_bytes(&CommandChunk {
+                    text: Some(d),
+                    index: (n > 1).then_some(i as u32),
+                    is_finished: false,
+                    finish_reason: None,
+                    response: None,
+                    metrics: None,
+                }));
+            }
         }
-    }
-    let overall = outs
-        .last()
-        .map_or("COMPLETE", |(g, _)| finish_reason(&g.finish));
-    chunks.push(json_bytes(&CommandChunk {
-        text: None,
-        index: None,
-        is_finished: true,
-        finish_reason: Some(overall),
-        response: Some(response.clone()),
-        metrics: Some(metrics),
-    }));
+        let overall = outs
+            .last()
+            .map_or("COMPLETE", |(g, _)| finish_reason(&g.finish));
+        chunks.push(json_bytes(&CommandChunk {
+            text: None,
+            index: None,
+            is_finished: true,
+            finish_reason: Some(overall),
+            response: Some(response.clone()),
+            metrics: Some(metrics),
+        }));
+        chunks
+    });
     Ok(Completed {
         body: json_bytes(&response),
-        chunks: Some(chunks),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,
@@ -279,11 +287,14 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
         }
     }
     v.finish()?;
-    let key = format!(
-        "command-r\u{0}{message}\u{0}{}\u{0}{}",
-        canonical_json(call.body.get("chat_history").unwrap_or(&Value::Null)),
-        canonical_json(call.body.get("preamble").unwrap_or(&Value::Null))
-    );
+    let key = call.key(&[
+        KeyPiece::Text("command-r\u{0}"),
+        KeyPiece::Text(message),
+        KeyPiece::Text("\u{0}"),
+        KeyPiece::Json(call.field("chat_history")),
+        KeyPiece::Text("\u{0}"),
+        KeyPiece::Json(call.field("preamble")),
+    ]);
     let generated = call.generate(&key, max_tokens as u32, &stops);
     let output_tokens = generated.output_tokens;
     let reason = finish_reason(&generated.finish);
@@ -295,8 +306,8 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
         role: "CHATBOT".to_owned(),
         message: generated.text.clone(),
     });
-    let a = call.derived(&key, "response id");
-    let b = call.derived(&key, "generation id");
+    let a = key.derived("response id");
+    let b = key.derived("generation id");
     let response = ChatBody {
         response_id: uuid_like(a, a.rotate_left(19)),
         text: generated.text.clone(),
@@ -305,38 +316,41 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
         finish_reason: reason,
     };
     let metrics = simulated_metrics(input_tokens, output_tokens);
-    let mut chunks = vec![json_bytes(&ChatChunk {
-        is_finished: false,
-        event_type: "stream-start",
-        generation_id: Some(&response.generation_id),
-        text: None,
-        response: None,
-        finish_reason: None,
-        metrics: None,
-    })];
-    for d in text::deltas(&generated.text, 1) {
-        chunks.push(json_bytes(&ChatChunk {
+    let chunks = call.chunks(|| {
+        let mut chunks = vec![json_bytes(&ChatChunk {
             is_finished: false,
-            event_type: "text-generation",
-            generation_id: None,
-            text: Some(d),
+            event_type: "stream-start",
+            generation_id: Some(&response.generation_id),
+            text: None,
             response: None,
             finish_reason: None,
             metrics: None,
+        })];
+        for d in text::deltas(&generated.text, 1) {
+            chunks.push(json_bytes(&ChatChunk {
+                is_finished: false,
+                event_type: "text-generation",
+                generation_id: None,
+                text: Some(d),
+                response: None,
+                finish_reason: None,
+                metrics: None,
+            }));
+        }
+        chunks.push(json_bytes(&ChatChunk {
+            is_finished: true,
+            event_type: "stream-end",
+            generation_id: None,
+            text: None,
+            response: Some(response.clone()),
+            finish_reason: Some(reason),
+            metrics: Some(metrics),
         }));
-    }
-    chunks.push(json_bytes(&ChatChunk {
-        is_finished: true,
-        event_type: "stream-end",
-        generation_id: None,
-        text: None,
-        response: Some(response.clone()),
-        finish_reason: Some(reason),
-        metrics: Some(metrics),
-    }));
+        chunks
+    });
     Ok(Completed {
         body: json_bytes(&response),
-        chunks: Some(chunks),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,
@@ -436,8 +450,8 @@ pub(super) fn embed(call: &Call<'_>) -> Result<Completed, Rejection> {
         .iter()
         .map(|t| embed_text(call.seed, t, b"", 1024, true))
         .collect();
-    let key = canonical_json(call.body.get("texts").unwrap_or(&Value::Null));
-    let id_seed = call.derived(&key, "embed id");
+    let key = call.key(&[KeyPiece::Json(call.field("texts"))]);
+    let id_seed = key.derived("embed id");
     let id = uuid_like(id_seed, id_seed.rotate_left(31));
     let body = if types.is_empty() {
         json_bytes(&EmbedFloatBody {

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
 use crate::rejection::Rejection;
+use crate::rng::KeyPiece;
 use crate::schema::{self, Violations};
 use crate::text::{self, Finish};
 
@@ -41,7 +42,8 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     }
     v.finish()?;
     let input_tokens = text::count_tokens(prompt);
-    let generated = call.generate(&format!("deepseek\u{0}{prompt}"), max_tokens as u32, &stops);
+    let key = call.key(&[KeyPiece::Text("deepseek\u{0}"), KeyPiece::Text(prompt)]);
+    let generated = call.generate(&key, max_tokens as u32, &stops);
     let stop_reason = if generated.finish == Finish::MaxTokens {
         "length"
     } else {
@@ -56,21 +58,23 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
         }],
         metrics: None,
     });
-    let chunks = pieces(&generated.text, 1, output_tokens)
-        .iter()
-        .map(|p| {
-            json_bytes(&Body {
-                choices: vec![Choice {
-                    text: p.text,
-                    stop_reason: p.last.then_some(stop_reason),
-                }],
-                metrics: p.last.then_some(metrics),
+    let chunks = call.chunks(|| {
+        pieces(&generated.text, 1, output_tokens)
+            .iter()
+            .map(|p| {
+                json_bytes(&Body {
+                    choices: vec![Choice {
+                        text: p.text,
+                        stop_reason: p.last.then_some(stop_reason),
+                    }],
+                    metrics: p.last.then_some(metrics),
+                })
             })
-        })
-        .collect();
+            .collect()
+    });
     Ok(Completed {
         body,
-        chunks: Some(chunks),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,

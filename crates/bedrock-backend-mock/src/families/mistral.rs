@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
 use crate::rejection::Rejection;
-use crate::rng::canonical_json;
+use crate::rng::KeyPiece;
 use crate::schema::{self, Violations, child};
 use crate::text::{self, Finish};
 
@@ -141,10 +141,10 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     } else {
         call.body.get("prompt")
     };
-    let prompt_key = format!(
-        "mistral\u{0}{}",
-        canonical_json(key_source.unwrap_or(&Value::Null))
-    );
+    let prompt_key = call.key(&[
+        KeyPiece::Text("mistral\u{0}"),
+        KeyPiece::Json(key_source.unwrap_or(&Value::Null)),
+    ]);
     let generated = call.generate(&prompt_key, max_tokens as u32, &stops);
     let stop_reason = if generated.finish == Finish::MaxTokens {
         "length"
@@ -153,7 +153,6 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     };
     let output_tokens = generated.output_tokens;
     let metrics = simulated_metrics(input_tokens, output_tokens);
-    let parts = pieces(&generated.text, 1, output_tokens);
     let (body, chunks) = if is_chat {
         let body = json_bytes(&ChatBody {
             choices: vec![ChatChoice {
@@ -166,22 +165,24 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
             }],
             metrics: None,
         });
-        let chunks = parts
-            .iter()
-            .map(|p| {
-                json_bytes(&ChatBody {
-                    choices: vec![ChatChoice {
-                        index: 0,
-                        message: ChatMessage {
-                            role: "assistant",
-                            content: p.text,
-                        },
-                        stop_reason: p.last.then_some(stop_reason),
-                    }],
-                    metrics: p.last.then_some(metrics),
+        let chunks = call.chunks(|| {
+            pieces(&generated.text, 1, output_tokens)
+                .iter()
+                .map(|p| {
+                    json_bytes(&ChatBody {
+                        choices: vec![ChatChoice {
+                            index: 0,
+                            message: ChatMessage {
+                                role: "assistant",
+                                content: p.text,
+                            },
+                            stop_reason: p.last.then_some(stop_reason),
+                        }],
+                        metrics: p.last.then_some(metrics),
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        });
         (body, chunks)
     } else {
         let body = json_bytes(&OutputsBody {
@@ -191,23 +192,25 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
             }],
             metrics: None,
         });
-        let chunks = parts
-            .iter()
-            .map(|p| {
-                json_bytes(&OutputsBody {
-                    outputs: vec![Output {
-                        text: p.text,
-                        stop_reason: p.last.then_some(stop_reason),
-                    }],
-                    metrics: p.last.then_some(metrics),
+        let chunks = call.chunks(|| {
+            pieces(&generated.text, 1, output_tokens)
+                .iter()
+                .map(|p| {
+                    json_bytes(&OutputsBody {
+                        outputs: vec![Output {
+                            text: p.text,
+                            stop_reason: p.last.then_some(stop_reason),
+                        }],
+                        metrics: p.last.then_some(metrics),
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        });
         (body, chunks)
     };
     Ok(Completed {
         body,
-        chunks: Some(chunks),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,

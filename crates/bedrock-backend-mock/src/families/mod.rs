@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::rejection::Rejection;
+use crate::rng::{KeyPiece, StableHasher};
 use crate::text::{self, Generated};
 
 /// The request format a model speaks.
@@ -89,13 +90,15 @@ impl Family {
     }
 }
 
-/// What one simulated invocation produced: the InvokeModel body and, for models that stream,
-/// the chunks InvokeModelWithResponseStream sends for the same request.
+/// What one simulated invocation produced: the InvokeModel body and, for models that stream
+/// and calls that asked for a stream, the chunks InvokeModelWithResponseStream sends for the
+/// same request.
 #[derive(Debug, Clone)]
 pub(crate) struct Completed {
     /// The InvokeModel response body.
     pub body: Vec<u8>,
-    /// The stream chunks (the model's own JSON, one document each), for streaming models.
+    /// The stream chunks (the model's own JSON, one document each), for streaming models when
+    /// the call streams ([`Call::streaming`]); `None` otherwise.
     pub chunks: Option<Vec<Vec<u8>>>,
     /// Input tokens.
     pub input_tokens: u32,
@@ -105,7 +108,8 @@ pub(crate) struct Completed {
     pub latency_ms: u64,
 }
 
-/// What a family module gets: the model, the simulator seed and the parsed body.
+/// What a family module gets: the model, the simulator seed, the parsed body and whether the
+/// answer is a stream.
 pub(crate) struct Call<'a> {
     /// The catalog entry.
     pub model: &'static CatalogModel,
@@ -113,9 +117,17 @@ pub(crate) struct Call<'a> {
     pub seed: u64,
     /// The request body.
     pub body: &'a Value,
+    /// Whether the call is InvokeModelWithResponseStream: only then are stream chunks built.
+    pub streaming: bool,
 }
 
 impl Call<'_> {
+    /// The stream chunks `build` makes, when this call streams; `None` (and `build` never
+    /// runs) for InvokeModel, which answers the body alone.
+    pub(crate) fn chunks(&self, build: impl FnOnce() -> Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
+        self.streaming.then(build)
+    }
+
     /// The model's short name as its provider spells it (`claude-3-haiku-20240307`).
     pub(crate) fn short_name(&self) -> &'static str {
         let id = self.model.model_id;
@@ -126,25 +138,41 @@ impl Call<'_> {
         }
     }
 
-    /// Generates text for `prompt_key` under this call's seed and model.
-    pub(crate) fn generate(
-        &self,
-        prompt_key: &str,
-        max_tokens: u32,
-        stops: &[String],
-    ) -> Generated {
-        let seed = text::generation_seed(self.seed, self.model.model_id, prompt_key);
-        text::generate(seed, max_tokens, stops)
+    /// The prompt key made of `pieces` laid end to end (JSON values in canonical form), hashed
+    /// under this call's seed and model: what [`Call::generate`] and [`PromptKey::derived`]
+    /// start from.
+    pub(crate) fn key(&self, pieces: &[KeyPiece<'_>]) -> PromptKey {
+        let mut hasher = StableHasher::new();
+        hasher.part(&self.seed.to_le_bytes());
+        hasher.part(self.model.model_id.as_bytes());
+        hasher.key_part(pieces);
+        PromptKey { hasher }
     }
 
+    /// The request body's field `name`, JSON `null` when absent (for prompt keys).
+    pub(crate) fn field(&self, name: &str) -> &Value {
+        self.body.get(name).unwrap_or(&Value::Null)
+    }
+
+    /// Generates text for `key` (see [`text::generation_seed`]).
+    pub(crate) fn generate(&self, key: &PromptKey, max_tokens: u32, stops: &[String]) -> Generated {
+        text::generate(key.hasher.finish(), max_tokens, stops)
+    }
+}
+
+/// A call's prompt key, hashed after the simulator seed and the model id: the seed of its
+/// generated text, and the start of the numbers derived from it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PromptKey {
+    hasher: StableHasher,
+}
+
+impl PromptKey {
     /// A deterministic number for ids and seeds derived from this call's prompt.
-    pub(crate) fn derived(&self, prompt_key: &str, purpose: &str) -> u64 {
-        crate::rng::stable_hash(&[
-            &self.seed.to_le_bytes(),
-            self.model.model_id.as_bytes(),
-            prompt_key.as_bytes(),
-            purpose.as_bytes(),
-        ])
+    pub(crate) fn derived(&self, purpose: &str) -> u64 {
+        let mut hasher = self.hasher;
+        hasher.part(purpose.as_bytes());
+        hasher.finish()
     }
 }
 
@@ -301,6 +329,7 @@ mod tests {
             model,
             seed: 0,
             body: &body,
+            streaming: false,
         };
         assert_eq!(call.short_name(), "claude-3-haiku-20240307");
         let model = bedrock_core::catalog::find_model("anthropic.claude-v2:1").unwrap();
@@ -308,8 +337,49 @@ mod tests {
             model,
             seed: 0,
             body: &body,
+            streaming: false,
         };
         assert_eq!(call.short_name(), "claude");
+    }
+
+    #[test]
+    fn prompt_keys_hash_like_the_formatted_key() {
+        let model =
+            bedrock_core::catalog::find_model("anthropic.claude-3-haiku-20240307-v1:0").unwrap();
+        let body: Value = serde_json::from_str(
+            r#"{"system":"Be brief.","messages":[{"role":"user","content":"Hi \"you\""}]}"#,
+        )
+        .unwrap();
+        let call = Call {
+            model,
+            seed: 42,
+            body: &body,
+            streaming: false,
+        };
+        let key = call.key(&[
+            KeyPiece::Text("messages\u{0}"),
+            KeyPiece::Json(call.field("system")),
+            KeyPiece::Text("\u{0}"),
+            KeyPiece::Json(call.field("messages")),
+            KeyPiece::Text("\u{0}"),
+            KeyPiece::Json(call.field("absent")),
+        ]);
+        let formatted = format!(
+            "messages\u{0}{}\u{0}{}\u{0}null",
+            crate::rng::canonical_json(&body["system"]),
+            crate::rng::canonical_json(&body["messages"])
+        );
+        let seed = text::generation_seed(42, model.model_id, &formatted);
+        assert_eq!(call.generate(&key, 50, &[]), text::generate(seed, 50, &[]));
+        assert_eq!(
+            key.derived("message id"),
+            crate::rng::stable_hash(&[
+                &42u64.to_le_bytes(),
+                model.model_id.as_bytes(),
+                formatted.as_bytes(),
+                b"message id",
+            ])
+        );
     }
 
     #[test]

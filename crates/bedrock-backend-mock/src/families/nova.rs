@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Call, Completed, json_bytes, simulated_metrics};
 use crate::rejection::Rejection;
-use crate::rng::canonical_json;
+use crate::rng::KeyPiece;
 use crate::schema::{self, Violations, child};
 use crate::text::{self, Finish};
 
@@ -158,11 +158,12 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
         }
     }
     v.finish()?;
-    let key = format!(
-        "nova\u{0}{}\u{0}{}",
-        canonical_json(call.body.get("system").unwrap_or(&Value::Null)),
-        canonical_json(call.body.get("messages").unwrap_or(&Value::Null))
-    );
+    let key = call.key(&[
+        KeyPiece::Text("nova\u{0}"),
+        KeyPiece::Json(call.field("system")),
+        KeyPiece::Text("\u{0}"),
+        KeyPiece::Json(call.field("messages")),
+    ]);
     let generated = call.generate(&key, max_tokens as u32, &stops);
     let output_tokens = generated.output_tokens;
     let stop_reason = match generated.finish {
@@ -189,31 +190,34 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
         },
     });
     let metrics = simulated_metrics(input_tokens, output_tokens);
-    let mut chunks = vec![json_bytes(&Event::MessageStart { role: "assistant" })];
-    for d in text::deltas(&generated.text, 1) {
-        chunks.push(json_bytes(&Event::ContentBlockDelta {
-            delta: Text { text: d },
+    let chunks = call.chunks(|| {
+        let mut chunks = vec![json_bytes(&Event::MessageStart { role: "assistant" })];
+        for d in text::deltas(&generated.text, 1) {
+            chunks.push(json_bytes(&Event::ContentBlockDelta {
+                delta: Text { text: d },
+                content_block_index: 0,
+            }));
+        }
+        chunks.push(json_bytes(&Event::ContentBlockStop {
             content_block_index: 0,
         }));
-    }
-    chunks.push(json_bytes(&Event::ContentBlockStop {
-        content_block_index: 0,
-    }));
-    chunks.push(json_bytes(&Event::MessageStop { stop_reason }));
-    chunks.push(json_bytes(&MetadataChunk {
-        metadata: Metadata {
-            usage: StreamUsage {
-                input_tokens,
-                output_tokens,
+        chunks.push(json_bytes(&Event::MessageStop { stop_reason }));
+        chunks.push(json_bytes(&MetadataChunk {
+            metadata: Metadata {
+                usage: StreamUsage {
+                    input_tokens,
+                    output_tokens,
+                },
+                metrics: Empty {},
+                trace: Empty {},
             },
-            metrics: Empty {},
-            trace: Empty {},
-        },
-        metrics,
-    }));
+            metrics,
+        }));
+        chunks
+    });
     Ok(Completed {
         body,
-        chunks: Some(chunks),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,

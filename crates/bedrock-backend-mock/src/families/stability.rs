@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{Call, Completed, json_bytes};
 use crate::image::{Picture, image_dimensions};
 use crate::rejection::Rejection;
-use crate::rng::canonical_json;
+use crate::rng::KeyPiece;
 use crate::schema::{self, Violations, child};
 use crate::text;
 
@@ -184,16 +184,16 @@ pub(super) fn sdxl(call: &Call<'_>) -> Result<Completed, Rejection> {
             (width as u32, height as u32)
         }
     };
-    let prompt_key = canonical_json(call.body.get("text_prompts").unwrap_or(&Value::Null));
+    let prompt_key = call.key(&[KeyPiece::Json(call.field("text_prompts"))]);
     let seed = if seed == 0 {
-        call.derived(&prompt_key, "sdxl seed") as u32
+        prompt_key.derived("sdxl seed") as u32
     } else {
         seed as u32
     };
     let png = Picture::new(
         width,
         height,
-        call.derived(&prompt_key, &format!("sdxl {seed}")),
+        prompt_key.derived(&format!("sdxl {seed}")),
         &[],
     )
     .to_png();
@@ -291,19 +291,20 @@ pub(super) fn image(call: &Call<'_>) -> Result<Completed, Rejection> {
             .find(|(r, _, _)| *r == ratio)
             .map_or((1024, 1024), |(_, w, h)| (*w, *h))
     });
-    let prompt_key = format!(
-        "{prompt}\u{0}{}",
-        canonical_json(call.body.get("negative_prompt").unwrap_or(&Value::Null))
-    );
+    let prompt_key = call.key(&[
+        KeyPiece::Text(prompt),
+        KeyPiece::Text("\u{0}"),
+        KeyPiece::Json(call.field("negative_prompt")),
+    ]);
     let seed = if seed == 0 {
-        call.derived(&prompt_key, "stability seed") as u32
+        prompt_key.derived("stability seed") as u32
     } else {
         seed as u32
     };
     let picture = Picture::new(
         width,
         height,
-        call.derived(&prompt_key, &format!("stability {seed}")),
+        prompt_key.derived(&format!("stability {seed}")),
         &[],
     );
     let bytes = if format == "jpeg" {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{Call, Completed, embed_text, json_bytes, pieces, simulated_metrics};
 use crate::rejection::Rejection;
+use crate::rng::KeyPiece;
 use crate::schema::{self, Violations};
 use crate::text::{self, Finish};
 
@@ -82,7 +83,8 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     v.finish()?;
 
     let input_tokens = text::count_tokens(input);
-    let generated = call.generate(&format!("titan\u{0}{input}"), max_tokens as u32, &stops);
+    let key = call.key(&[KeyPiece::Text("titan\u{0}"), KeyPiece::Text(input)]);
+    let generated = call.generate(&key, max_tokens as u32, &stops);
     let reason = match generated.finish {
         Finish::EndTurn => "FINISH",
         Finish::MaxTokens => "LENGTH",
@@ -98,22 +100,24 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
         }],
     });
     let metrics = simulated_metrics(input_tokens, output_tokens);
-    let chunks = pieces(&generated.text, 8, output_tokens)
-        .iter()
-        .map(|p| {
-            json_bytes(&TextChunk {
-                output_text: p.text,
-                index: 0,
-                total_output_text_token_count: p.tokens_so_far,
-                completion_reason: p.last.then_some(reason),
-                input_text_token_count: p.first.then_some(input_tokens),
-                metrics: p.last.then_some(metrics),
+    let chunks = call.chunks(|| {
+        pieces(&generated.text, 8, output_tokens)
+            .iter()
+            .map(|p| {
+                json_bytes(&TextChunk {
+                    output_text: p.text,
+                    index: 0,
+                    total_output_text_token_count: p.tokens_so_far,
+                    completion_reason: p.last.then_some(reason),
+                    input_text_token_count: p.first.then_some(input_tokens),
+                    metrics: p.last.then_some(metrics),
+                })
             })
-        })
-        .collect();
+            .collect()
+    });
     Ok(Completed {
         body,
-        chunks: Some(chunks),
+        chunks,
         input_tokens,
         output_tokens: Some(output_tokens),
         latency_ms: metrics.invocation_latency,

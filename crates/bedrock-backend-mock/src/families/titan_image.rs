@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{Call, Completed, json_bytes};
 use crate::image::{Picture, image_dimensions};
 use crate::rejection::Rejection;
-use crate::rng::canonical_json;
+use crate::rng::KeyPiece;
 use crate::schema::{self, Violations, child};
 use crate::text;
 
@@ -104,13 +104,14 @@ pub(super) fn generate(call: &Call<'_>) -> Result<Completed, Rejection> {
         None => (width as u32, height as u32),
     };
 
-    let prompt_key = format!(
-        "{task}\u{0}{}",
-        canonical_json(call.body.get(task_params(task)).unwrap_or(&Value::Null))
-    );
+    let prompt_key = call.key(&[
+        KeyPiece::Text(task),
+        KeyPiece::Text("\u{0}"),
+        KeyPiece::Json(call.field(task_params(task))),
+    ]);
     let images = (0..count)
         .map(|i| {
-            let image_seed = call.derived(&prompt_key, &format!("image {seed} {i}"));
+            let image_seed = prompt_key.derived(&format!("image {seed} {i}"));
             let png = Picture::new(width, height, image_seed, &palette).to_png();
             base64::engine::general_purpose::STANDARD.encode(png)
         })
