@@ -62,20 +62,73 @@ where
 
 /// Maps an error that arrived inside a response stream.
 pub fn map_stream_error(err: SdkError<ResponseStreamError, RawMessage>) -> Error {
+    map_stream_error_for(err, None)
+}
+
+/// The Bedrock name and message of a modelled stream exception. The SDK leaves `code()` empty
+/// for these (the frame's payload is only `{"message": ...}`), so the variant is the reliable
+/// source.
+fn stream_exception(e: &ResponseStreamError) -> Option<(&'static str, Option<&str>)> {
+    Some(match e {
+        ResponseStreamError::InternalServerException(x) => ("InternalServerException", x.message()),
+        ResponseStreamError::ModelStreamErrorException(x) => {
+            ("ModelStreamErrorException", x.message())
+        }
+        ResponseStreamError::ValidationException(x) => ("ValidationException", x.message()),
+        ResponseStreamError::ThrottlingException(x) => ("ThrottlingException", x.message()),
+        ResponseStreamError::ModelTimeoutException(x) => ("ModelTimeoutException", x.message()),
+        ResponseStreamError::ServiceUnavailableException(x) => {
+            ("ServiceUnavailableException", x.message())
+        }
+        _ => return None,
+    })
+}
+
+/// `:exception-type` of an exception frame (`throttlingException`), as Bedrock's type name
+/// (`ThrottlingException`).
+fn exception_type_header(raw: &RawMessage) -> Option<String> {
+    let RawMessage::Decoded(message) = raw else {
+        return None;
+    };
+    let value = message
+        .headers()
+        .iter()
+        .find(|h| h.name().as_str() == ":exception-type")?
+        .value()
+        .as_string()
+        .ok()?
+        .as_str();
+    let mut chars = value.chars();
+    let first = chars.next()?;
+    Some(first.to_ascii_uppercase().to_string() + chars.as_str())
+}
+
+/// Maps an error that arrived inside a response stream, with the request id of the response
+/// that carried the stream.
+pub(crate) fn map_stream_error_for(
+    err: SdkError<ResponseStreamError, RawMessage>,
+    request_id: Option<&str>,
+) -> Error {
     match err {
         SdkError::ServiceError(ctx) => {
             let e = ctx.err();
-            let code = e.code().map(str::to_owned);
-            let message = e.message().map(str::to_owned).unwrap_or_else(|| {
+            let modelled = stream_exception(e);
+            let code = modelled
+                .map(|(name, _)| name.to_owned())
+                .or_else(|| e.code().map(str::to_owned))
+                .or_else(|| exception_type_header(ctx.raw()));
+            let message = modelled.and_then(|(_, m)| m).or_else(|| e.message());
+            let message = message.map(str::to_owned).unwrap_or_else(|| {
                 code.clone()
                     .unwrap_or_else(|| "stream error with no message".to_owned())
             });
-            service_error(code, message, None, None)
+            // The stream's HTTP status was 200; an exception frame has none of its own.
+            service_error(code, message, None, request_id.map(str::to_owned))
         }
         other => Error::Transport {
             message: format!("the response stream broke: {}", DisplayErrorContext(&other)),
             timeout: false,
-            source: None,
+            source: Some(Box::new(other)),
         },
     }
 }

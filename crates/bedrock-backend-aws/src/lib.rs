@@ -22,7 +22,7 @@ use futures::StreamExt;
 use tracing::Instrument;
 
 pub use errors::{map_sdk_error, map_stream_error};
-use recorder::CallRecorder;
+use recorder::{CallRecorder, RecordingInterceptor, ResponseHeaders};
 
 /// How the SDK retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,8 +47,11 @@ pub struct AwsBackendConfig {
     pub retry_mode: RetryMode,
     /// Attempts per call, the first included (1 disables retries).
     pub max_attempts: u32,
-    /// Initial retry backoff.
+    /// Initial retry backoff (the SDK's default is 1 s, with jitter).
     pub initial_backoff: Option<Duration>,
+    /// Longest wait before a retry (the SDK's default is 20 s). In adaptive mode it also caps
+    /// the client-side rate limiter's delay, which after a throttle can reach this cap.
+    pub max_backoff: Option<Duration>,
     /// Time allowed to connect.
     pub connect_timeout: Option<Duration>,
     /// Time allowed between bytes of a response.
@@ -67,6 +70,7 @@ impl Default for AwsBackendConfig {
             retry_mode: RetryMode::Standard,
             max_attempts: 3,
             initial_backoff: None,
+            max_backoff: None,
             connect_timeout: Some(Duration::from_millis(3100)),
             read_timeout: None,
             operation_timeout: None,
@@ -98,13 +102,32 @@ impl AwsBackend {
     }
 
     /// Uses these clients for `region` instead of building them, e.g. clients made from your own
-    /// `SdkConfig`, or instrumented clients in tests.
+    /// `SdkConfig`, or instrumented clients in tests. Their configuration is kept; the backend
+    /// adds the interceptor that reads attempts and token-count headers.
     pub fn with_clients(
         self,
         region: Region,
         control: aws_sdk_bedrock::Client,
         runtime: aws_sdk_bedrockruntime::Client,
     ) -> Self {
+        let control = if has_recorder(control.config().interceptors()) {
+            control
+        } else {
+            let conf = control
+                .config()
+                .to_builder()
+                .interceptor(RecordingInterceptor);
+            aws_sdk_bedrock::Client::from_conf(conf.build())
+        };
+        let runtime = if has_recorder(runtime.config().interceptors()) {
+            runtime
+        } else {
+            let conf = runtime
+                .config()
+                .to_builder()
+                .interceptor(RecordingInterceptor);
+            aws_sdk_bedrockruntime::Client::from_conf(conf.build())
+        };
         self.clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -122,11 +145,14 @@ impl AwsBackend {
             RetryMode::Standard => RetryConfig::standard(),
             RetryMode::Adaptive => RetryConfig::adaptive(),
         };
-        let base = base.with_max_attempts(self.config.max_attempts.max(1));
-        match self.config.initial_backoff {
-            Some(b) => base.with_initial_backoff(b),
-            None => base,
+        let mut config = base.with_max_attempts(self.config.max_attempts.max(1));
+        if let Some(b) = self.config.initial_backoff {
+            config = config.with_initial_backoff(b);
         }
+        if let Some(b) = self.config.max_backoff {
+            config = config.with_max_backoff(b);
+        }
+        config
     }
 
     fn timeout_config(&self) -> TimeoutConfig {
@@ -147,14 +173,16 @@ impl AwsBackend {
         b.build()
     }
 
-    fn clients(&self, region: Region) -> Clients {
+    /// Runs `f` on the clients of `region`, building them on first use; the lock is held only
+    /// to clone the one client a call needs.
+    fn with_region<T>(&self, region: Region, f: impl FnOnce(&Clients) -> T) -> T {
         let mut map = self
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.entry(region)
-            .or_insert_with(|| self.build_clients(region))
-            .clone()
+        f(map
+            .entry(region)
+            .or_insert_with(|| self.build_clients(region)))
     }
 
     fn build_clients(&self, region: Region) -> Clients {
@@ -162,12 +190,14 @@ impl AwsBackend {
             .behavior_version(aws_sdk_bedrock::config::BehaviorVersion::latest())
             .region(aws_sdk_bedrock::config::Region::new(region.as_str()))
             .retry_config(self.retry_config())
-            .timeout_config(self.timeout_config());
+            .timeout_config(self.timeout_config())
+            .interceptor(RecordingInterceptor);
         let mut runtime = aws_sdk_bedrockruntime::Config::builder()
             .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
             .region(aws_sdk_bedrockruntime::config::Region::new(region.as_str()))
             .retry_config(self.retry_config())
-            .timeout_config(self.timeout_config());
+            .timeout_config(self.timeout_config())
+            .interceptor(RecordingInterceptor);
         if let Some(url) = &self.config.endpoint_url {
             control = control.endpoint_url(url);
             runtime = runtime.endpoint_url(url);
@@ -184,13 +214,23 @@ impl AwsBackend {
 
     /// The runtime client for `region`, for calls this backend does not wrap.
     pub fn runtime_client(&self, region: Region) -> aws_sdk_bedrockruntime::Client {
-        self.clients(region).runtime
+        self.with_region(region, |c| c.runtime.clone())
     }
 
     /// The control-plane client for `region`.
     pub fn control_client(&self, region: Region) -> aws_sdk_bedrock::Client {
-        self.clients(region).control
+        self.with_region(region, |c| c.control.clone())
     }
+}
+
+/// Whether a client's interceptors already include the backend's recorder.
+fn has_recorder(
+    mut interceptors: impl Iterator<
+        Item = aws_smithy_runtime_api::client::interceptors::SharedInterceptor,
+    >,
+) -> bool {
+    use aws_smithy_runtime_api::client::interceptors::Intercept as _;
+    interceptors.any(|i| i.name() == RecordingInterceptor.name())
 }
 
 fn span(operation: &'static str, model_id: Option<&ModelId>, region: Region) -> tracing::Span {
@@ -210,12 +250,15 @@ fn span(operation: &'static str, model_id: Option<&ModelId>, region: Region) -> 
 fn record_outcome<T>(
     span: &tracing::Span,
     recorder: &CallRecorder,
+    headers: &ResponseHeaders,
     started: Instant,
     result: &Result<T>,
 ) {
+    if span.is_disabled() {
+        return;
+    }
     span.record("attempts", recorder.attempts());
     span.record("latency_ms", started.elapsed().as_millis() as u64);
-    let headers = recorder.headers();
     if let Some(n) = headers.input_tokens {
         span.record("input_tokens", n);
     }
@@ -229,6 +272,19 @@ fn record_outcome<T>(
             tracing::debug!(parent: span, retryable = e.is_retryable(), "call failed");
         }
     }
+}
+
+/// Sends one SDK call with the recorder visible to the clients' interceptor, inside the span.
+///
+/// The SDK's future is large (kilobytes); callers box it as soon as it exists (`Box::pin(
+/// call.send())`), so the backend's own futures stay small and are not copied in full when
+/// `async_trait` boxes them or when the span wraps them.
+async fn send<F: std::future::Future>(
+    call: std::pin::Pin<Box<F>>,
+    recorder: &CallRecorder,
+    span: &tracing::Span,
+) -> F::Output {
+    recorder.record(call).instrument(span.clone()).await
 }
 
 #[async_trait]
@@ -245,7 +301,7 @@ impl Backend for AwsBackend {
         let span = span("ListFoundationModels", None, region);
         let recorder = CallRecorder::default();
         let started = Instant::now();
-        let mut call = self.clients(region).control.list_foundation_models();
+        let mut call = self.with_region(region, |c| c.control.list_foundation_models());
         if let Some(p) = &request.by_provider {
             call = call.by_provider(p);
         }
@@ -258,17 +314,14 @@ impl Backend for AwsBackend {
         if let Some(c) = request.by_customization_type {
             call = call.by_customization_type(c.as_str().into());
         }
-        let result = call
-            .customize()
-            .interceptor(recorder.clone())
-            .send()
-            .instrument(span.clone())
+        let result = send(Box::pin(call.send()), &recorder, &span)
             .await
             .map_err(errors::map_sdk_error)
             .map(|out| ListFoundationModelsResponse {
                 models: out.model_summaries().iter().map(convert::summary).collect(),
             });
-        record_outcome(&span, &recorder, started, &result);
+        let headers = recorder.take_headers();
+        record_outcome(&span, &recorder, &headers, started, &result);
         result
     }
 
@@ -280,15 +333,10 @@ impl Backend for AwsBackend {
         let span = span("GetFoundationModel", Some(model_id), region);
         let recorder = CallRecorder::default();
         let started = Instant::now();
-        let result = self
-            .clients(region)
-            .control
-            .get_foundation_model()
-            .model_identifier(model_id.as_str())
-            .customize()
-            .interceptor(recorder.clone())
-            .send()
-            .instrument(span.clone())
+        let call = self
+            .with_region(region, |c| c.control.get_foundation_model())
+            .model_identifier(model_id.as_str());
+        let result = send(Box::pin(call.send()), &recorder, &span)
             .await
             .map_err(errors::map_sdk_error)
             .and_then(|out| {
@@ -296,7 +344,8 @@ impl Backend for AwsBackend {
                     .map(convert::details)
                     .ok_or_else(|| Error::decode("GetFoundationModel returned no modelDetails"))
             });
-        record_outcome(&span, &recorder, started, &result);
+        let headers = recorder.take_headers();
+        record_outcome(&span, &recorder, &headers, started, &result);
         result
     }
 
@@ -304,41 +353,47 @@ impl Backend for AwsBackend {
         let span = span("InvokeModel", Some(&request.model_id), request.region);
         let recorder = CallRecorder::default();
         let started = Instant::now();
+        let InvokeModelRequest {
+            model_id,
+            region,
+            body,
+            content_type,
+            accept,
+            trace,
+            guardrail,
+        } = request;
         let mut call = self
-            .clients(request.region)
-            .runtime
-            .invoke_model()
-            .model_id(request.model_id.as_str())
-            .body(aws_smithy_types::Blob::new(request.body.to_vec()))
-            .content_type(&request.content_type)
-            .accept(&request.accept);
-        if let Some(t) = request.trace {
+            .with_region(region, |c| c.runtime.invoke_model())
+            .model_id(model_id.as_str())
+            // Without a copy when the caller's body owns its bytes.
+            .body(aws_smithy_types::Blob::new(Vec::from(body)))
+            .content_type(content_type)
+            .accept(accept);
+        if let Some(t) = trace {
             call = call.trace(t.as_str().into());
         }
-        if let Some(g) = &request.guardrail {
+        if let Some(g) = guardrail {
             call = call
-                .guardrail_identifier(&g.identifier)
-                .guardrail_version(&g.version);
+                .guardrail_identifier(g.identifier)
+                .guardrail_version(g.version);
         }
-        let result = call
-            .customize()
-            .interceptor(recorder.clone())
-            .send()
-            .instrument(span.clone())
-            .await
-            .map_err(errors::map_sdk_error)
-            .map(|out| {
-                let headers = recorder.headers();
-                InvokeModelResponse {
-                    content_type: out.content_type().to_owned(),
+        let result = send(Box::pin(call.send()), &recorder, &span).await;
+        let headers = recorder.take_headers();
+        let result = match result {
+            Ok(mut out) => {
+                let content_type = std::mem::take(&mut out.content_type);
+                Ok(InvokeModelResponse {
+                    content_type,
                     body: Bytes::from(out.body.into_inner()),
                     input_tokens: headers.input_tokens,
                     output_tokens: headers.output_tokens,
                     latency: headers.latency,
-                    request_id: headers.request_id,
-                }
-            });
-        record_outcome(&span, &recorder, started, &result);
+                    request_id: headers.request_id.clone(),
+                })
+            }
+            Err(e) => Err(errors::map_sdk_error(e)),
+        };
+        record_outcome(&span, &recorder, &headers, started, &result);
         result
     }
 
@@ -350,34 +405,40 @@ impl Backend for AwsBackend {
         );
         let recorder = CallRecorder::default();
         let started = Instant::now();
+        let InvokeModelRequest {
+            model_id,
+            region,
+            body,
+            content_type,
+            accept,
+            trace,
+            guardrail,
+        } = request;
         let mut call = self
-            .clients(request.region)
-            .runtime
-            .invoke_model_with_response_stream()
-            .model_id(request.model_id.as_str())
-            .body(aws_smithy_types::Blob::new(request.body.to_vec()))
-            .content_type(&request.content_type)
-            .accept(&request.accept);
-        if let Some(t) = request.trace {
+            .with_region(region, |c| c.runtime.invoke_model_with_response_stream())
+            .model_id(model_id.as_str())
+            .body(aws_smithy_types::Blob::new(Vec::from(body)))
+            .content_type(content_type)
+            .accept(accept);
+        if let Some(t) = trace {
             call = call.trace(t.as_str().into());
         }
-        if let Some(g) = &request.guardrail {
+        if let Some(g) = guardrail {
             call = call
-                .guardrail_identifier(&g.identifier)
-                .guardrail_version(&g.version);
+                .guardrail_identifier(g.identifier)
+                .guardrail_version(g.version);
         }
-        let result = call
-            .customize()
-            .interceptor(recorder.clone())
-            .send()
-            .instrument(span.clone())
+        let result = send(Box::pin(call.send()), &recorder, &span)
             .await
             .map_err(errors::map_sdk_error);
-        record_outcome(&span, &recorder, started, &result);
+        let headers = recorder.take_headers();
+        record_outcome(&span, &recorder, &headers, started, &result);
         let output = result?;
         let receiver = output.body;
-        let stream = futures::stream::unfold(Some(receiver), |state| async move {
-            let mut rx = state?;
+        // Errors inside the stream carry the request id of the response that opened it.
+        let request_id = headers.request_id;
+        let stream = futures::stream::unfold(Some((receiver, request_id)), |state| async move {
+            let (mut rx, request_id) = state?;
             loop {
                 match rx.recv().await {
                     Ok(Some(aws_sdk_bedrockruntime::types::ResponseStream::Chunk(part))) => {
@@ -385,12 +446,15 @@ impl Backend for AwsBackend {
                             .bytes
                             .map(|b| Bytes::from(b.into_inner()))
                             .unwrap_or_default();
-                        return Some((Ok(StreamChunk { bytes }), Some(rx)));
+                        return Some((Ok(StreamChunk { bytes }), Some((rx, request_id))));
                     }
                     // Event types newer than this SDK knows are skipped, as Bedrock intends.
                     Ok(Some(_)) => continue,
                     Ok(None) => return None,
-                    Err(e) => return Some((Err(errors::map_stream_error(e)), None)),
+                    Err(e) => {
+                        let err = errors::map_stream_error_for(e, request_id.as_deref());
+                        return Some((Err(err), None));
+                    }
                 }
             }
         });
@@ -410,4 +474,102 @@ where
         }
         item
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_runtime_api::client::interceptors::Intercept as _;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    fn response(status: u16, body: &str, headers: &[(&'static str, &'static str)]) -> Response {
+        let mut resp = Response::new(
+            StatusCode::try_from(status).expect("status"),
+            SdkBody::from(body.to_owned()),
+        );
+        for (k, v) in headers {
+            resp.headers_mut().insert(*k, *v);
+        }
+        resp
+    }
+
+    #[tokio::test]
+    async fn the_recorder_counts_attempts_and_keeps_the_last_headers() {
+        let rule = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .sequence()
+            .http_response(|| {
+                response(
+                    429,
+                    r#"{"message":"slow down"}"#,
+                    &[
+                        ("x-amzn-errortype", "ThrottlingException"),
+                        ("x-amzn-requestid", "first"),
+                    ],
+                )
+            })
+            .times(2)
+            .http_response(|| {
+                response(
+                    200,
+                    r#"{"ok":true}"#,
+                    &[
+                        ("content-type", "application/json"),
+                        ("x-amzn-bedrock-input-token-count", "7"),
+                        ("x-amzn-bedrock-output-token-count", "9"),
+                        ("x-amzn-requestid", "last"),
+                    ],
+                )
+            })
+            .build();
+        let runtime = mock_client!(aws_sdk_bedrockruntime, RuleMode::Sequential, [&rule], |c| c
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(1))
+            ));
+        let control = mock_client!(aws_sdk_bedrock, [] as [&aws_smithy_mocks::Rule; 0]);
+        let backend = AwsBackend::new(AwsBackendConfig::default()).with_clients(
+            Region::UsEast1,
+            control,
+            runtime,
+        );
+        let client = backend.runtime_client(Region::UsEast1);
+        let recorded = |c: &aws_sdk_bedrockruntime::Client| {
+            c.config()
+                .interceptors()
+                .filter(|i| i.name() == RecordingInterceptor.name())
+                .count()
+        };
+        assert_eq!(recorded(&client), 1, "with_clients adds the recorder");
+        let again = AwsBackend::new(AwsBackendConfig::default()).with_clients(
+            Region::UsEast1,
+            backend.control_client(Region::UsEast1),
+            client.clone(),
+        );
+        assert_eq!(
+            recorded(&again.runtime_client(Region::UsEast1)),
+            1,
+            "and only once"
+        );
+
+        let recorder = CallRecorder::default();
+        let call = client
+            .invoke_model()
+            .model_id("amazon.titan-text-express-v1")
+            .body(aws_smithy_types::Blob::new(b"{}".to_vec()))
+            .send();
+        let out = send(Box::pin(call), &recorder, &tracing::Span::none())
+            .await
+            .expect("the third attempt answers");
+        assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
+        assert_eq!(recorder.attempts(), 3);
+        let headers = recorder.take_headers();
+        assert_eq!(headers.input_tokens, Some(7));
+        assert_eq!(headers.output_tokens, Some(9));
+        assert_eq!(headers.request_id.as_deref(), Some("last"));
+        assert_eq!(recorder.take_headers(), ResponseHeaders::default());
+    }
 }

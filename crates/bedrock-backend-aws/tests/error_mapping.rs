@@ -156,3 +156,82 @@ async fn a_missing_credentials_provider_is_a_credentials_error() {
     assert!(matches!(err, Error::Credentials(_)));
     assert!(!err.is_retryable());
 }
+
+#[test]
+fn mid_stream_exceptions_map_by_their_variant() {
+    use aws_sdk_bedrockruntime::error::SdkError;
+    use aws_sdk_bedrockruntime::types::error::{
+        InternalServerException, ModelStreamErrorException, ModelTimeoutException,
+        ResponseStreamError, ServiceUnavailableException, ThrottlingException, ValidationException,
+    };
+    use aws_smithy_types::event_stream::RawMessage;
+    use bedrock_backend_aws::map_stream_error;
+
+    // The SDK leaves `code()` empty for modelled stream exceptions: the kind must come from the
+    // variant, not from the code.
+    let cases: Vec<(ResponseStreamError, ErrorKind, &str)> = vec![
+        (
+            ResponseStreamError::ModelStreamErrorException(
+                ModelStreamErrorException::builder()
+                    .message("the model broke")
+                    .build(),
+            ),
+            ErrorKind::ModelError,
+            "ModelStreamErrorException",
+        ),
+        (
+            ResponseStreamError::ThrottlingException(
+                ThrottlingException::builder().message("slow").build(),
+            ),
+            ErrorKind::Throttling,
+            "ThrottlingException",
+        ),
+        (
+            ResponseStreamError::InternalServerException(
+                InternalServerException::builder().message("oops").build(),
+            ),
+            ErrorKind::Internal,
+            "InternalServerException",
+        ),
+        (
+            ResponseStreamError::ValidationException(
+                ValidationException::builder().message("bad").build(),
+            ),
+            ErrorKind::Validation,
+            "ValidationException",
+        ),
+        (
+            ResponseStreamError::ModelTimeoutException(
+                ModelTimeoutException::builder().message("late").build(),
+            ),
+            ErrorKind::ModelTimeout,
+            "ModelTimeoutException",
+        ),
+        (
+            ResponseStreamError::ServiceUnavailableException(
+                ServiceUnavailableException::builder()
+                    .message("down")
+                    .build(),
+            ),
+            ErrorKind::ServiceUnavailable,
+            "ServiceUnavailableException",
+        ),
+    ];
+    for (source, kind, name) in cases {
+        assert_eq!(
+            aws_sdk_bedrockruntime::error::ProvideErrorMetadata::code(&source),
+            None
+        );
+        let err = map_stream_error(SdkError::service_error(source, RawMessage::invalid(None)));
+        assert_eq!(err.kind(), kind, "{name}: {err}");
+        let d = err.service_details().unwrap();
+        assert_eq!(d.error_type.as_deref(), Some(name));
+        assert!(
+            ["the model broke", "slow", "oops", "bad", "late", "down"]
+                .contains(&d.message.as_str()),
+            "{name}: the exception's own message, got {:?}",
+            d.message
+        );
+        assert_eq!(d.status, None);
+    }
+}

@@ -1,0 +1,332 @@
+//! Benchmark: what the connector adds to an InvokeModel call. `Connector::invoke_model_generic`
+//! over the AWS SDK backend against the raw `aws-sdk-bedrockruntime` client's `invoke_model`,
+//! both against the same in-process emulator, at concurrency 1 and 64. Short rounds of the two
+//! alternate (and swap which goes first) so machine load drifts onto both equally. The figures
+//! are ratios, connector to raw client: of the p50 latency over every call of a side, and the
+//! median over adjacent round pairs of the calls per second.
+//!
+//! Run with `cargo bench -p bedrock-e2e-tests --bench connector_overhead` (add `-- --quick` for
+//! a short run). Everything runs in this process on 127.0.0.1; no tracing subscriber is
+//! installed, as in an application that has none.
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a benchmark reports its figures on stdout"
+)]
+
+use std::time::{Duration, Instant};
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_bedrockruntime::config::retry::RetryConfig;
+use aws_sdk_bedrockruntime::config::timeout::TimeoutConfig;
+use aws_smithy_types::Blob;
+use bedrock_backend_aws::AwsBackendConfig;
+use bedrock_backend_mock::SimulatorConfig;
+use bedrock_connector::{Connector, ConnectorBuilderExt as _, InvokeModelGenericRequest, ModelId};
+use bedrock_emulator::{
+    EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
+};
+use bytes::Bytes;
+
+const MODEL: &str = "amazon.titan-text-express-v1";
+const BODY: &str =
+    r#"{"inputText":"Say hello.","textGenerationConfig":{"maxTokenCount":16,"temperature":0}}"#;
+
+/// Targets: the connector's p50 at most 3% above the raw client's, its throughput at least 97%.
+const P50_TARGET: f64 = 1.03;
+const THROUGHPUT_TARGET: f64 = 0.97;
+
+struct Plan {
+    warmup: usize,
+    rounds: usize,
+    /// Calls per round at concurrency 1.
+    sequential: usize,
+    /// Calls per round at concurrency 64.
+    concurrent: usize,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Self {
+        if quick {
+            Plan {
+                warmup: 200,
+                rounds: 6,
+                sequential: 200,
+                concurrent: 1_280,
+            }
+        } else {
+            Plan {
+                warmup: 1_000,
+                rounds: 30,
+                sequential: 400,
+                concurrent: 2_560,
+            }
+        }
+    }
+}
+
+/// One way of making the call under test.
+#[derive(Clone)]
+enum Caller {
+    Raw(aws_sdk_bedrockruntime::Client),
+    Connector(Connector),
+}
+
+impl Caller {
+    async fn call(&self, model: &ModelId, body: &Bytes) -> usize {
+        match self {
+            Caller::Raw(client) => {
+                let out = client
+                    .invoke_model()
+                    .model_id(model.as_str())
+                    .body(Blob::new(body.to_vec()))
+                    .content_type("application/json")
+                    .accept("application/json")
+                    .send()
+                    .await
+                    .expect("raw invoke_model");
+                out.body.as_ref().len()
+            }
+            Caller::Connector(connector) => {
+                let out = connector
+                    .invoke_model_generic(InvokeModelGenericRequest::json(
+                        model.clone(),
+                        body.clone(),
+                    ))
+                    .await
+                    .expect("connector invoke_model_generic");
+                out.body.len()
+            }
+        }
+    }
+}
+
+/// Latencies and per-round throughput of one side.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    /// Calls per second of each round.
+    rates: Vec<f64>,
+}
+
+impl Tally {
+    fn p50(&mut self) -> Duration {
+        self.latencies.sort_unstable();
+        self.latencies[self.latencies.len() / 2]
+    }
+
+    fn calls_per_second(&self) -> f64 {
+        median(self.rates.clone())
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Runs `calls` calls with `concurrency` in flight; returns each call's latency and the wall time.
+async fn round(
+    caller: &Caller,
+    model: &ModelId,
+    body: &Bytes,
+    calls: usize,
+    concurrency: usize,
+) -> (Vec<Duration>, Duration) {
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..concurrency {
+        let share = calls / concurrency + usize::from(worker < calls % concurrency);
+        let (caller, model, body) = (caller.clone(), model.clone(), body.clone());
+        tasks.spawn(async move {
+            let mut latencies = Vec::with_capacity(share);
+            for _ in 0..share {
+                let t = Instant::now();
+                let n = caller.call(&model, &body).await;
+                latencies.push(t.elapsed());
+                assert!(n > 0);
+            }
+            latencies
+        });
+    }
+    let mut latencies = Vec::with_capacity(calls);
+    while let Some(done) = tasks.join_next().await {
+        latencies.extend(done.expect("worker"));
+    }
+    (latencies, started.elapsed())
+}
+
+struct Comparison {
+    concurrency: usize,
+    raw_p50: Duration,
+    connector_p50: Duration,
+    /// Median over rounds of calls per second.
+    raw_rate: f64,
+    connector_rate: f64,
+    /// Median over round pairs of the connector's rate divided by the raw client's rate in the
+    /// adjacent round: load that comes and goes hits both halves of a pair alike.
+    rate_ratio: f64,
+}
+
+impl Comparison {
+    fn p50_ratio(&self) -> f64 {
+        self.connector_p50.as_secs_f64() / self.raw_p50.as_secs_f64()
+    }
+
+    fn rate_ratio(&self) -> f64 {
+        self.rate_ratio
+    }
+}
+
+async fn compare(
+    raw: &Caller,
+    connector: &Caller,
+    model: &ModelId,
+    body: &Bytes,
+    plan: &Plan,
+    concurrency: usize,
+) -> Comparison {
+    let calls = if concurrency == 1 {
+        plan.sequential
+    } else {
+        plan.concurrent
+    };
+    let (mut raw_tally, mut connector_tally) = (Tally::default(), Tally::default());
+    for r in 0..plan.rounds {
+        // Alternate which side goes first, so neither always follows the other.
+        let order = if r % 2 == 0 {
+            [(raw, &mut raw_tally), (connector, &mut connector_tally)]
+        } else {
+            [(connector, &mut connector_tally), (raw, &mut raw_tally)]
+        };
+        for (caller, tally) in order {
+            let (latencies, wall) = round(caller, model, body, calls, concurrency).await;
+            tally
+                .rates
+                .push(latencies.len() as f64 / wall.as_secs_f64());
+            tally.latencies.extend(latencies);
+        }
+    }
+    let pair_ratios = connector_tally
+        .rates
+        .iter()
+        .zip(&raw_tally.rates)
+        .map(|(c, r)| c / r)
+        .collect();
+    Comparison {
+        concurrency,
+        raw_p50: raw_tally.p50(),
+        connector_p50: connector_tally.p50(),
+        raw_rate: raw_tally.calls_per_second(),
+        connector_rate: connector_tally.calls_per_second(),
+        rate_ratio: median(pair_ratios),
+    }
+}
+
+fn credentials() -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(Credentials::new(
+        EXAMPLE_ACCESS_KEY_ID,
+        EXAMPLE_SECRET_ACCESS_KEY,
+        None,
+        None,
+        "connector-overhead",
+    ))
+}
+
+/// The raw client, configured as the AWS backend configures its own (same region, retry and
+/// timeouts), so the difference is the connector's code alone.
+fn raw_client(url: &str, backend: &AwsBackendConfig) -> aws_sdk_bedrockruntime::Client {
+    let mut timeouts = TimeoutConfig::builder();
+    if let Some(t) = backend.connect_timeout {
+        timeouts = timeouts.connect_timeout(t);
+    }
+    let config = aws_sdk_bedrockruntime::Config::builder()
+        .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
+        .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .endpoint_url(url)
+        .retry_config(RetryConfig::standard().with_max_attempts(backend.max_attempts))
+        .timeout_config(timeouts.build())
+        .build();
+    aws_sdk_bedrockruntime::Client::from_conf(config)
+}
+
+async fn start_emulator() -> EmulatorHandle {
+    Emulator::builder()
+        .config(EmulatorConfig {
+            simulator: SimulatorConfig {
+                // Keep the emulator's own per-call work small and constant.
+                log_capacity: 0,
+                ..SimulatorConfig::default()
+            },
+            ..EmulatorConfig::default()
+        })
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let plan = Plan::new(quick);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async move {
+        let emulator = start_emulator().await;
+        let url = emulator.url();
+        let backend_config = AwsBackendConfig {
+            endpoint_url: Some(url.clone()),
+            credentials: Some(credentials()),
+            ..AwsBackendConfig::default()
+        };
+        let raw = Caller::Raw(raw_client(&url, &backend_config));
+        let connector = Caller::Connector(
+            Connector::builder()
+                .default_adapters()
+                .aws_backend(backend_config)
+                .build()
+                .expect("connector"),
+        );
+        let model = ModelId::new(MODEL).expect("model id");
+        let body = Bytes::from_static(BODY.as_bytes());
+
+        // Warm up both: connections, credentials cache, endpoint resolution, allocator.
+        for caller in [&raw, &connector] {
+            round(caller, &model, &body, plan.warmup, 16).await;
+        }
+
+        println!(
+            "connector_overhead: InvokeModel, {} rounds per side, interleaved{}",
+            plan.rounds,
+            if quick { " (--quick)" } else { "" }
+        );
+        println!(
+            "{:>11} | {:>12} {:>12} {:>9} | {:>11} {:>11} {:>9}",
+            "concurrency", "raw p50", "conn p50", "ratio", "raw call/s", "conn call/s", "ratio"
+        );
+        let mut met = true;
+        for concurrency in [1, 64] {
+            let c = compare(&raw, &connector, &model, &body, &plan, concurrency).await;
+            println!(
+                "{:>11} | {:>12?} {:>12?} {:>9.3} | {:>11.0} {:>11.0} {:>9.3}",
+                c.concurrency,
+                c.raw_p50,
+                c.connector_p50,
+                c.p50_ratio(),
+                c.raw_rate,
+                c.connector_rate,
+                c.rate_ratio()
+            );
+            met &= c.p50_ratio() <= P50_TARGET && c.rate_ratio() >= THROUGHPUT_TARGET;
+        }
+        println!(
+            "target: p50 ratio <= {P50_TARGET}, throughput ratio >= {THROUGHPUT_TARGET}: {}",
+            if met { "met" } else { "MISSED" }
+        );
+        emulator.shutdown().await.expect("emulator stops");
+    });
+}

@@ -1,0 +1,1420 @@
+//! The real `aws-sdk-bedrock` and `aws-sdk-bedrockruntime` clients against an in-process
+//! emulator: parsed list/get output, every model family, streams, token headers, typed errors,
+//! determinism across emulators, processes and the in-process mock, and bad input.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_bedrock::operation::get_foundation_model::GetFoundationModelError;
+use aws_sdk_bedrock::types::{
+    InferenceType as SdkInferenceType, ModelCustomization, ModelModality,
+};
+use aws_sdk_bedrockruntime::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_bedrockruntime::config::retry::RetryConfig;
+use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata as _, SdkError};
+use aws_sdk_bedrockruntime::operation::RequestId as _;
+use aws_sdk_bedrockruntime::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
+use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamError;
+use aws_sdk_bedrockruntime::types::ResponseStream;
+use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
+use aws_smithy_types::Blob;
+use base64::Engine as _;
+use bedrock_backend_mock::{
+    Fault, FaultRule, LoggedRequest, MockBackend, Operation, Simulator, SimulatorConfig,
+    StreamErrorKind,
+};
+use bedrock_core::{
+    Backend as _, CustomizationType, InferenceType, InvokeModelRequest,
+    ListFoundationModelsRequest, Modality, ModelId, ModelSummary, Region,
+};
+use bedrock_emulator::{
+    EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
+};
+use serde_json::{Value, json};
+
+const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+const HAIKU_US_PROFILE: &str = "us.anthropic.claude-3-haiku-20240307-v1:0";
+const CLAUDE_V2: &str = "anthropic.claude-v2";
+const TITAN_TEXT: &str = "amazon.titan-text-express-v1";
+const TITAN_EMBED_V2: &str = "amazon.titan-embed-text-v2:0";
+const TITAN_IMAGE: &str = "amazon.titan-image-generator-v2:0";
+const SDXL: &str = "stability.stable-diffusion-xl-v1";
+const SD3: &str = "stability.sd3-large-v1:0";
+
+/// Every call here finishes within this, or the test fails instead of hanging.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// The environment variable that turns `determinism_child_role` into the child process of
+/// `bodies_are_identical_across_emulators_processes_and_the_mock`.
+const CHILD_ROLE_VAR: &str = "BEDROCK_E2E_DETERMINISM_CHILD";
+const DIGEST_PREFIX: &str = "determinism-digest ";
+
+fn claude_messages_body(max_tokens: u32) -> Value {
+    json!({
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": "Name three rivers of Europe and say where each one meets the sea."}],
+    })
+}
+
+fn claude_legacy_body() -> Value {
+    json!({
+        "prompt": "\n\nHuman: Write two sentences about rain on a tin roof.\n\nAssistant:",
+        "max_tokens_to_sample": 60,
+        "temperature": 0.5,
+    })
+}
+
+fn titan_text_body() -> Value {
+    json!({
+        "inputText": "Describe a lighthouse on a stormy night.",
+        "textGenerationConfig": {"maxTokenCount": 80, "temperature": 0.4, "topP": 0.9},
+    })
+}
+
+fn titan_embed_body() -> Value {
+    json!({"inputText": "The river runs to the sea.", "dimensions": 256, "normalize": true})
+}
+
+fn titan_image_body() -> Value {
+    json!({
+        "taskType": "TEXT_IMAGE",
+        "textToImageParams": {"text": "a red fox in fresh snow"},
+        "imageGenerationConfig": {"numberOfImages": 1, "width": 768, "height": 512, "seed": 42},
+    })
+}
+
+fn sdxl_body() -> Value {
+    json!({"text_prompts": [{"text": "a castle on a green hill"}], "width": 1152, "height": 896, "seed": 7, "steps": 30})
+}
+
+fn sd3_body() -> Value {
+    json!({"prompt": "a lighthouse at dusk", "aspect_ratio": "16:9", "output_format": "png"})
+}
+
+/// Captures the HTTP headers of the last response a client received.
+#[derive(Debug, Clone, Default)]
+struct LastResponseHeaders(Arc<Mutex<BTreeMap<String, String>>>);
+
+impl LastResponseHeaders {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+    }
+}
+
+impl Intercept for LastResponseHeaders {
+    fn name(&self) -> &'static str {
+        "LastResponseHeaders"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let headers = context
+            .response()
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+            .collect();
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = headers;
+        Ok(())
+    }
+}
+
+fn credentials(access_key_id: &str, secret: &str) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::from_keys(access_key_id, secret, None)
+}
+
+fn example_credentials() -> aws_credential_types::Credentials {
+    credentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
+}
+
+/// A runtime client pointed at `url`, signing with `creds`, with `retry` and a header capture.
+fn runtime_client_with(
+    url: &str,
+    creds: aws_credential_types::Credentials,
+    retry: RetryConfig,
+) -> (aws_sdk_bedrockruntime::Client, LastResponseHeaders) {
+    let headers = LastResponseHeaders::default();
+    let config = aws_sdk_bedrockruntime::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(url)
+        .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
+        .credentials_provider(creds)
+        .retry_config(retry)
+        .interceptor(headers.clone())
+        .build();
+    (aws_sdk_bedrockruntime::Client::from_conf(config), headers)
+}
+
+/// A runtime client with the example credentials and retries disabled, so one call is one
+/// attempt.
+fn runtime_client(url: &str) -> (aws_sdk_bedrockruntime::Client, LastResponseHeaders) {
+    runtime_client_with(url, example_credentials(), RetryConfig::disabled())
+}
+
+fn control_client_with(
+    url: &str,
+    creds: aws_credential_types::Credentials,
+) -> aws_sdk_bedrock::Client {
+    let config = aws_sdk_bedrock::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(url)
+        .region(aws_sdk_bedrock::config::Region::new("us-east-1"))
+        .credentials_provider(creds)
+        .retry_config(aws_sdk_bedrock::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_bedrock::Client::from_conf(config)
+}
+
+fn control_client(url: &str) -> aws_sdk_bedrock::Client {
+    control_client_with(url, example_credentials())
+}
+
+async fn start(config: EmulatorConfig) -> EmulatorHandle {
+    Emulator::builder()
+        .config(config)
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .expect("the emulator starts on loopback")
+}
+
+async fn start_default() -> EmulatorHandle {
+    start(EmulatorConfig::default()).await
+}
+
+fn with_simulator(simulator: SimulatorConfig) -> EmulatorConfig {
+    EmulatorConfig {
+        simulator,
+        ..EmulatorConfig::default()
+    }
+}
+
+/// Awaits `fut`, failing the test if it takes longer than [`DEADLINE`].
+async fn within<F: Future>(what: &str, fut: F) -> F::Output {
+    tokio::time::timeout(DEADLINE, fut)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish within {DEADLINE:?}"))
+}
+
+async fn invoke(
+    client: &aws_sdk_bedrockruntime::Client,
+    model: &str,
+    body: &Value,
+) -> Result<InvokeModelOutput, SdkError<InvokeModelError>> {
+    within(
+        &format!("InvokeModel {model}"),
+        client
+            .invoke_model()
+            .model_id(model)
+            .content_type("application/json")
+            .accept("application/json")
+            .body(Blob::new(body.to_string()))
+            .send(),
+    )
+    .await
+}
+
+async fn invoke_ok(
+    client: &aws_sdk_bedrockruntime::Client,
+    model: &str,
+    body: &Value,
+) -> InvokeModelOutput {
+    invoke(client, model, body)
+        .await
+        .unwrap_or_else(|e| panic!("InvokeModel {model} failed: {e:?}"))
+}
+
+fn json_of(output: &InvokeModelOutput) -> Value {
+    serde_json::from_slice(output.body().as_ref()).unwrap_or_else(|e| {
+        panic!(
+            "the body is not JSON ({e}): {}",
+            String::from_utf8_lossy(output.body().as_ref())
+        )
+    })
+}
+
+/// The service error of a failed call, or a panic naming what else went wrong.
+fn service_error<E: std::fmt::Debug, R: std::fmt::Debug>(err: SdkError<E, R>) -> E {
+    match err {
+        SdkError::ServiceError(e) => e.into_err(),
+        other => panic!("expected a service error, got {other:?}"),
+    }
+}
+
+/// Streams `body` to `model` and returns the model's own JSON chunks in order.
+async fn stream_chunks(
+    client: &aws_sdk_bedrockruntime::Client,
+    model: &str,
+    body: &Value,
+) -> (Option<String>, Vec<Value>) {
+    let mut output = within(
+        &format!("InvokeModelWithResponseStream {model}"),
+        client
+            .invoke_model_with_response_stream()
+            .model_id(model)
+            .content_type("application/json")
+            .body(Blob::new(body.to_string()))
+            .send(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("InvokeModelWithResponseStream {model} failed: {e:?}"));
+    let content_type = Some(output.content_type().to_owned());
+    let mut chunks = Vec::new();
+    while let Some(event) = within("the next stream event", output.body.recv())
+        .await
+        .expect("a well-formed event")
+    {
+        match event {
+            ResponseStream::Chunk(part) => {
+                let bytes = part.bytes().expect("a chunk carries bytes");
+                chunks.push(
+                    serde_json::from_slice(bytes.as_ref())
+                        .expect("each chunk is one JSON document"),
+                );
+            }
+            other => panic!("unexpected stream event {other:?}"),
+        }
+    }
+    (content_type, chunks)
+}
+
+fn png_size(png_bytes: &[u8]) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a bounded image")];
+    let frame = reader
+        .next_frame(&mut pixels)
+        .expect("the PNG's pixels decode");
+    (frame.width, frame.height)
+}
+
+fn decode_png_b64(b64: &str) -> (u32, u32) {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64 image");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG signature");
+    png_size(&bytes)
+}
+
+/// The parts of a summary both the SDK and the simulator describe, in the SDK's spelling.
+#[derive(Debug, PartialEq, Eq)]
+struct SummaryView {
+    model_arn: String,
+    model_id: String,
+    model_name: String,
+    provider_name: String,
+    input_modalities: Vec<String>,
+    output_modalities: Vec<String>,
+    streaming: bool,
+    customizations: Vec<String>,
+    inference_types: Vec<String>,
+    lifecycle: String,
+}
+
+impl SummaryView {
+    fn of_expected(m: &ModelSummary) -> Self {
+        SummaryView {
+            model_arn: m.model_arn.clone(),
+            model_id: m.model_id.clone(),
+            model_name: m.model_name.clone(),
+            provider_name: m.provider_name.clone(),
+            input_modalities: m
+                .input_modalities
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            output_modalities: m
+                .output_modalities
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            streaming: m.response_streaming_supported,
+            customizations: m
+                .customizations_supported
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            inference_types: m
+                .inference_types_supported
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            lifecycle: m.lifecycle.as_str().to_owned(),
+        }
+    }
+
+    fn of_sdk(m: &aws_sdk_bedrock::types::FoundationModelSummary) -> Self {
+        SummaryView {
+            model_arn: m.model_arn().to_owned(),
+            model_id: m.model_id().to_owned(),
+            model_name: m.model_name().expect("modelName").to_owned(),
+            provider_name: m.provider_name().expect("providerName").to_owned(),
+            input_modalities: m
+                .input_modalities()
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            output_modalities: m
+                .output_modalities()
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            streaming: m
+                .response_streaming_supported()
+                .expect("responseStreamingSupported"),
+            customizations: m
+                .customizations_supported()
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            inference_types: m
+                .inference_types_supported()
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            lifecycle: m
+                .model_lifecycle()
+                .expect("modelLifecycle")
+                .status()
+                .as_str()
+                .to_owned(),
+        }
+    }
+
+    fn of_sdk_details(m: &aws_sdk_bedrock::types::FoundationModelDetails) -> Self {
+        SummaryView {
+            model_arn: m.model_arn().to_owned(),
+            model_id: m.model_id().to_owned(),
+            model_name: m.model_name().expect("modelName").to_owned(),
+            provider_name: m.provider_name().expect("providerName").to_owned(),
+            input_modalities: m
+                .input_modalities()
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            output_modalities: m
+                .output_modalities()
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            streaming: m
+                .response_streaming_supported()
+                .expect("responseStreamingSupported"),
+            customizations: m
+                .customizations_supported()
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            inference_types: m
+                .inference_types_supported()
+                .iter()
+                .map(|x| x.as_str().to_owned())
+                .collect(),
+            lifecycle: m
+                .model_lifecycle()
+                .expect("modelLifecycle")
+                .status()
+                .as_str()
+                .to_owned(),
+        }
+    }
+}
+
+/// What the simulator lists in us-east-1 for `filter`, computed in process.
+fn expected_listing(filter: ListFoundationModelsRequest) -> Vec<SummaryView> {
+    let filter = ListFoundationModelsRequest {
+        region: Some(Region::UsEast1),
+        ..filter
+    };
+    Simulator::new(SimulatorConfig::default())
+        .list_foundation_models(Region::UsEast1, &filter)
+        .expect("the in-process simulator lists")
+        .models
+        .iter()
+        .map(SummaryView::of_expected)
+        .collect()
+}
+
+#[tokio::test]
+async fn list_foundation_models_with_each_filter() {
+    let emulator = start_default().await;
+    let client = control_client(&emulator.url());
+
+    let all = within(
+        "ListFoundationModels",
+        client.list_foundation_models().send(),
+    )
+    .await
+    .expect("list succeeds");
+    let all: Vec<SummaryView> = all
+        .model_summaries()
+        .iter()
+        .map(SummaryView::of_sdk)
+        .collect();
+    assert_eq!(
+        all,
+        expected_listing(ListFoundationModelsRequest::default())
+    );
+    assert!(
+        all.len() > 20,
+        "the catalog lists many models, got {}",
+        all.len()
+    );
+    let haiku = all
+        .iter()
+        .find(|m| m.model_id == HAIKU)
+        .expect("Claude 3 Haiku is listed in us-east-1");
+    assert_eq!(
+        haiku.model_arn,
+        format!("arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}")
+    );
+    assert_eq!(
+        (haiku.provider_name.as_str(), haiku.model_name.as_str()),
+        ("Anthropic", "Claude 3 Haiku")
+    );
+    assert_eq!(haiku.input_modalities, ["TEXT", "IMAGE"]);
+    assert!(haiku.streaming);
+    assert_eq!(haiku.lifecycle, "ACTIVE");
+
+    // byProvider (matched without regard to case, as Bedrock does).
+    let out = within(
+        "byProvider",
+        client
+            .list_foundation_models()
+            .by_provider("anthropic")
+            .send(),
+    )
+    .await
+    .unwrap();
+    let listed: Vec<SummaryView> = out
+        .model_summaries()
+        .iter()
+        .map(SummaryView::of_sdk)
+        .collect();
+    assert_eq!(
+        listed,
+        expected_listing(ListFoundationModelsRequest {
+            by_provider: Some("anthropic".into()),
+            ..Default::default()
+        })
+    );
+    assert!(!listed.is_empty() && listed.len() < all.len());
+    assert!(
+        listed.iter().all(|m| m.provider_name == "Anthropic"),
+        "{listed:?}"
+    );
+    assert!(listed.iter().any(|m| m.model_id == HAIKU));
+
+    // byOutputModality.
+    let out = within(
+        "byOutputModality",
+        client
+            .list_foundation_models()
+            .by_output_modality(ModelModality::Embedding)
+            .send(),
+    )
+    .await
+    .unwrap();
+    let listed: Vec<SummaryView> = out
+        .model_summaries()
+        .iter()
+        .map(SummaryView::of_sdk)
+        .collect();
+    assert_eq!(
+        listed,
+        expected_listing(ListFoundationModelsRequest {
+            by_output_modality: Some(Modality::Embedding),
+            ..Default::default()
+        })
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|m| m.output_modalities.contains(&"EMBEDDING".to_owned())),
+        "{listed:?}"
+    );
+    assert!(listed.iter().any(|m| m.model_id == TITAN_EMBED_V2));
+    assert!(!listed.iter().any(|m| m.model_id == HAIKU));
+
+    // byInferenceType.
+    let out = within(
+        "byInferenceType",
+        client
+            .list_foundation_models()
+            .by_inference_type(SdkInferenceType::Provisioned)
+            .send(),
+    )
+    .await
+    .unwrap();
+    let listed: Vec<SummaryView> = out
+        .model_summaries()
+        .iter()
+        .map(SummaryView::of_sdk)
+        .collect();
+    assert_eq!(
+        listed,
+        expected_listing(ListFoundationModelsRequest {
+            by_inference_type: Some(InferenceType::Provisioned),
+            ..Default::default()
+        })
+    );
+    assert!(!listed.is_empty() && listed.len() < all.len());
+    assert!(
+        listed
+            .iter()
+            .all(|m| m.inference_types.contains(&"PROVISIONED".to_owned())),
+        "{listed:?}"
+    );
+    assert!(
+        !listed.iter().any(|m| m.model_id == SD3),
+        "SD3 Large is on-demand only"
+    );
+
+    // byCustomizationType.
+    let out = within(
+        "byCustomizationType",
+        client
+            .list_foundation_models()
+            .by_customization_type(ModelCustomization::FineTuning)
+            .send(),
+    )
+    .await
+    .unwrap();
+    let listed: Vec<SummaryView> = out
+        .model_summaries()
+        .iter()
+        .map(SummaryView::of_sdk)
+        .collect();
+    assert_eq!(
+        listed,
+        expected_listing(ListFoundationModelsRequest {
+            by_customization_type: Some(CustomizationType::FineTuning),
+            ..Default::default()
+        })
+    );
+    assert!(!listed.is_empty() && listed.len() < all.len());
+    assert!(
+        listed
+            .iter()
+            .all(|m| m.customizations.contains(&"FINE_TUNING".to_owned())),
+        "{listed:?}"
+    );
+    assert!(listed.iter().any(|m| m.model_id == HAIKU));
+
+    // Filters combine.
+    let out = within(
+        "two filters",
+        client
+            .list_foundation_models()
+            .by_provider("Amazon")
+            .by_output_modality(ModelModality::Image)
+            .send(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<&str> = out.model_summaries().iter().map(|m| m.model_id()).collect();
+    assert!(ids.contains(&TITAN_IMAGE), "{ids:?}");
+    assert!(ids.iter().all(|id| id.starts_with("amazon.")), "{ids:?}");
+
+    // The log saw every call as signed ListFoundationModels in us-east-1.
+    let log = emulator.simulator().request_log();
+    assert_eq!(log.len(), 6);
+    assert!(log.iter().all(|e| e.operation == Operation::List
+        && e.region == Region::UsEast1
+        && e.outcome.status == 200));
+}
+
+#[tokio::test]
+async fn get_foundation_model_by_id_and_by_arn() {
+    let emulator = start_default().await;
+    let client = control_client(&emulator.url());
+    let expected = SummaryView::of_expected(
+        &Simulator::new(SimulatorConfig::default())
+            .get_foundation_model(Region::UsEast1, TITAN_EMBED_V2)
+            .unwrap(),
+    );
+
+    let by_id = within(
+        "GetFoundationModel by id",
+        client
+            .get_foundation_model()
+            .model_identifier(TITAN_EMBED_V2)
+            .send(),
+    )
+    .await
+    .expect("get by id");
+    let details = by_id.model_details().expect("modelDetails");
+    assert_eq!(SummaryView::of_sdk_details(details), expected);
+    assert_eq!(details.output_modalities(), [ModelModality::Embedding]);
+
+    let arn = format!("arn:aws:bedrock:us-east-1::foundation-model/{TITAN_EMBED_V2}");
+    let by_arn = within(
+        "GetFoundationModel by ARN",
+        client.get_foundation_model().model_identifier(&arn).send(),
+    )
+    .await
+    .expect("get by ARN");
+    assert_eq!(
+        SummaryView::of_sdk_details(by_arn.model_details().unwrap()),
+        expected
+    );
+    assert_eq!(by_arn.model_details().unwrap().model_arn(), arn);
+
+    assert_eq!(
+        emulator.simulator().attempts_for(TITAN_EMBED_V2),
+        2,
+        "both spellings count for the same model"
+    );
+}
+
+#[tokio::test]
+async fn invoke_every_family_through_the_sdk() {
+    let emulator = start_default().await;
+    let (client, headers) = runtime_client(&emulator.url());
+
+    // Claude v2, legacy text completions.
+    let out = invoke_ok(&client, CLAUDE_V2, &claude_legacy_body()).await;
+    assert_eq!(out.content_type(), "application/json");
+    let v = json_of(&out);
+    let completion = v["completion"].as_str().expect("completion");
+    assert!(
+        completion.starts_with(' ') && completion.trim().len() > 3,
+        "{v}"
+    );
+    assert!(
+        matches!(
+            v["stop_reason"].as_str(),
+            Some("stop_sequence" | "max_tokens")
+        ),
+        "{v}"
+    );
+
+    // Claude 3 Haiku, Messages API; then the same request through the US inference profile.
+    let body = claude_messages_body(64);
+    let out = invoke_ok(&client, HAIKU, &body).await;
+    let v = json_of(&out);
+    assert_eq!(
+        (v["type"].as_str(), v["role"].as_str()),
+        (Some("message"), Some("assistant")),
+        "{v}"
+    );
+    assert!(
+        v["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("msg_bdrk_")),
+        "{v}"
+    );
+    let text = v["content"][0]["text"].as_str().expect("a text block");
+    assert!(!text.is_empty());
+    let output_tokens = v["usage"]["output_tokens"].as_u64().unwrap();
+    assert!((1..=64).contains(&output_tokens), "{v}");
+    assert_eq!(
+        headers.get("x-amzn-bedrock-output-token-count"),
+        Some(output_tokens.to_string())
+    );
+    let via_profile = invoke_ok(&client, HAIKU_US_PROFILE, &body).await;
+    let pv = json_of(&via_profile);
+    assert_eq!(pv["type"], "message");
+    assert_eq!(
+        pv["content"], v["content"],
+        "the profile reaches the same model"
+    );
+    let log = emulator.simulator().request_log();
+    assert_eq!(
+        log.last().unwrap().model_id.as_deref(),
+        Some(HAIKU_US_PROFILE)
+    );
+    assert_eq!(emulator.simulator().attempts_for(HAIKU), 2);
+
+    // Titan Text G1 - Express.
+    let v = json_of(&invoke_ok(&client, TITAN_TEXT, &titan_text_body()).await);
+    let result = &v["results"][0];
+    assert!(
+        result["outputText"].as_str().is_some_and(|t| !t.is_empty()),
+        "{v}"
+    );
+    assert!(
+        matches!(
+            result["completionReason"].as_str(),
+            Some("FINISH" | "LENGTH" | "STOP_CRITERIA_MET")
+        ),
+        "{v}"
+    );
+    assert_eq!(
+        v["inputTextTokenCount"].as_u64(),
+        headers
+            .get("x-amzn-bedrock-input-token-count")
+            .and_then(|h| h.parse().ok())
+    );
+
+    // Titan Text Embeddings V2: 256 dimensions, normalised.
+    let v = json_of(&invoke_ok(&client, TITAN_EMBED_V2, &titan_embed_body()).await);
+    let embedding: Vec<f64> = v["embedding"]
+        .as_array()
+        .expect("embedding")
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect();
+    assert_eq!(embedding.len(), 256);
+    let norm = embedding.iter().map(|x| x * x).sum::<f64>().sqrt();
+    assert!((norm - 1.0).abs() < 1e-3, "norm {norm}");
+    assert!(
+        v["inputTextTokenCount"].as_u64().is_some_and(|n| n > 0),
+        "{v}"
+    );
+
+    // Titan Image Generator: a PNG of the requested size.
+    let v = json_of(&invoke_ok(&client, TITAN_IMAGE, &titan_image_body()).await);
+    let images = v["images"].as_array().expect("images");
+    assert_eq!(images.len(), 1);
+    assert_eq!(decode_png_b64(images[0].as_str().unwrap()), (768, 512));
+
+    // SDXL: one artifact of the requested size.
+    let v = json_of(&invoke_ok(&client, SDXL, &sdxl_body()).await);
+    assert_eq!(v["result"], "success");
+    let artifact = &v["artifacts"][0];
+    assert_eq!(
+        (artifact["seed"].as_u64(), artifact["finishReason"].as_str()),
+        (Some(7), Some("SUCCESS")),
+        "{artifact}"
+    );
+    assert_eq!(
+        decode_png_b64(artifact["base64"].as_str().unwrap()),
+        (1152, 896)
+    );
+
+    // SD3 Large: 16:9 is 1344x768.
+    let v = json_of(&invoke_ok(&client, SD3, &sd3_body()).await);
+    assert_eq!(v["images"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(
+        decode_png_b64(v["images"][0].as_str().unwrap()),
+        (1344, 768)
+    );
+    assert_eq!(v["finish_reasons"], json!([null]));
+
+    let log = emulator.simulator().request_log();
+    assert_eq!(log.len(), 8);
+    assert!(
+        log.iter()
+            .all(|e| e.outcome.status == 200 && e.attempt == Some(1)),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn streams_concatenate_to_the_non_streamed_text() {
+    let emulator = start_default().await;
+    let (client, _) = runtime_client(&emulator.url());
+
+    // Claude Messages.
+    let body = claude_messages_body(120);
+    let whole = json_of(&invoke_ok(&client, HAIKU, &body).await);
+    let (content_type, chunks) = stream_chunks(&client, HAIKU, &body).await;
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    let kinds: Vec<&str> = chunks
+        .iter()
+        .map(|c| c["type"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(kinds.first(), Some(&"message_start"));
+    assert_eq!(kinds.last(), Some(&"message_stop"));
+    let streamed: String = chunks
+        .iter()
+        .filter(|c| c["type"] == "content_block_delta")
+        .map(|c| c["delta"]["text"].as_str().expect("a text delta"))
+        .collect();
+    assert_eq!(streamed, whole["content"][0]["text"].as_str().unwrap());
+    assert!(
+        chunks
+            .iter()
+            .filter(|c| c["type"] == "content_block_delta")
+            .count()
+            > 1,
+        "the text arrives in pieces"
+    );
+    let delta = chunks
+        .iter()
+        .find(|c| c["type"] == "message_delta")
+        .expect("message_delta");
+    assert_eq!(
+        delta["usage"]["output_tokens"],
+        whole["usage"]["output_tokens"]
+    );
+    assert_eq!(delta["delta"]["stop_reason"], whole["stop_reason"]);
+    let metrics = &chunks.last().unwrap()["amazon-bedrock-invocationMetrics"];
+    assert_eq!(metrics["inputTokenCount"], whole["usage"]["input_tokens"]);
+    assert_eq!(metrics["outputTokenCount"], whole["usage"]["output_tokens"]);
+
+    // Titan Text.
+    let body = titan_text_body();
+    let whole = json_of(&invoke_ok(&client, TITAN_TEXT, &body).await);
+    let (_, chunks) = stream_chunks(&client, TITAN_TEXT, &body).await;
+    let streamed: String = chunks
+        .iter()
+        .map(|c| c["outputText"].as_str().expect("outputText"))
+        .collect();
+    assert_eq!(
+        streamed,
+        whole["results"][0]["outputText"].as_str().unwrap()
+    );
+    let last = chunks.last().unwrap();
+    assert_eq!(
+        last["completionReason"],
+        whole["results"][0]["completionReason"]
+    );
+    assert_eq!(
+        last["totalOutputTextTokenCount"],
+        whole["results"][0]["tokenCount"]
+    );
+    assert_eq!(
+        chunks[0]["inputTextTokenCount"],
+        whole["inputTextTokenCount"]
+    );
+    assert!(
+        last["amazon-bedrock-invocationMetrics"].is_object(),
+        "{last}"
+    );
+
+    // A model that cannot stream answers as Bedrock does.
+    let err = within(
+        "stream an embedding model",
+        client
+            .invoke_model_with_response_stream()
+            .model_id(TITAN_EMBED_V2)
+            .content_type("application/json")
+            .body(Blob::new(titan_embed_body().to_string()))
+            .send(),
+    )
+    .await
+    .unwrap_err();
+    match service_error(err) {
+        InvokeModelWithResponseStreamError::ValidationException(e) => {
+            assert_eq!(e.message(), Some("The model is unsupported for streaming"));
+        }
+        other => panic!("expected ValidationException, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn mid_stream_exceptions_reach_the_sdk_as_typed_errors() {
+    let emulator = start_default().await;
+    let (client, _) = runtime_client(&emulator.url());
+    emulator.simulator().add_fault(
+        FaultRule::new(Fault::StreamError {
+            after_chunks: 2,
+            kind: StreamErrorKind::ModelStreamError,
+        })
+        .model(HAIKU)
+        .times(1),
+    );
+    let mut output = within(
+        "start a stream",
+        client
+            .invoke_model_with_response_stream()
+            .model_id(HAIKU)
+            .content_type("application/json")
+            .body(Blob::new(claude_messages_body(40).to_string()))
+            .send(),
+    )
+    .await
+    .expect("the stream starts");
+    let mut events = 0;
+    let err = loop {
+        match within("the next stream event", output.body.recv()).await {
+            Ok(Some(_)) => events += 1,
+            Ok(None) => panic!("the stream ended without the scripted exception"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(events, 2);
+    match service_error(err) {
+        ResponseStreamError::ModelStreamErrorException(e) => assert!(e.message().is_some()),
+        other => panic!("expected ModelStreamErrorException, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn token_headers_request_ids_and_the_request_log_agree() {
+    let emulator = start_default().await;
+    let (client, headers) = runtime_client(&emulator.url());
+
+    let body = claude_messages_body(48);
+    let out = invoke_ok(&client, HAIKU, &body).await;
+    let v = json_of(&out);
+    let header_u64 = |name: &str| {
+        headers
+            .get(name)
+            .map(|h| h.parse::<u64>().unwrap_or_else(|_| panic!("{name}: {h}")))
+    };
+    assert_eq!(
+        header_u64("x-amzn-bedrock-input-token-count"),
+        v["usage"]["input_tokens"].as_u64()
+    );
+    assert_eq!(
+        header_u64("x-amzn-bedrock-output-token-count"),
+        v["usage"]["output_tokens"].as_u64()
+    );
+    assert!(header_u64("x-amzn-bedrock-invocation-latency").is_some_and(|ms| ms > 0));
+    let request_id = out.request_id().expect("x-amzn-RequestId").to_owned();
+    assert_eq!(
+        headers.get("x-amzn-requestid").as_deref(),
+        Some(request_id.as_str())
+    );
+
+    let entry: LoggedRequest = emulator
+        .simulator()
+        .request_log()
+        .pop()
+        .expect("a log entry");
+    assert_eq!(entry.request_id, request_id);
+    assert_eq!(
+        (entry.operation, entry.model_id.as_deref(), entry.region),
+        (Operation::Invoke, Some(HAIKU), Region::UsEast1)
+    );
+    assert_eq!(
+        entry.attempt,
+        Some(1),
+        "amz-sdk-request carries the attempt number"
+    );
+    assert_eq!(entry.body_len, body.to_string().len());
+    assert_eq!(
+        (entry.outcome.status, entry.outcome.error_type.as_deref()),
+        (200, None)
+    );
+
+    // Embeddings report only the input count.
+    let out = invoke_ok(&client, TITAN_EMBED_V2, &titan_embed_body()).await;
+    let v = json_of(&out);
+    assert_eq!(
+        header_u64("x-amzn-bedrock-input-token-count"),
+        v["inputTextTokenCount"].as_u64()
+    );
+    assert_eq!(headers.get("x-amzn-bedrock-output-token-count"), None);
+    assert_ne!(
+        out.request_id(),
+        Some(request_id.as_str()),
+        "every call has its own request id"
+    );
+}
+
+#[tokio::test]
+async fn service_errors_arrive_as_typed_sdk_errors() {
+    let config = with_simulator(
+        SimulatorConfig::default()
+            .not_granted(CLAUDE_V2)
+            .simulate_date("2026-07-01"),
+    );
+    let emulator = start(config).await;
+    let (client, _) = runtime_client(&emulator.url());
+
+    // 400: max_tokens above Claude 3 Haiku's 4096.
+    match service_error(
+        invoke(&client, HAIKU, &claude_messages_body(5000))
+            .await
+            .unwrap_err(),
+    ) {
+        InvokeModelError::ValidationException(e) => {
+            let message = e.message().unwrap_or_default();
+            assert!(
+                message.contains("max_tokens")
+                    && message.contains("5000")
+                    && message.contains("4096"),
+                "{message}"
+            );
+        }
+        other => panic!("expected ValidationException, got {other:?}"),
+    }
+    // 400: a required key missing, in Bedrock's schema wording.
+    let body = json!({"anthropic_version": "bedrock-2023-05-31", "messages": [{"role": "user", "content": "hi"}]});
+    match service_error(invoke(&client, HAIKU, &body).await.unwrap_err()) {
+        InvokeModelError::ValidationException(e) => {
+            assert_eq!(
+                e.message(),
+                Some(
+                    "Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again."
+                )
+            );
+        }
+        other => panic!("expected ValidationException, got {other:?}"),
+    }
+    // 400: an inference profile of another geography than the caller's region.
+    match service_error(
+        invoke(
+            &client,
+            "eu.anthropic.claude-3-haiku-20240307-v1:0",
+            &claude_messages_body(10),
+        )
+        .await
+        .unwrap_err(),
+    ) {
+        InvokeModelError::ValidationException(e) => {
+            assert_eq!(e.message(), Some(bedrock_backend_mock::INVALID_MODEL_ID));
+        }
+        other => panic!("expected ValidationException, got {other:?}"),
+    }
+
+    // 403: model access not granted.
+    match service_error(
+        invoke(&client, CLAUDE_V2, &claude_legacy_body())
+            .await
+            .unwrap_err(),
+    ) {
+        InvokeModelError::AccessDeniedException(e) => {
+            assert_eq!(e.message(), Some(bedrock_backend_mock::ACCESS_NOT_GRANTED));
+        }
+        other => panic!("expected AccessDeniedException, got {other:?}"),
+    }
+
+    // 403: an access key the emulator does not know.
+    let (stranger, _) = runtime_client_with(
+        &emulator.url(),
+        credentials("AKIDUNKNOWNEXAMPLE", EXAMPLE_SECRET_ACCESS_KEY),
+        RetryConfig::disabled(),
+    );
+    let err = invoke(&stranger, HAIKU, &claude_messages_body(10))
+        .await
+        .unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(403));
+    let err = service_error(err);
+    assert_eq!(err.code(), Some("UnrecognizedClientException"), "{err:?}");
+    assert_eq!(
+        err.message(),
+        Some("The security token included in the request is invalid.")
+    );
+    // The right key with the wrong secret fails the signature check.
+    let (forger, _) = runtime_client_with(
+        &emulator.url(),
+        credentials(EXAMPLE_ACCESS_KEY_ID, "not-the-secret"),
+        RetryConfig::disabled(),
+    );
+    let err = service_error(
+        invoke(&forger, HAIKU, &claude_messages_body(10))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(err.code(), Some("InvalidSignatureException"), "{err:?}");
+
+    // 404: a well-formed id that names no foundation model.
+    match service_error(
+        invoke(&client, "anthropic.claude-9", &claude_messages_body(10))
+            .await
+            .unwrap_err(),
+    ) {
+        InvokeModelError::ResourceNotFoundException(e) => {
+            assert_eq!(e.message(), Some(bedrock_backend_mock::MODEL_NOT_FOUND));
+        }
+        other => panic!("expected ResourceNotFoundException, got {other:?}"),
+    }
+    // 404: past its end-of-life date on the simulated day (Claude 3.5 Haiku: 2026-06-19).
+    let retired = "anthropic.claude-3-5-haiku-20241022-v1:0";
+    match service_error(
+        invoke(&client, retired, &claude_messages_body(10))
+            .await
+            .unwrap_err(),
+    ) {
+        InvokeModelError::ResourceNotFoundException(e) => {
+            assert_eq!(e.message(), Some(bedrock_backend_mock::END_OF_LIFE));
+        }
+        other => panic!("expected ResourceNotFoundException, got {other:?}"),
+    }
+    // 404: GetFoundationModel of an unknown model.
+    let control = control_client(&emulator.url());
+    let err = within(
+        "GetFoundationModel unknown",
+        control
+            .get_foundation_model()
+            .model_identifier("anthropic.claude-9")
+            .send(),
+    )
+    .await
+    .unwrap_err();
+    match service_error(err) {
+        GetFoundationModelError::ResourceNotFoundException(e) => {
+            assert!(
+                e.message()
+                    .is_some_and(|m| m.contains("anthropic.claude-9")),
+                "{e:?}"
+            );
+        }
+        other => panic!("expected ResourceNotFoundException, got {other:?}"),
+    }
+
+    // None of the invocations was retried.
+    let log = emulator.simulator().request_log();
+    let invocations: Vec<&LoggedRequest> = log
+        .iter()
+        .filter(|e| e.operation == Operation::Invoke)
+        .collect();
+    assert_eq!(invocations.len(), 6, "{log:?}");
+    assert!(invocations.iter().all(|e| e.attempt == Some(1)), "{log:?}");
+}
+
+#[tokio::test]
+async fn throttling_counts_attempts_with_and_without_sdk_retries() {
+    let emulator = start_default().await;
+    let sim = emulator.simulator();
+
+    // Retries disabled: one attempt, a typed ThrottlingException.
+    sim.add_fault(FaultRule::new(Fault::Throttling).model(TITAN_TEXT).times(1));
+    let (client, _) = runtime_client(&emulator.url());
+    let err = invoke(&client, TITAN_TEXT, &titan_text_body())
+        .await
+        .unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(429));
+    match service_error(err) {
+        InvokeModelError::ThrottlingException(e) => {
+            assert_eq!(
+                e.message(),
+                Some("Too many requests, please wait before trying again.")
+            );
+        }
+        other => panic!("expected ThrottlingException, got {other:?}"),
+    }
+    assert_eq!(sim.attempts_for(TITAN_TEXT), 1);
+    let entry = sim.request_log().pop().unwrap();
+    assert_eq!(
+        entry.outcome.error_type.as_deref(),
+        Some("ThrottlingException")
+    );
+    assert_eq!(entry.outcome.faults, ["throttling"]);
+
+    // The SDK's standard retries: two throttled attempts, then the answer on the third.
+    sim.reset();
+    sim.add_fault(FaultRule::new(Fault::Throttling).model(TITAN_TEXT).times(2));
+    let retry = RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(5));
+    let (retrying, _) = runtime_client_with(&emulator.url(), example_credentials(), retry);
+    let out = invoke_ok(&retrying, TITAN_TEXT, &titan_text_body()).await;
+    assert!(json_of(&out)["results"][0]["outputText"].is_string());
+    assert_eq!(sim.attempts_for(TITAN_TEXT), 3);
+    let log = sim.request_log();
+    let attempts: Vec<Option<u32>> = log.iter().map(|e| e.attempt).collect();
+    assert_eq!(attempts, [Some(1), Some(2), Some(3)]);
+    let statuses: Vec<u16> = log.iter().map(|e| e.outcome.status).collect();
+    assert_eq!(statuses, [429, 429, 200]);
+}
+
+/// The requests whose answers must be reproducible, and a digest of what the emulator answers.
+fn determinism_requests() -> Vec<(&'static str, Value)> {
+    vec![
+        (HAIKU, claude_messages_body(40)),
+        (CLAUDE_V2, claude_legacy_body()),
+        (TITAN_TEXT, titan_text_body()),
+        (TITAN_EMBED_V2, titan_embed_body()),
+        (TITAN_IMAGE, titan_image_body()),
+        (SD3, sd3_body()),
+    ]
+}
+
+/// 64-bit FNV-1a: stable across processes and builds, unlike the std hasher's contract.
+fn fnv1a(state: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(state, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Bodies and request ids a fresh emulator answers to [`determinism_requests`], in order.
+async fn emulator_answers() -> Vec<(Vec<u8>, String)> {
+    let emulator = start_default().await;
+    let (client, _) = runtime_client(&emulator.url());
+    let mut answers = Vec::new();
+    for (model, body) in determinism_requests() {
+        let out = invoke_ok(&client, model, &body).await;
+        answers.push((
+            out.body().as_ref().to_vec(),
+            out.request_id().expect("a request id").to_owned(),
+        ));
+    }
+    emulator.shutdown().await.expect("clean shutdown");
+    answers
+}
+
+fn digest(answers: &[(Vec<u8>, String)]) -> String {
+    let h = answers.iter().fold(FNV_OFFSET, |h, (body, id)| {
+        fnv1a(fnv1a(fnv1a(h, body), b"\0"), id.as_bytes())
+    });
+    format!(
+        "{h:016x}/{}",
+        answers.iter().map(|(b, _)| b.len()).sum::<usize>()
+    )
+}
+
+/// Not a check on its own: when [`CHILD_ROLE_VAR`] is set, this is the child process of
+/// `bodies_are_identical_across_emulators_processes_and_the_mock` and prints its digest.
+#[tokio::test]
+async fn determinism_child_role() {
+    if std::env::var_os(CHILD_ROLE_VAR).is_none() {
+        return;
+    }
+    let answers = emulator_answers().await;
+    #[allow(
+        clippy::print_stdout,
+        reason = "the parent test reads this line from the child's stdout"
+    )]
+    {
+        println!("{DIGEST_PREFIX}{}", digest(&answers));
+    }
+}
+
+#[tokio::test]
+async fn bodies_are_identical_across_emulators_processes_and_the_mock() {
+    let first = emulator_answers().await;
+    let second = emulator_answers().await;
+    assert_eq!(first.len(), determinism_requests().len());
+    for (i, (a, b)) in first.iter().zip(&second).enumerate() {
+        assert!(a.0 == b.0, "request {i}: the two emulators' bodies differ");
+        assert_eq!(
+            a.1, b.1,
+            "request {i}: request ids follow the seed and the call sequence"
+        );
+    }
+
+    // The in-process mock backend answers the same bytes and request ids.
+    let mock = MockBackend::new(SimulatorConfig::default());
+    for (i, (model, body)) in determinism_requests().into_iter().enumerate() {
+        let request = InvokeModelRequest::json(
+            ModelId::new(model).unwrap(),
+            Region::UsEast1,
+            body.to_string(),
+        );
+        let response = mock
+            .invoke_model(request)
+            .await
+            .unwrap_or_else(|e| panic!("mock {model}: {e}"));
+        assert!(
+            response.body.as_ref() == first[i].0.as_slice(),
+            "{model}: the emulator's body differs from the mock's"
+        );
+        assert_eq!(
+            response.request_id.as_deref(),
+            Some(first[i].1.as_str()),
+            "{model}"
+        );
+    }
+
+    // Another process, started fresh, answers the same.
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let child = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "determinism_child_role",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ROLE_VAR, "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+    });
+    let out = within("the child process", child)
+        .await
+        .expect("the child's waiter")
+        .expect("the test binary runs again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once(DIGEST_PREFIX).map(|(_, digest)| digest.trim()))
+        .unwrap_or_else(|| panic!("no digest in: {stdout}"));
+    assert_eq!(line, digest(&first));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_bedrock_errors_never_a_hang() {
+    let emulator = start_default().await;
+    let (client, _) = runtime_client(&emulator.url());
+
+    let expect_validation = |what: &str,
+                             result: Result<InvokeModelOutput, SdkError<InvokeModelError>>|
+     -> String {
+        let err = result.expect_err(what);
+        assert_eq!(
+            err.raw_response().map(|r| r.status().as_u16()),
+            Some(400),
+            "{what}"
+        );
+        match service_error(err) {
+            InvokeModelError::ValidationException(e) => e.message().unwrap_or_default().to_owned(),
+            other => panic!("{what}: expected ValidationException, got {other:?}"),
+        }
+    };
+
+    // Malformed JSON.
+    let result = within(
+        "malformed JSON",
+        client
+            .invoke_model()
+            .model_id(HAIKU)
+            .content_type("application/json")
+            .body(Blob::new(
+                r#"{"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10, "messages": ["#,
+            ))
+            .send(),
+    )
+    .await;
+    let message = expect_validation("malformed JSON", result);
+    assert!(message.starts_with("Malformed input request:"), "{message}");
+
+    // A key the model's schema does not have.
+    let mut body = claude_messages_body(10);
+    body["top_n"] = json!(3);
+    let message = expect_validation("unknown field", invoke(&client, HAIKU, &body).await);
+    assert!(
+        message.contains("extraneous key [top_n] is not permitted"),
+        "{message}"
+    );
+
+    // A content type Bedrock's models do not take.
+    let result = within(
+        "wrong content type",
+        client
+            .invoke_model()
+            .model_id(HAIKU)
+            .content_type("text/plain")
+            .body(Blob::new(claude_messages_body(10).to_string()))
+            .send(),
+    )
+    .await;
+    let message = expect_validation("wrong content type", result);
+    assert!(message.contains("text/plain"), "{message}");
+
+    // One byte past Bedrock's 25,000,000-byte limit.
+    let oversize = vec![b' '; 25_000_001];
+    let result = within(
+        "oversize body",
+        client
+            .invoke_model()
+            .model_id(HAIKU)
+            .content_type("application/json")
+            .body(Blob::new(oversize))
+            .send(),
+    )
+    .await;
+    let message = expect_validation("oversize body", result);
+    assert!(message.contains("25000000"), "{message}");
+
+    // The emulator still serves normally afterwards.
+    let out = invoke_ok(&client, HAIKU, &claude_messages_body(10)).await;
+    assert_eq!(json_of(&out)["type"], "message");
+}
