@@ -22,7 +22,7 @@ use futures::StreamExt;
 use tracing::Instrument;
 
 pub use errors::{map_sdk_error, map_stream_error};
-use recorder::{CallRecorder, RecordingInterceptor, ResponseHeaders};
+use recorder::{CallRecorder, ResponseHeaders, recording_http_client};
 
 /// How the SDK retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -103,30 +103,25 @@ impl AwsBackend {
 
     /// Uses these clients for `region` instead of building them, e.g. clients made from your own
     /// `SdkConfig`, or instrumented clients in tests. Their configuration is kept; the backend
-    /// adds the interceptor that reads attempts and token-count headers.
+    /// wraps their HTTP client (the SDK's default one when none is set) to read attempts and
+    /// token-count headers.
     pub fn with_clients(
         self,
         region: Region,
         control: aws_sdk_bedrock::Client,
         runtime: aws_sdk_bedrockruntime::Client,
     ) -> Self {
-        let control = if has_recorder(control.config().interceptors()) {
-            control
-        } else {
-            let conf = control
-                .config()
-                .to_builder()
-                .interceptor(RecordingInterceptor);
-            aws_sdk_bedrock::Client::from_conf(conf.build())
+        let control = match recording_http_client(control.config().http_client()) {
+            Some(http) => aws_sdk_bedrock::Client::from_conf(
+                control.config().to_builder().http_client(http).build(),
+            ),
+            None => control,
         };
-        let runtime = if has_recorder(runtime.config().interceptors()) {
-            runtime
-        } else {
-            let conf = runtime
-                .config()
-                .to_builder()
-                .interceptor(RecordingInterceptor);
-            aws_sdk_bedrockruntime::Client::from_conf(conf.build())
+        let runtime = match recording_http_client(runtime.config().http_client()) {
+            Some(http) => aws_sdk_bedrockruntime::Client::from_conf(
+                runtime.config().to_builder().http_client(http).build(),
+            ),
+            None => runtime,
         };
         self.clients
             .lock()
@@ -190,14 +185,17 @@ impl AwsBackend {
             .behavior_version(aws_sdk_bedrock::config::BehaviorVersion::latest())
             .region(aws_sdk_bedrock::config::Region::new(region.as_str()))
             .retry_config(self.retry_config())
-            .timeout_config(self.timeout_config())
-            .interceptor(RecordingInterceptor);
+            .timeout_config(self.timeout_config());
         let mut runtime = aws_sdk_bedrockruntime::Config::builder()
             .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
             .region(aws_sdk_bedrockruntime::config::Region::new(region.as_str()))
             .retry_config(self.retry_config())
-            .timeout_config(self.timeout_config())
-            .interceptor(RecordingInterceptor);
+            .timeout_config(self.timeout_config());
+        // One HTTP client (one connection pool) per region, shared by both services.
+        if let Some(http) = recording_http_client(None) {
+            control = control.http_client(http.clone());
+            runtime = runtime.http_client(http);
+        }
         if let Some(url) = &self.config.endpoint_url {
             control = control.endpoint_url(url);
             runtime = runtime.endpoint_url(url);
@@ -221,16 +219,6 @@ impl AwsBackend {
     pub fn control_client(&self, region: Region) -> aws_sdk_bedrock::Client {
         self.with_region(region, |c| c.control.clone())
     }
-}
-
-/// Whether a client's interceptors already include the backend's recorder.
-fn has_recorder(
-    mut interceptors: impl Iterator<
-        Item = aws_smithy_runtime_api::client::interceptors::SharedInterceptor,
-    >,
-) -> bool {
-    use aws_smithy_runtime_api::client::interceptors::Intercept as _;
-    interceptors.any(|i| i.name() == RecordingInterceptor.name())
 }
 
 fn span(operation: &'static str, model_id: Option<&ModelId>, region: Region) -> tracing::Span {
@@ -479,7 +467,6 @@ where
 #[cfg(test)]
 mod tests {
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
-    use aws_smithy_runtime_api::client::interceptors::Intercept as _;
     use aws_smithy_runtime_api::http::{Response, StatusCode};
     use aws_smithy_types::body::SdkBody;
 
@@ -537,23 +524,13 @@ mod tests {
             runtime,
         );
         let client = backend.runtime_client(Region::UsEast1);
-        let recorded = |c: &aws_sdk_bedrockruntime::Client| {
-            c.config()
-                .interceptors()
-                .filter(|i| i.name() == RecordingInterceptor.name())
-                .count()
-        };
-        assert_eq!(recorded(&client), 1, "with_clients adds the recorder");
-        let again = AwsBackend::new(AwsBackendConfig::default()).with_clients(
+        // Handing the backend's own clients back wraps them twice; attempts still count once.
+        let backend = AwsBackend::new(AwsBackendConfig::default()).with_clients(
             Region::UsEast1,
             backend.control_client(Region::UsEast1),
-            client.clone(),
+            client,
         );
-        assert_eq!(
-            recorded(&again.runtime_client(Region::UsEast1)),
-            1,
-            "and only once"
-        );
+        let client = backend.runtime_client(Region::UsEast1);
 
         let recorder = CallRecorder::default();
         let call = client

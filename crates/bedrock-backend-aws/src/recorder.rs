@@ -1,11 +1,16 @@
 //! Per-call attempt counts and the response headers the SDK does not model (token counts,
-//! latency, request id), captured by one interceptor installed on every client.
+//! latency, request id), captured by a thin wrapper around each client's HTTP client.
 //!
-//! The interceptor is installed once, when a client is built, instead of per call through
-//! `customize()`: a per-call interceptor makes the SDK build a config-override layer on every
-//! call, which cost about 15 µs per InvokeModel (5% of a local round trip). The call's
-//! [`CallRecorder`] reaches the interceptor through a task-local set around the SDK future; the
-//! orchestrator runs interceptors inside that future's `poll`, so they always see it.
+//! Why not an interceptor: a per-call interceptor (`customize().interceptor(..)`) makes the SDK
+//! build a config-override layer on every call (about 15 µs per InvokeModel, 5% of a local round
+//! trip), and even a client-level interceptor is consulted, through a config-bag lookup, at each
+//! of the ~20 hooks of every attempt (about 5,000 instructions per call). The HTTP client is
+//! called once per attempt and sees both the request and the response headers.
+//!
+//! The call's [`CallRecorder`] reaches the wrapper through a task-local set around the SDK
+//! future; the orchestrator calls the HTTP connector inside that future's `poll`, so it always
+//! sees it. Calls made outside [`CallRecorder::record`] (through `AwsBackend::runtime_client`)
+//! pass straight through.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,11 +18,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin as _;
+use aws_smithy_runtime_api::http::Headers;
+use aws_smithy_runtime_api::shared::IntoShared as _;
 use aws_smithy_types::config_bag::ConfigBag;
 
 tokio::task_local! {
@@ -32,6 +44,36 @@ pub(crate) struct ResponseHeaders {
     pub(crate) output_tokens: Option<u32>,
     pub(crate) latency: Option<Duration>,
     pub(crate) request_id: Option<String>,
+}
+
+impl ResponseHeaders {
+    /// One pass over the headers; only Bedrock's `x-amzn-` ones are looked at, and only their
+    /// values are decoded.
+    fn read(headers: &Headers) -> Self {
+        let mut out = ResponseHeaders::default();
+        let number = |v: &[u8]| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok();
+        for (name, value) in headers.iter_bytes() {
+            let Some(rest) = name.strip_prefix("x-amzn-") else {
+                continue;
+            };
+            match rest {
+                "bedrock-input-token-count" => {
+                    out.input_tokens = number(value).map(|n| n as u32);
+                }
+                "bedrock-output-token-count" => {
+                    out.output_tokens = number(value).map(|n| n as u32);
+                }
+                "bedrock-invocation-latency" => {
+                    out.latency = number(value).map(Duration::from_millis);
+                }
+                "requestid" => {
+                    out.request_id = std::str::from_utf8(value).ok().map(str::to_owned);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Default)]
@@ -61,49 +103,150 @@ impl CallRecorder {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Runs `call` (an SDK `send()` future) with this recorder visible to [`RecordingInterceptor`].
+    /// Notes an attempt. The SDK numbers attempts in `amz-sdk-request: attempt=N; max=M`;
+    /// taking the highest number seen makes this idempotent, so a client wrapped twice still
+    /// counts each attempt once.
+    fn note_attempt(&self, request: &HttpRequest) {
+        let numbered = request
+            .headers()
+            .get("amz-sdk-request")
+            .and_then(attempt_number);
+        match numbered {
+            Some(n) => {
+                self.0.attempts.fetch_max(n, Ordering::Relaxed);
+            }
+            None => {
+                self.0.attempts.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Runs `call` (an SDK `send()` future) with this recorder visible to the clients' HTTP
+    /// wrapper.
     pub(crate) async fn record<F: Future>(&self, call: F) -> F::Output {
         CURRENT.scope(self.clone(), call).await
     }
 }
 
-/// Installed on every client the backend uses; records into the current call's recorder and
-/// does nothing for calls made outside [`CallRecorder::record`] (e.g. through
-/// `AwsBackend::runtime_client`).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct RecordingInterceptor;
+/// `attempt=2; max=3` -> 2.
+fn attempt_number(value: &str) -> Option<u32> {
+    value
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("attempt="))
+        .and_then(|n| n.trim().parse().ok())
+}
 
-impl Intercept for RecordingInterceptor {
-    fn name(&self) -> &'static str {
-        "bedrock-call-recorder"
+/// The HTTP client the SDK would use by default for this behaviour version.
+fn default_http_client() -> Option<SharedHttpClient> {
+    let plugin = aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(
+        BehaviorVersion::latest(),
+    )?;
+    let empty = RuntimeComponentsBuilder::new("bedrock-backend-aws");
+    plugin.runtime_components(&empty).http_client()
+}
+
+/// Wraps `inner` (the SDK's default client when `None`) so that calls made through
+/// [`CallRecorder::record`] are recorded. `None` when there is no client to wrap (an SDK
+/// built without an HTTP client), in which case the SDK's own error for that stays in place.
+pub(crate) fn recording_http_client(inner: Option<SharedHttpClient>) -> Option<SharedHttpClient> {
+    let inner = inner.or_else(default_http_client)?;
+    Some(RecordingHttpClient { inner }.into_shared())
+}
+
+#[derive(Debug)]
+struct RecordingHttpClient {
+    inner: SharedHttpClient,
+}
+
+impl HttpClient for RecordingHttpClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        RecordingConnector {
+            inner: self.inner.http_connector(settings, components),
+        }
+        .into_shared()
     }
 
-    fn read_before_transmit(
+    fn validate_base_client_config(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        runtime_components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
     ) -> Result<(), BoxError> {
-        let _ = CURRENT.try_with(|r| r.0.attempts.fetch_add(1, Ordering::Relaxed));
-        Ok(())
+        self.inner
+            .validate_base_client_config(runtime_components, cfg)
     }
 
-    fn read_before_deserialization(
+    fn validate_final_config(
         &self,
-        context: &BeforeDeserializationInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        runtime_components: &RuntimeComponents,
+        cfg: &ConfigBag,
     ) -> Result<(), BoxError> {
-        let _ = CURRENT.try_with(|r| {
-            let headers = context.response().headers();
-            let number = |name: &str| headers.get(name).and_then(|v| v.trim().parse::<u64>().ok());
-            *r.lock() = ResponseHeaders {
-                input_tokens: number("x-amzn-bedrock-input-token-count").map(|n| n as u32),
-                output_tokens: number("x-amzn-bedrock-output-token-count").map(|n| n as u32),
-                latency: number("x-amzn-bedrock-invocation-latency").map(Duration::from_millis),
-                request_id: headers.get("x-amzn-requestid").map(str::to_owned),
-            };
-        });
-        Ok(())
+        self.inner.validate_final_config(runtime_components, cfg)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.inner.connector_metadata()
+    }
+}
+
+#[derive(Debug)]
+struct RecordingConnector {
+    inner: SharedHttpConnector,
+}
+
+impl HttpConnector for RecordingConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let Ok(recorder) = CURRENT.try_with(CallRecorder::clone) else {
+            return self.inner.call(request);
+        };
+        recorder.note_attempt(&request);
+        let call = self.inner.call(request);
+        HttpConnectorFuture::new(async move {
+            let response = call.await?;
+            *recorder.lock() = ResponseHeaders::read(response.headers());
+            Ok(response)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempt_numbers_and_bedrock_headers_are_read() {
+        assert_eq!(attempt_number("attempt=2; max=3"), Some(2));
+        assert_eq!(attempt_number("max=3; attempt=3"), Some(3));
+        assert_eq!(
+            attempt_number("ttl=20240101T000000Z; attempt=1; max=3"),
+            Some(1)
+        );
+        assert_eq!(attempt_number("max=3"), None);
+
+        let mut headers = Headers::new();
+        headers.insert("content-type", "application/json");
+        headers.insert("x-amzn-requestid", "req-1");
+        headers.insert("x-amzn-bedrock-input-token-count", "12");
+        headers.insert("x-amzn-bedrock-output-token-count", " 34 ");
+        headers.insert("x-amzn-bedrock-invocation-latency", "56");
+        headers.insert("x-amzn-errortype", "ignored");
+        assert_eq!(
+            ResponseHeaders::read(&headers),
+            ResponseHeaders {
+                input_tokens: Some(12),
+                output_tokens: Some(34),
+                latency: Some(Duration::from_millis(56)),
+                request_id: Some("req-1".to_owned()),
+            }
+        );
+        assert_eq!(
+            ResponseHeaders::read(&Headers::new()),
+            ResponseHeaders::default()
+        );
     }
 }
