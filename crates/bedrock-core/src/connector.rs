@@ -186,6 +186,7 @@ impl Connector {
     ) -> Result<ListFoundationModelsResponse> {
         let region = request.region.unwrap_or(self.region);
         self.backend
+            .as_ref()
             .list_foundation_models(region, request)
             .await
             .map_err(|e| e.with_call_context(None, Some(region)))
@@ -194,6 +195,7 @@ impl Connector {
     /// GetFoundationModel.
     pub async fn get_foundation_model(&self, model_id: &ModelId) -> Result<ModelSummary> {
         self.backend
+            .as_ref()
             .get_foundation_model(self.region, model_id)
             .await
             .map_err(|e| e.with_call_context(Some(model_id), Some(self.region)))
@@ -216,6 +218,7 @@ impl Connector {
         let started = Instant::now();
         let result = self
             .backend
+            .as_ref()
             .invoke_model(backend_request)
             .await
             .map_err(|e| e.with_call_context(Some(&model_id), Some(region)));
@@ -278,7 +281,12 @@ impl Connector {
         let model_id = request.model_id.clone();
         let backend_request = request.into_backend_request(region);
         let started = Instant::now();
-        let stream = match self.backend.invoke_model_stream(backend_request).await {
+        let stream = match self
+            .backend
+            .as_ref()
+            .invoke_model_stream(backend_request)
+            .await
+        {
             Ok(s) => s,
             Err(err) => {
                 let err = err.with_call_context(Some(&model_id), Some(region));
@@ -405,40 +413,30 @@ impl Connector {
         })
     }
 
+    /// A typed call with default options, returning only the parsed output.
+    async fn invoke_output(&self, model_id: &ModelId, input: ModelInput) -> Result<ModelOutput> {
+        Ok(self
+            .invoke(model_id, &input, InvokeOptions::default())
+            .await?
+            .output)
+    }
+
     /// Text generation from one prompt.
     pub async fn generate_text(
         &self,
         model_id: &ModelId,
         request: TextRequest,
     ) -> Result<TextOutput> {
-        match self
-            .invoke(
-                model_id,
-                &ModelInput::Text(request),
-                InvokeOptions::default(),
-            )
+        self.invoke_output(model_id, ModelInput::Text(request))
             .await?
-            .output
-        {
-            ModelOutput::Text(t) => Ok(t),
-            other => Err(unexpected_output("text", &other)),
-        }
+            .into_text()
     }
 
     /// A chat turn.
     pub async fn chat(&self, model_id: &ModelId, request: ChatRequest) -> Result<TextOutput> {
-        match self
-            .invoke(
-                model_id,
-                &ModelInput::Chat(request),
-                InvokeOptions::default(),
-            )
+        self.invoke_output(model_id, ModelInput::Chat(request))
             .await?
-            .output
-        {
-            ModelOutput::Text(t) => Ok(t),
-            other => Err(unexpected_output("text", &other)),
-        }
+            .into_text()
     }
 
     /// Streams text generation; events arrive as the model produces them.
@@ -463,18 +461,9 @@ impl Connector {
         model_id: &ModelId,
         request: EmbeddingRequest,
     ) -> Result<EmbeddingOutput> {
-        match self
-            .invoke(
-                model_id,
-                &ModelInput::Embedding(request),
-                InvokeOptions::default(),
-            )
+        self.invoke_output(model_id, ModelInput::Embedding(request))
             .await?
-            .output
-        {
-            ModelOutput::Embedding(e) => Ok(e),
-            other => Err(unexpected_output("embedding", &other)),
-        }
+            .into_embedding()
     }
 
     /// Image generation.
@@ -483,18 +472,9 @@ impl Connector {
         model_id: &ModelId,
         request: ImageRequest,
     ) -> Result<ImageOutput> {
-        match self
-            .invoke(
-                model_id,
-                &ModelInput::Image(request),
-                InvokeOptions::default(),
-            )
+        self.invoke_output(model_id, ModelInput::Image(request))
             .await?
-            .output
-        {
-            ModelOutput::Images(i) => Ok(i),
-            other => Err(unexpected_output("images", &other)),
-        }
+            .into_images()
     }
 
     async fn save_prompt(
@@ -528,15 +508,6 @@ impl Connector {
             None => Ok(()),
         }
     }
-}
-
-fn unexpected_output(expected: &str, got: &ModelOutput) -> Error {
-    let got = match got {
-        ModelOutput::Text(_) => "text",
-        ModelOutput::Embedding(_) => "an embedding",
-        ModelOutput::Images(_) => "images",
-    };
-    Error::decode(format!("expected {expected} from the adapter, got {got}"))
 }
 
 struct Recording {

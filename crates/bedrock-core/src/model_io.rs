@@ -361,6 +361,48 @@ pub enum ModelOutput {
     Images(ImageOutput),
 }
 
+impl ModelOutput {
+    /// What kind of output this is, for messages: `text`, `an embedding` or `images`.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            ModelOutput::Text(_) => "text",
+            ModelOutput::Embedding(_) => "an embedding",
+            ModelOutput::Images(_) => "images",
+        }
+    }
+
+    /// The generated text, or a decode error saying what came instead.
+    pub fn into_text(self) -> crate::Result<TextOutput> {
+        match self {
+            ModelOutput::Text(t) => Ok(t),
+            other => Err(other.unexpected("text")),
+        }
+    }
+
+    /// The embedding, or a decode error saying what came instead.
+    pub fn into_embedding(self) -> crate::Result<EmbeddingOutput> {
+        match self {
+            ModelOutput::Embedding(e) => Ok(e),
+            other => Err(other.unexpected("an embedding")),
+        }
+    }
+
+    /// The images, or a decode error saying what came instead.
+    pub fn into_images(self) -> crate::Result<ImageOutput> {
+        match self {
+            ModelOutput::Images(i) => Ok(i),
+            other => Err(other.unexpected("images")),
+        }
+    }
+
+    fn unexpected(&self, expected: &str) -> crate::Error {
+        crate::Error::decode(format!(
+            "expected {expected} from the adapter, got {}",
+            self.describe()
+        ))
+    }
+}
+
 /// What one stream chunk means, family-neutral.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -435,5 +477,34 @@ impl TextAccumulator {
             stop_reason: self.stop,
             usage,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn outputs_convert_to_their_own_kind_only() {
+        let text = ModelOutput::Text(TextOutput::default());
+        assert_eq!(text.describe(), "text");
+        assert!(text.clone().into_text().is_ok());
+        let err = text.into_images().expect_err("text is not images");
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(
+            err.to_string()
+                .contains("expected images from the adapter, got text"),
+            "{err}"
+        );
+
+        let embedding = ModelOutput::Embedding(EmbeddingOutput::default());
+        assert!(embedding.clone().into_embedding().is_ok());
+        let err = embedding.into_text().expect_err("an embedding is not text");
+        assert!(err.to_string().contains("got an embedding"), "{err}");
+
+        let images = ModelOutput::Images(ImageOutput::default());
+        assert!(images.clone().into_images().is_ok());
+        assert!(images.into_embedding().is_err());
     }
 }
