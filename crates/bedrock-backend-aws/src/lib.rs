@@ -262,7 +262,7 @@ fn record_outcome<T>(
     }
 }
 
-/// Sends one SDK call with the recorder visible to the clients' interceptor, inside the span.
+/// Sends one SDK call with the recorder visible to the clients' HTTP wrapper, inside the span.
 ///
 /// The SDK's future is large (kilobytes); callers box it as soon as it exists (`Box::pin(
 /// call.send())`), so the backend's own futures stay small and are not copied in full when
@@ -273,6 +273,39 @@ async fn send<F: std::future::Future>(
     span: &tracing::Span,
 ) -> F::Output {
     recorder.record(call).instrument(span.clone()).await
+}
+
+/// The SDK call for an [`InvokeModelRequest`] on the runtime client of its region. InvokeModel
+/// and InvokeModelWithResponseStream take the same input through fluent builders of different
+/// types, so one macro fills either.
+macro_rules! runtime_call {
+    ($backend:expr, $request:expr, $operation:ident) => {{
+        let InvokeModelRequest {
+            model_id,
+            region,
+            body,
+            content_type,
+            accept,
+            trace,
+            guardrail,
+        } = $request;
+        let mut call = $backend
+            .with_region(region, |c| c.runtime.$operation())
+            .model_id(model_id.as_str())
+            // Without a copy when the caller's body owns its bytes.
+            .body(aws_smithy_types::Blob::new(Vec::from(body)))
+            .content_type(content_type)
+            .accept(accept);
+        if let Some(t) = trace {
+            call = call.trace(t.as_str().into());
+        }
+        if let Some(g) = guardrail {
+            call = call
+                .guardrail_identifier(g.identifier)
+                .guardrail_version(g.version);
+        }
+        call
+    }};
 }
 
 #[async_trait]
@@ -341,32 +374,9 @@ impl Backend for AwsBackend {
         let span = span("InvokeModel", Some(&request.model_id), request.region);
         let recorder = CallRecorder::default();
         let started = Instant::now();
-        let InvokeModelRequest {
-            model_id,
-            region,
-            body,
-            content_type,
-            accept,
-            trace,
-            guardrail,
-        } = request;
-        let mut call = self
-            .with_region(region, |c| c.runtime.invoke_model())
-            .model_id(model_id.as_str())
-            // Without a copy when the caller's body owns its bytes.
-            .body(aws_smithy_types::Blob::new(Vec::from(body)))
-            .content_type(content_type)
-            .accept(accept);
-        if let Some(t) = trace {
-            call = call.trace(t.as_str().into());
-        }
-        if let Some(g) = guardrail {
-            call = call
-                .guardrail_identifier(g.identifier)
-                .guardrail_version(g.version);
-        }
+        let call = runtime_call!(self, request, invoke_model);
         let result = send(Box::pin(call.send()), &recorder, &span).await;
-        let headers = recorder.take_headers();
+        let mut headers = recorder.take_headers();
         let result = match result {
             Ok(mut out) => {
                 let content_type = std::mem::take(&mut out.content_type);
@@ -376,7 +386,8 @@ impl Backend for AwsBackend {
                     input_tokens: headers.input_tokens,
                     output_tokens: headers.output_tokens,
                     latency: headers.latency,
-                    request_id: headers.request_id.clone(),
+                    // The span records token counts only, so the id can move.
+                    request_id: headers.request_id.take(),
                 })
             }
             Err(e) => Err(errors::map_sdk_error(e)),
@@ -393,29 +404,7 @@ impl Backend for AwsBackend {
         );
         let recorder = CallRecorder::default();
         let started = Instant::now();
-        let InvokeModelRequest {
-            model_id,
-            region,
-            body,
-            content_type,
-            accept,
-            trace,
-            guardrail,
-        } = request;
-        let mut call = self
-            .with_region(region, |c| c.runtime.invoke_model_with_response_stream())
-            .model_id(model_id.as_str())
-            .body(aws_smithy_types::Blob::new(Vec::from(body)))
-            .content_type(content_type)
-            .accept(accept);
-        if let Some(t) = trace {
-            call = call.trace(t.as_str().into());
-        }
-        if let Some(g) = guardrail {
-            call = call
-                .guardrail_identifier(g.identifier)
-                .guardrail_version(g.version);
-        }
+        let call = runtime_call!(self, request, invoke_model_with_response_stream);
         let result = send(Box::pin(call.send()), &recorder, &span)
             .await
             .map_err(errors::map_sdk_error);
