@@ -31,12 +31,7 @@ fn models_prints_a_table_and_says_once_that_the_emulator_is_used() {
         haiku.contains("Anthropic") && haiku.contains("ACTIVE"),
         "{haiku}"
     );
-    assert_eq!(
-        out.stderr.matches(EMBEDDED_NOTICE).count(),
-        1,
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_says_once(EMBEDDED_NOTICE);
 }
 
 #[test]
@@ -101,7 +96,7 @@ fn models_json_applies_the_filters() {
 fn model_shows_details_and_the_adapter() {
     let env = TestEnv::new();
     let text = env.run(&["model", HAIKU]).ok();
-    assert!(text.stdout.contains("model id:"), "{}", text.stdout);
+    text.assert_stdout_contains("model id:");
     assert!(
         text.stdout
             .contains("arn:aws:bedrock:us-east-1::foundation-model/")
@@ -125,16 +120,15 @@ fn model_shows_details_and_the_adapter() {
 fn an_unknown_model_exits_with_the_not_found_code() {
     let env = TestEnv::new();
     let out = env.run(&["model", UNKNOWN_MODEL]).expect_code(4);
-    assert!(out.stderr.contains("error (not_found): "), "{}", out.stderr);
-    assert!(out.stderr.contains("\nhint: "), "{}", out.stderr);
+    out.assert_stderr_contains("error (not_found): ");
+    out.assert_stderr_contains("\nhint: ");
 
     let out = env
         .run(&["--output", "json", "model", UNKNOWN_MODEL])
         .expect_code(4);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
-    let error = out.json_error();
+    let error = out.json_error_of_kind("not_found");
     assert_keys(&error, &["kind", "message", "hint", "request_id"]);
-    assert_eq!(error["kind"], "not_found");
     assert_eq!(error["exit_code"], 4);
     assert!(error["request_id"].is_string(), "{error}");
     assert!(error["hint"].is_string(), "{error}");
@@ -147,8 +141,7 @@ fn invoking_an_unknown_model_is_not_found_and_a_foreign_profile_is_invalid() {
     let out = env
         .run(&["--output", "json", "invoke", UNKNOWN_MODEL, "--body", &body])
         .expect_code(4);
-    let error = out.json_error();
-    assert_eq!(error["kind"], "not_found");
+    let error = out.json_error_of_kind("not_found");
     assert!(
         error["message"]
             .as_str()
@@ -162,8 +155,7 @@ fn invoking_an_unknown_model_is_not_found_and_a_foreign_profile_is_invalid() {
     let out = env
         .run(&["--output", "json", "invoke", &eu_profile, "--body", &body])
         .expect_code(2);
-    let error = out.json_error();
-    assert_eq!(error["kind"], "validation");
+    let error = out.json_error_of_kind("validation");
     assert!(
         error["message"]
             .as_str()
@@ -215,11 +207,7 @@ fn invoke_pretty_prints_the_response_and_saves_the_prompt() {
     assert_eq!(id.len(), 26);
 
     let shown = env.run(&["history", "show", &id]).ok();
-    assert!(
-        shown.stdout.contains("status:    completed"),
-        "{}",
-        shown.stdout
-    );
+    shown.assert_stdout_contains("status:    completed");
     assert!(shown.stdout.contains("Name three rivers."));
 
     let json = env
@@ -290,17 +278,10 @@ fn a_body_that_is_not_json_fails_before_sending() {
     let out = env
         .run(&["invoke", HAIKU, "--body", "{\"max_tokens\": "])
         .expect_code(2);
-    assert!(
-        out.stderr.starts_with("error (validation): "),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("`body`"), "{}", out.stderr);
-    assert!(
-        !out.stderr.contains(EMBEDDED_NOTICE),
-        "nothing started: {}",
-        out.stderr
-    );
+    out.assert_stderr_starts_with("error (validation): ");
+    out.assert_stderr_contains("`body`");
+    // Nothing started.
+    out.assert_stderr_lacks(EMBEDDED_NOTICE);
 }
 
 #[test]
@@ -457,20 +438,15 @@ fn a_bad_max_tokens_is_a_validation_error_naming_the_field_before_anything_start
         let out = env
             .run(&["text", HAIKU, "hi", "--max-tokens", bad])
             .expect_code(2);
-        assert!(
-            out.stderr.starts_with("error (validation): "),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stderr.contains("max_tokens"), "{}", out.stderr);
-        assert!(out.stderr.contains("nothing was sent"), "{}", out.stderr);
-        assert!(!out.stderr.contains(EMBEDDED_NOTICE), "{}", out.stderr);
+        out.assert_stderr_starts_with("error (validation): ");
+        out.assert_stderr_contains("max_tokens");
+        out.assert_stderr_contains("nothing was sent");
+        out.assert_stderr_lacks(EMBEDDED_NOTICE);
     }
     let out = env
         .run(&["--output", "json", "text", HAIKU, "hi", "--max-tokens", "0"])
         .expect_code(2);
-    let error = out.json_error();
-    assert_eq!(error["kind"], "validation");
+    let error = out.json_error_of_kind("validation");
     assert_eq!(error["field"], "max_tokens");
 }
 
@@ -478,20 +454,12 @@ fn a_bad_max_tokens_is_a_validation_error_naming_the_field_before_anything_start
 fn typed_commands_on_a_model_without_an_adapter_or_capability_fail_clearly() {
     let env = TestEnv::new();
     let out = env.run(&["embed", HAIKU, "hello"]).expect_code(9);
-    assert!(
-        out.stderr.starts_with("error (unsupported): "),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("embedding"), "{}", out.stderr);
+    out.assert_stderr_starts_with("error (unsupported): ");
+    out.assert_stderr_contains("embedding");
     let out = env
         .run(&["text", "cohere.command-r-v1:0", "hello"])
         .expect_code(9);
-    assert!(
-        out.stderr.contains("no adapter serves model"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_contains("no adapter serves model");
 }
 
 #[test]
@@ -538,20 +506,6 @@ fn embed_prints_the_dimension_and_the_vector() {
     assert_eq!(vector.len(), 512);
     let norm = vector.iter().map(|x| x * x).sum::<f64>().sqrt();
     assert!((norm - 1.0).abs() < 1e-3, "normalised: {norm}");
-}
-
-fn decode_png(path: &std::path::Path) -> (u32, u32) {
-    let bytes = std::fs::read(path).unwrap();
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "PNG magic in {}",
-        path.display()
-    );
-    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-    let mut reader = decoder.read_info().expect("a PNG header");
-    let mut buf = vec![0; reader.output_buffer_size().expect("a buffer size")];
-    let info = reader.next_frame(&mut buf).expect("a decodable frame");
-    (info.width, info.height)
 }
 
 #[test]
@@ -628,11 +582,7 @@ fn history_lists_and_shows_saved_prompts() {
     let env = TestEnv::new();
     let empty = env.run(&["history", "list"]).ok();
     assert!(empty.stdout.is_empty());
-    assert!(
-        empty.stderr.contains("no saved prompts"),
-        "{}",
-        empty.stderr
-    );
+    empty.assert_stderr_contains("no saved prompts");
 
     let first = env
         .run(&[
@@ -658,7 +608,7 @@ fn history_lists_and_shows_saved_prompts() {
             "--save-prompt",
         ])
         .expect_code(4);
-    assert_eq!(failed.json_error()["kind"], "not_found");
+    failed.json_error_of_kind("not_found");
 
     let listed = env.run(&["history", "list"]).ok();
     let lines: Vec<&str> = listed.stdout.lines().collect();
@@ -720,17 +670,9 @@ fn history_show_rejects_unknown_and_malformed_ids() {
     let out = env
         .run(&["history", "show", "01ARZ3NDEKTSV4RRFFQ69G5FAV"])
         .expect_code(4);
-    assert!(
-        out.stderr.starts_with("error (not_found): "),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_starts_with("error (not_found): ");
     let out = env.run(&["history", "show", "not-an-id"]).expect_code(2);
-    assert!(
-        out.stderr.starts_with("error (usage): invalid prompt id"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_starts_with("error (usage): invalid prompt id");
 }
 
 #[test]
@@ -753,23 +695,18 @@ fn schema_prints_the_request_schema_of_the_models_api() {
         "{titan}"
     );
     let out = env.run(&["schema", "cohere.command-r-v1:0"]).expect_code(9);
-    assert!(out.stderr.contains("no adapter serves"), "{}", out.stderr);
+    out.assert_stderr_contains("no adapter serves");
 }
 
 #[test]
 fn an_unknown_region_is_a_usage_error_listing_the_regions() {
     let env = TestEnv::new();
     let out = env.run(&["--region", "moon-1", "models"]).expect_code(2);
-    assert!(
-        out.stderr
-            .starts_with("error (usage): --region: unknown region `moon-1`"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_starts_with("error (usage): --region: unknown region `moon-1`");
     for region in ["us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1"] {
-        assert!(out.stderr.contains(region), "{}", out.stderr);
+        out.assert_stderr_contains(region);
     }
-    assert!(!out.stderr.contains(EMBEDDED_NOTICE));
+    out.assert_stderr_lacks(EMBEDDED_NOTICE);
     let mut cmd = env.command();
     let out = cmd
         .env("AWS_REGION", "nowhere-9")
@@ -800,11 +737,11 @@ fn conflicting_backend_options_are_usage_errors() {
             "models",
         ])
         .expect_code(2);
-    assert!(out.stderr.starts_with("error (usage): "), "{}", out.stderr);
+    out.assert_stderr_starts_with("error (usage): ");
     let out = env
         .run(&["models", "--output-modality", "SOUND"])
         .expect_code(2);
-    assert!(out.stderr.contains("SOUND"), "{}", out.stderr);
+    out.assert_stderr_contains("SOUND");
 }
 
 #[test]
@@ -824,12 +761,12 @@ fn completions_are_printed_for_each_shell() {
 fn verbose_flags_raise_the_log_level() {
     let env = TestEnv::new();
     let quiet = env.run(&["models"]).ok();
-    assert!(!quiet.stderr.contains("INFO"), "{}", quiet.stderr);
+    quiet.assert_stderr_lacks("INFO");
     let info = env.run(&["-vv", "models"]).ok();
-    assert!(info.stderr.contains("INFO"), "{}", info.stderr);
-    assert!(!info.stderr.contains("DEBUG"), "{}", info.stderr);
+    info.assert_stderr_contains("INFO");
+    info.assert_stderr_lacks("DEBUG");
     let debug = env.run(&["models", "-vvv"]).ok();
-    assert!(debug.stderr.contains("DEBUG"), "{}", debug.stderr);
+    debug.assert_stderr_contains("DEBUG");
 }
 
 #[test]
@@ -838,11 +775,6 @@ fn backend_emulator_is_used_even_when_credentials_are_configured() {
     let out = env
         .run(&["--backend", "emulator", "--output", "json", "models"])
         .ok();
-    assert_eq!(
-        out.stderr.matches(EMBEDDED_NOTICE).count(),
-        1,
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_says_once(EMBEDDED_NOTICE);
     assert!(out.json()["models"].as_array().unwrap().len() > 10);
 }

@@ -4,7 +4,6 @@
 
 mod support;
 
-use serde_json::Value;
 use support::*;
 
 fn aws_args<'a>(emulator: &'a EmulatorProcess, rest: &[&'a str]) -> Vec<&'a str> {
@@ -21,11 +20,7 @@ fn every_command_works_against_a_separate_emulator_process() {
     let models = env
         .run(&aws_args(&emulator, &["--output", "json", "models"]))
         .ok();
-    assert!(
-        !models.stderr.contains(EMBEDDED_NOTICE),
-        "{}",
-        models.stderr
-    );
+    models.assert_stderr_lacks(EMBEDDED_NOTICE);
     let list = models.json();
     assert!(list["models"].as_array().unwrap().len() > 10);
 
@@ -127,14 +122,7 @@ fn every_command_works_against_a_separate_emulator_process() {
         ],
     ))
     .ok();
-    let bytes = std::fs::read(&out_path).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
-    let info = png::Decoder::new(std::io::Cursor::new(bytes))
-        .read_info()
-        .unwrap()
-        .info()
-        .clone();
-    assert_eq!((info.width, info.height), (512, 512));
+    assert_eq!(decode_png(&out_path), (512, 512));
 
     let shown = env
         .run(&["--output", "json", "history", "show", &prompt_id])
@@ -148,8 +136,7 @@ fn every_command_works_against_a_separate_emulator_process() {
             &["--output", "json", "model", UNKNOWN_MODEL],
         ))
         .expect_code(4);
-    let error = missing.json_error();
-    assert_eq!(error["kind"], "not_found");
+    let error = missing.json_error_of_kind("not_found");
     assert!(error["request_id"].is_string(), "{error}");
 }
 
@@ -166,12 +153,8 @@ fn the_emulator_command_prints_its_url_first_and_honours_a_config_file() {
     let out = env
         .run(&aws_args(&emulator, &["embed", TITAN_EMBED, "hello"]))
         .expect_code(3);
-    assert!(
-        out.stderr.starts_with("error (access_denied): "),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("hint: "), "{}", out.stderr);
+    out.assert_stderr_starts_with("error (access_denied): ");
+    out.assert_stderr_contains("hint: ");
 
     // A simulated date past a model's end of life: 404, with a hint naming the successor.
     let retired_config = env.path().join("retired.toml");
@@ -189,23 +172,16 @@ fn the_emulator_command_prints_its_url_first_and_honours_a_config_file() {
             ],
         ))
         .expect_code(4);
-    assert!(
-        out.stderr.starts_with("error (not_found): "),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("amazon.nova-canvas-v1:0"),
-        "hint names the successor: {}",
-        out.stderr
-    );
+    out.assert_stderr_starts_with("error (not_found): ");
+    // The hint names the successor.
+    out.assert_stderr_contains("amazon.nova-canvas-v1:0");
 
     let bad = env.path().join("bad.toml");
     std::fs::write(&bad, "no_such_key = 1\n").unwrap();
     let out = env
         .run(&["emulator", "--port", "0", "--config", bad.to_str().unwrap()])
         .expect_code(2);
-    assert!(out.stderr.contains("no_such_key"), "{}", out.stderr);
+    out.assert_stderr_contains("no_such_key");
 }
 
 #[test]
@@ -216,25 +192,14 @@ fn credentials_errors_exit_with_the_credentials_code() {
     // No credentials at all: the SDK fails before sending.
     let bare = TestEnv::new();
     let out = bare.run(&aws_args(&emulator, &["models"])).expect_code(3);
-    assert!(
-        out.stderr.starts_with("error (credentials): "),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_starts_with("error (credentials): ");
 
     // Wrong secret: the emulator rejects the signature.
-    let mut wrong = TestEnv::new();
-    wrong
-        .vars
-        .push(("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()));
-    wrong
-        .vars
-        .push(("AWS_SECRET_ACCESS_KEY".into(), "not-the-secret".into()));
+    let wrong = TestEnv::with_credentials(ACCESS_KEY, "not-the-secret");
     let out = wrong
         .run(&aws_args(&emulator, &["--output", "json", "models"]))
         .expect_code(3);
-    let error: Value = out.json_error();
-    assert_eq!(error["kind"], "credentials");
+    out.json_error_of_kind("credentials");
 }
 
 #[test]
@@ -251,7 +216,7 @@ fn no_auth_emulator_accepts_unsigned_clients_and_auto_picks_aws_for_an_endpoint(
             "models",
         ])
         .ok();
-    assert!(!out.stderr.contains(EMBEDDED_NOTICE), "{}", out.stderr);
+    out.assert_stderr_lacks(EMBEDDED_NOTICE);
     assert!(out.json()["models"].as_array().unwrap().len() > 10);
 }
 
@@ -317,8 +282,7 @@ fault = { type = "service_unavailable" }
             ],
         ))
         .expect_code(5);
-    let error = throttled.json_error();
-    assert_eq!(error["kind"], "throttling");
+    let error = throttled.json_error_of_kind("throttling");
     assert_eq!(error["retryable"], true);
 
     let failed = env
@@ -327,11 +291,7 @@ fault = { type = "service_unavailable" }
             &["text", "amazon.titan-text-lite-v1", "hi"],
         ))
         .expect_code(6);
-    assert!(
-        failed.stderr.starts_with("error (model_error): "),
-        "{}",
-        failed.stderr
-    );
+    failed.assert_stderr_starts_with("error (model_error): ");
 
     let malformed = env
         .run(&aws_args(
@@ -339,11 +299,7 @@ fault = { type = "service_unavailable" }
             &["embed", "amazon.titan-embed-text-v1", "hi"],
         ))
         .expect_code(9);
-    assert!(
-        malformed.stderr.starts_with("error (decode): "),
-        "{}",
-        malformed.stderr
-    );
+    malformed.assert_stderr_starts_with("error (decode): ");
 
     let cut = env
         .run(&aws_args(
@@ -355,11 +311,7 @@ fault = { type = "service_unavailable" }
         !cut.stdout.is_empty(),
         "tokens before the error were printed"
     );
-    assert!(
-        cut.stderr.contains("error (model_error): "),
-        "{}",
-        cut.stderr
-    );
+    cut.assert_stderr_contains("error (model_error): ");
 
     let unavailable = env
         .run(&aws_args(
@@ -372,11 +324,5 @@ fault = { type = "service_unavailable" }
             ],
         ))
         .expect_code(7);
-    assert!(
-        unavailable
-            .stderr
-            .starts_with("error (service_unavailable): "),
-        "{}",
-        unavailable.stderr
-    );
+    unavailable.assert_stderr_starts_with("error (service_unavailable): ");
 }

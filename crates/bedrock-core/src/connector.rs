@@ -324,23 +324,13 @@ impl Connector {
         self.registry.resolve(model_id)
     }
 
-    /// Builds the request body of a typed call without sending it.
+    /// Builds the request body of a typed call without sending it (see [`Registry::build_body`]).
     pub fn build_body(
         &self,
         model_id: &ModelId,
         input: &ModelInput,
     ) -> Result<(Resolved, RequestBody)> {
-        let resolved = self.registry.resolve(model_id)?;
-        if !resolved.pattern.capabilities.supports(input) {
-            return Err(Error::Unsupported {
-                operation: input.operation().to_owned(),
-                adapter: resolved.adapter.name().to_owned(),
-                api: resolved.pattern.api.to_owned(),
-                model_id: model_id.to_string(),
-            });
-        }
-        let body = resolved.adapter.build_body(model_id, input)?;
-        Ok((resolved, body))
+        self.registry.build_body(model_id, input)
     }
 
     /// A typed call: the adapter builds the body, the backend sends it, the adapter parses the

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-use crate::adapter::{ModelAdapter, ModelPattern};
+use crate::adapter::{ModelAdapter, ModelPattern, RequestBody};
 use crate::error::{Error, Result};
 use crate::model_id::ModelId;
+use crate::model_io::ModelInput;
 
 /// The adapter and API that serve one model id.
 #[derive(Debug, Clone)]
@@ -79,6 +80,28 @@ impl Registry {
                 Err(miss())
             }
         }
+    }
+
+    /// Builds the request body of a typed call without sending it: resolves the adapter, checks
+    /// that its API supports the operation ([`Error::Unsupported`] otherwise), and lets the
+    /// adapter validate the input and build the body. Nothing here needs a backend, so callers
+    /// can check input before connecting anywhere.
+    pub fn build_body(
+        &self,
+        model_id: &ModelId,
+        input: &ModelInput,
+    ) -> Result<(Resolved, RequestBody)> {
+        let resolved = self.resolve(model_id)?;
+        if !resolved.pattern.capabilities.supports(input) {
+            return Err(Error::Unsupported {
+                operation: input.operation().to_owned(),
+                adapter: resolved.adapter.name().to_owned(),
+                api: resolved.pattern.api.to_owned(),
+                model_id: model_id.to_string(),
+            });
+        }
+        let body = resolved.adapter.build_body(model_id, input)?;
+        Ok((resolved, body))
     }
 
     /// One line per adapter: its name and the ids it serves.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use bedrock_connector::{
     EmbeddingRequest, Error, GeneratedImage, ImageFormat, ImageRequest, InferenceParams,
-    Invocation, InvokeOptions, ModelInput, ModelOutput, PromptId, StopReason, StreamEvent,
+    Invocation, InvokeOptions, ModelId, ModelInput, ModelOutput, PromptId, StopReason, StreamEvent,
     TextAccumulator, TextOutput, TextRequest,
 };
 use futures::StreamExt;
@@ -15,11 +15,55 @@ use super::{model_id, precheck};
 use crate::cli::{EmbedArgs, GlobalArgs, ImageArgs, TextArgs};
 use crate::failure::CliError;
 use crate::output::{Printer, millis};
-use crate::session::connect;
+use crate::session::{Session, connect};
 use crate::spinner::spin;
 
 /// How many values of a vector the text output shows.
 const SHOWN_VALUES: usize = 8;
+
+/// What the spinner says while a text or embedding call runs.
+const WAITING: &str = "waiting for the model";
+
+/// Checks a typed call offline, then connects: the session and the options for the call.
+async fn prepare(
+    global: &GlobalArgs,
+    printer: &Printer,
+    id: &ModelId,
+    input: &ModelInput,
+    save_prompt: bool,
+) -> Result<(Session, InvokeOptions), CliError> {
+    precheck(id, input)?;
+    let session = connect(global, printer, save_prompt).await?;
+    let options = InvokeOptions {
+        save_prompt,
+        ..InvokeOptions::default()
+    };
+    Ok((session, options))
+}
+
+/// A whole (not streamed) typed call, with a spinner saying `waiting`. The session comes back
+/// with the answer so that an emulator it started outlives the printing.
+async fn call(
+    global: &GlobalArgs,
+    printer: &Printer,
+    id: &ModelId,
+    input: &ModelInput,
+    save_prompt: bool,
+    waiting: &str,
+) -> Result<(Session, Invocation), CliError> {
+    let (session, options) = prepare(global, printer, id, input, save_prompt).await?;
+    let invocation = spin(waiting, session.connector.invoke(id, input, options)).await?;
+    Ok((session, invocation))
+}
+
+/// Says on stderr which prompt id the call saved (text output only: JSON carries it).
+fn note_prompt_id(printer: &Printer, prompt_id: Option<&PromptId>) {
+    if let Some(id) = prompt_id
+        && !printer.is_json()
+    {
+        printer.note(&format!("prompt id: {id}"));
+    }
+}
 
 /// `bedrock text`.
 pub async fn text(global: &GlobalArgs, args: &TextArgs, printer: &Printer) -> Result<(), CliError> {
@@ -46,24 +90,15 @@ pub async fn text(global: &GlobalArgs, args: &TextArgs, printer: &Printer) -> Re
         },
         extra: Default::default(),
     });
-    // Invalid input (max tokens out of range, ...) fails here, before anything starts.
-    precheck(&id, &input)?;
-    let session = connect(global, printer, args.save_prompt).await?;
-    let options = InvokeOptions {
-        save_prompt: args.save_prompt,
-        ..InvokeOptions::default()
-    };
+    // Invalid input (max tokens out of range, ...) fails in `prepare`, before anything starts.
     if args.stream {
+        let (session, options) = prepare(global, printer, &id, &input, args.save_prompt).await?;
         let stream = spin(
-            "waiting for the model",
+            WAITING,
             session.connector.invoke_stream(&id, &input, options),
         )
         .await?;
-        if let Some(id) = &stream.prompt_id
-            && !printer.is_json()
-        {
-            printer.note(&format!("prompt id: {id}"));
-        }
+        note_prompt_id(printer, stream.prompt_id.as_ref());
         let mut events = stream.events;
         let mut acc = TextAccumulator::new();
         while let Some(event) = events.next().await {
@@ -95,11 +130,8 @@ pub async fn text(global: &GlobalArgs, args: &TextArgs, printer: &Printer) -> Re
         }
         return Ok(());
     }
-    let invocation = spin(
-        "waiting for the model",
-        session.connector.invoke(&id, &input, options),
-    )
-    .await?;
+    let (_session, invocation) =
+        call(global, printer, &id, &input, args.save_prompt, WAITING).await?;
     let output = match &invocation.output {
         ModelOutput::Text(t) => t,
         other => return Err(unexpected("text", other)),
@@ -109,9 +141,7 @@ pub async fn text(global: &GlobalArgs, args: &TextArgs, printer: &Printer) -> Re
         add_call_metadata(&mut value, &invocation);
         return printer.json(&value);
     }
-    if let Some(id) = &invocation.prompt_id {
-        printer.note(&format!("prompt id: {id}"));
-    }
+    note_prompt_id(printer, invocation.prompt_id.as_ref());
     printer.line(&output.text)
 }
 
@@ -128,20 +158,8 @@ pub async fn embed(
         normalize: args.normalize.then_some(true),
         extra: Default::default(),
     });
-    precheck(&id, &input)?;
-    let session = connect(global, printer, args.save_prompt).await?;
-    let invocation = spin(
-        "waiting for the model",
-        session.connector.invoke(
-            &id,
-            &input,
-            InvokeOptions {
-                save_prompt: args.save_prompt,
-                ..InvokeOptions::default()
-            },
-        ),
-    )
-    .await?;
+    let (_session, invocation) =
+        call(global, printer, &id, &input, args.save_prompt, WAITING).await?;
     let output = match &invocation.output {
         ModelOutput::Embedding(e) => e,
         other => return Err(unexpected("an embedding", other)),
@@ -158,9 +176,7 @@ pub async fn embed(
         }
         return printer.json(&value);
     }
-    if let Some(id) = &invocation.prompt_id {
-        printer.note(&format!("prompt id: {id}"));
-    }
+    note_prompt_id(printer, invocation.prompt_id.as_ref());
     let shown: Vec<String> = output
         .embedding
         .iter()
@@ -198,18 +214,13 @@ pub async fn image(
         output_format: None,
         extra: Default::default(),
     });
-    precheck(&id, &input)?;
-    let session = connect(global, printer, args.save_prompt).await?;
-    let invocation = spin(
+    let (_session, invocation) = call(
+        global,
+        printer,
+        &id,
+        &input,
+        args.save_prompt,
         "generating images",
-        session.connector.invoke(
-            &id,
-            &input,
-            InvokeOptions {
-                save_prompt: args.save_prompt,
-                ..InvokeOptions::default()
-            },
-        ),
     )
     .await?;
     let images = match &invocation.output {
@@ -238,9 +249,7 @@ pub async fn image(
         add_call_metadata(&mut value, &invocation);
         return printer.json(&value);
     }
-    if let Some(id) = &invocation.prompt_id {
-        printer.note(&format!("prompt id: {id}"));
-    }
+    note_prompt_id(printer, invocation.prompt_id.as_ref());
     let lines: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     printer.line(&lines.join("\n"))
 }

@@ -56,16 +56,6 @@ fn model_id(text: &str) -> Result<ModelId, CliError> {
 /// Checks a typed call offline, before any emulator starts or request is sent: an adapter must
 /// serve the model, support the operation, and accept the input (its fields in range).
 fn precheck(id: &ModelId, input: &ModelInput) -> Result<(), CliError> {
-    let resolved = default_registry().resolve(id)?;
-    if !resolved.pattern.capabilities.supports(input) {
-        return Err(Error::Unsupported {
-            operation: input.operation().to_owned(),
-            adapter: resolved.adapter.name().to_owned(),
-            api: resolved.pattern.api.to_owned(),
-            model_id: id.to_string(),
-        }
-        .into());
-    }
-    resolved.adapter.build_body(id, input)?;
+    default_registry().build_body(id, input)?;
     Ok(())
 }

@@ -91,6 +91,61 @@ impl Output {
     pub fn ok(self) -> Self {
         self.expect_code(0)
     }
+
+    /// The one-line JSON error on stderr, after checking that its kind is `kind`.
+    #[track_caller]
+    pub fn json_error_of_kind(&self, kind: &str) -> Value {
+        let error = self.json_error();
+        assert_eq!(error["kind"], kind, "{error}");
+        error
+    }
+
+    /// Fails the test, showing stderr, unless stderr starts with `prefix`.
+    #[track_caller]
+    pub fn assert_stderr_starts_with(&self, prefix: &str) -> &Self {
+        let holds = self.stderr.starts_with(prefix);
+        self.check(
+            holds,
+            &format!("stderr starts with {prefix:?}"),
+            &self.stderr,
+        )
+    }
+
+    /// Fails the test, showing stderr, unless stderr contains `needle`.
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, needle: &str) -> &Self {
+        let holds = self.stderr.contains(needle);
+        self.check(holds, &format!("stderr contains {needle:?}"), &self.stderr)
+    }
+
+    /// Fails the test, showing stderr, if stderr contains `needle`.
+    #[track_caller]
+    pub fn assert_stderr_lacks(&self, needle: &str) -> &Self {
+        let holds = !self.stderr.contains(needle);
+        self.check(holds, &format!("stderr lacks {needle:?}"), &self.stderr)
+    }
+
+    /// Fails the test, showing stderr, unless `needle` stands exactly once in it.
+    #[track_caller]
+    pub fn assert_stderr_says_once(&self, needle: &str) -> &Self {
+        let count = self.stderr.matches(needle).count();
+        let expectation = format!("stderr says {needle:?} once, not {count} times");
+        self.check(count == 1, &expectation, &self.stderr)
+    }
+
+    /// Fails the test, showing stdout, unless stdout contains `needle`.
+    #[track_caller]
+    pub fn assert_stdout_contains(&self, needle: &str) -> &Self {
+        let holds = self.stdout.contains(needle);
+        self.check(holds, &format!("stdout contains {needle:?}"), &self.stdout)
+    }
+
+    /// Fails the test with `expectation` and `shown` unless `holds`.
+    #[track_caller]
+    fn check(&self, holds: bool, expectation: &str, shown: &str) -> &Self {
+        assert!(holds, "{expectation}:\n{shown}");
+        self
+    }
 }
 
 impl TestEnv {
@@ -105,11 +160,17 @@ impl TestEnv {
 
     /// An environment whose runs carry the example credentials.
     pub fn with_example_credentials() -> Self {
+        TestEnv::with_credentials(ACCESS_KEY, SECRET_KEY)
+    }
+
+    /// An environment whose runs carry these keys in `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub fn with_credentials(access_key_id: &str, secret_access_key: &str) -> Self {
         let mut env = TestEnv::new();
         env.vars
-            .push(("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()));
+            .push(("AWS_ACCESS_KEY_ID".into(), access_key_id.into()));
         env.vars
-            .push(("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into()));
+            .push(("AWS_SECRET_ACCESS_KEY".into(), secret_access_key.into()));
         env
     }
 
@@ -258,6 +319,22 @@ pub fn assert_keys(v: &Value, expected: &[&str]) {
     for k in expected {
         assert!(have.iter().any(|h| h == k), "key `{k}` missing from {v}");
     }
+}
+
+/// The width and height of the PNG file at `path`, after checking its signature and decoding
+/// its pixels.
+pub fn decode_png(path: &std::path::Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "PNG magic in {}",
+        path.display()
+    );
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a buffer size")];
+    let info = reader.next_frame(&mut buf).expect("a decodable frame");
+    (info.width, info.height)
 }
 
 /// A Claude Messages request body.
