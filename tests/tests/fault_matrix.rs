@@ -2,26 +2,30 @@
 //! attempts the emulator saw (the SDK's standard retry, 3 attempts at most) and which error kind
 //! the connector returned, with its retry advice and hint.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use bedrock_backend_aws::{AwsBackendConfig, RetryMode};
 use bedrock_backend_mock::{Fault, FaultRule, Operation, SimulatorConfig, StreamErrorKind};
 use bedrock_connector::{
-    ChatMessage, ChatRequest, Connector, ConnectorBuilderExt as _, Error, ErrorKind,
-    InferenceParams, InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeOptions, ModelId,
-    ModelInput, Region, StreamEvent,
+    ChatMessage, ChatRequest, Connector, Error, ErrorKind, InferenceParams,
+    InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeOptions, ModelInput, Region,
+    StreamEvent,
 };
 use bedrock_emulator::{
-    Credentials as EmulatorCredentials, EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator,
-    EmulatorConfig, EmulatorHandle,
+    Credentials as EmulatorCredentials, EXAMPLE_ACCESS_KEY_ID, Emulator, EmulatorConfig,
+    EmulatorHandle,
 };
 use futures::StreamExt as _;
 use serde_json::json;
+use support::{
+    aws_backend_config, aws_connector, example_credentials, model_id as id, start_emulator,
+};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -34,10 +38,6 @@ const TITAN_IMAGE_V2: &str = "amazon.titan-image-generator-v2:0";
 
 /// Every test finishes within this, or fails instead of hanging.
 const DEADLINE: Duration = Duration::from_secs(60);
-
-fn id(s: &str) -> ModelId {
-    ModelId::new(s).unwrap()
-}
 
 fn titan_body() -> String {
     json!({
@@ -59,23 +59,11 @@ fn claude_body() -> String {
 /// Three attempts at most, with a short backoff so retried cells stay fast.
 fn backend_config(url: String, credentials: Credentials) -> AwsBackendConfig {
     AwsBackendConfig {
-        endpoint_url: Some(url),
-        credentials: Some(SharedCredentialsProvider::new(credentials)),
         retry_mode: RetryMode::Standard,
         max_attempts: 3,
         initial_backoff: Some(Duration::from_millis(5)),
-        ..AwsBackendConfig::default()
+        ..aws_backend_config(url, credentials)
     }
-}
-
-fn example_credentials() -> Credentials {
-    Credentials::new(
-        EXAMPLE_ACCESS_KEY_ID,
-        EXAMPLE_SECRET_ACCESS_KEY,
-        None,
-        None,
-        "fault-matrix",
-    )
 }
 
 struct Setup {
@@ -88,22 +76,15 @@ async fn setup_with(
     faults: Vec<FaultRule>,
     tweak: impl FnOnce(&mut AwsBackendConfig),
 ) -> Setup {
-    let emulator = Emulator::builder()
-        .config(EmulatorConfig {
-            simulator,
-            faults,
-            ..EmulatorConfig::default()
-        })
-        .start()
-        .await
-        .expect("emulator starts");
+    let emulator = start_emulator(EmulatorConfig {
+        simulator,
+        faults,
+        ..EmulatorConfig::default()
+    })
+    .await;
     let mut config = backend_config(emulator.url(), example_credentials());
     tweak(&mut config);
-    let connector = Connector::builder()
-        .default_adapters()
-        .aws_backend(config)
-        .build()
-        .unwrap();
+    let connector = aws_connector(config);
     Setup {
         emulator,
         connector,
@@ -115,18 +96,21 @@ async fn setup(faults: Vec<FaultRule>) -> Setup {
 }
 
 async fn within<F: std::future::Future>(f: F) -> F::Output {
-    tokio::time::timeout(DEADLINE, f)
-        .await
-        .expect("the call finished in time")
+    support::within_limit(DEADLINE, "the call", f).await
+}
+
+/// A raw call through `connector`, within the deadline.
+async fn invoke(
+    connector: &Connector,
+    model: &str,
+    body: String,
+) -> Result<InvokeModelGenericResponse, Error> {
+    within(connector.invoke_model_generic(InvokeModelGenericRequest::json(id(model), body))).await
 }
 
 impl Setup {
     async fn invoke(&self, model: &str, body: String) -> Result<InvokeModelGenericResponse, Error> {
-        within(
-            self.connector
-                .invoke_model_generic(InvokeModelGenericRequest::json(id(model), body)),
-        )
-        .await
+        invoke(&self.connector, model, body).await
     }
 
     async fn invoke_titan(&self) -> Result<InvokeModelGenericResponse, Error> {
@@ -168,6 +152,27 @@ fn assert_service_error(err: &Error, kind: ErrorKind, error_type: &str, status: 
     assert!(!d.message.is_empty());
 }
 
+/// How a Titan Text call under a fault must fail.
+struct Failure {
+    kind: ErrorKind,
+    error_type: &'static str,
+    status: u16,
+    retryable: bool,
+    /// Attempts the emulator sees, numbered from 1.
+    attempts: usize,
+}
+
+/// Installs `fault` on every Titan Text call, calls once, and checks the error and the
+/// attempts against `expected`; the set-up and the error come back for further checks.
+async fn titan_failing_with(fault: Fault, expected: Failure) -> (Setup, Error) {
+    let s = setup(vec![FaultRule::new(fault).model(TITAN_TEXT)]).await;
+    let err = s.invoke_titan().await.unwrap_err();
+    assert_service_error(&err, expected.kind, expected.error_type, expected.status);
+    assert_eq!(err.is_retryable(), expected.retryable, "{err}");
+    s.assert_attempts(TITAN_TEXT, expected.attempts);
+    (s, err)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Retried faults
 // ---------------------------------------------------------------------------------------------
@@ -189,12 +194,18 @@ async fn throttling_twice_then_success_takes_three_attempts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_always_fails_as_throttling_after_three_attempts() {
-    let s = setup(vec![FaultRule::new(Fault::Throttling).model(TITAN_TEXT)]).await;
-    let err = s.invoke_titan().await.unwrap_err();
-    assert_service_error(&err, ErrorKind::Throttling, "ThrottlingException", 429);
-    assert!(err.is_retryable());
+    let (_s, err) = titan_failing_with(
+        Fault::Throttling,
+        Failure {
+            kind: ErrorKind::Throttling,
+            error_type: "ThrottlingException",
+            status: 429,
+            retryable: true,
+            attempts: 3,
+        },
+    )
+    .await;
     assert!(matches!(err, Error::Throttling(_)));
-    s.assert_attempts(TITAN_TEXT, 3);
     let d = err.service_details().unwrap();
     assert_eq!(d.model_id.as_deref(), Some(TITAN_TEXT));
     assert_eq!(d.region, Some(Region::UsEast1));
@@ -203,47 +214,67 @@ async fn throttling_always_fails_as_throttling_after_three_attempts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_unavailable_is_retried_to_the_maximum() {
-    let s = setup(vec![
-        FaultRule::new(Fault::ServiceUnavailable).model(TITAN_TEXT),
-    ])
+    titan_failing_with(
+        Fault::ServiceUnavailable,
+        Failure {
+            kind: ErrorKind::ServiceUnavailable,
+            error_type: "ServiceUnavailableException",
+            status: 503,
+            retryable: true,
+            attempts: 3,
+        },
+    )
     .await;
-    let err = s.invoke_titan().await.unwrap_err();
-    assert_service_error(
-        &err,
-        ErrorKind::ServiceUnavailable,
-        "ServiceUnavailableException",
-        503,
-    );
-    assert!(err.is_retryable());
-    s.assert_attempts(TITAN_TEXT, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn internal_server_error_is_retried_to_the_maximum() {
-    let s = setup(vec![
-        FaultRule::new(Fault::InternalServer).model(TITAN_TEXT),
-    ])
+    titan_failing_with(
+        Fault::InternalServer,
+        Failure {
+            kind: ErrorKind::Internal,
+            error_type: "InternalServerException",
+            status: 500,
+            retryable: true,
+            attempts: 3,
+        },
+    )
     .await;
-    let err = s.invoke_titan().await.unwrap_err();
-    assert_service_error(&err, ErrorKind::Internal, "InternalServerException", 500);
-    assert!(err.is_retryable());
-    s.assert_attempts(TITAN_TEXT, 3);
+}
+
+/// 408 `ModelTimeoutException`: the SDK's own classifiers would not retry it (it is not modelled
+/// as retryable and 408 is not a transient status); the backend's retry classifier makes the SDK
+/// retry it, as its retryable error kind says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_timeout_is_retried_to_the_maximum() {
+    titan_failing_with(
+        Fault::ModelTimeout,
+        Failure {
+            kind: ErrorKind::ModelTimeout,
+            error_type: "ModelTimeoutException",
+            status: 408,
+            retryable: true,
+            attempts: 3,
+        },
+    )
+    .await;
 }
 
 /// `ModelNotReadyException` is modelled as retryable in the Bedrock runtime's service model, so
 /// the SDK's standard mode retries it like throttling (even though it is not a throttling error).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn model_not_ready_is_retried_by_the_sdk() {
-    let s = setup(vec![FaultRule::new(Fault::ModelNotReady).model(TITAN_TEXT)]).await;
-    let err = s.invoke_titan().await.unwrap_err();
-    assert_service_error(
-        &err,
-        ErrorKind::ModelNotReady,
-        "ModelNotReadyException",
-        429,
-    );
-    assert!(err.is_retryable());
-    s.assert_attempts(TITAN_TEXT, 3);
+    titan_failing_with(
+        Fault::ModelNotReady,
+        Failure {
+            kind: ErrorKind::ModelNotReady,
+            error_type: "ModelNotReadyException",
+            status: 429,
+            retryable: true,
+            attempts: 3,
+        },
+    )
+    .await;
 
     // And a model that becomes ready during the retries answers.
     let s = setup(vec![
@@ -296,25 +327,19 @@ async fn max_attempts_one_disables_retries() {
 // Faults that are not retried
 // ---------------------------------------------------------------------------------------------
 
-/// 408 `ModelTimeoutException` says "try again" and our kind is retryable, but the SDK's
-/// classifiers do not retry it (it is not modelled as retryable and 408 is not a transient
-/// status): the caller decides.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn model_timeout_is_retryable_but_not_retried_by_the_sdk() {
-    let s = setup(vec![FaultRule::new(Fault::ModelTimeout).model(TITAN_TEXT)]).await;
-    let err = s.invoke_titan().await.unwrap_err();
-    assert_service_error(&err, ErrorKind::ModelTimeout, "ModelTimeoutException", 408);
-    assert!(err.is_retryable());
-    s.assert_attempts(TITAN_TEXT, 1);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn model_error_is_not_retried() {
-    let s = setup(vec![FaultRule::new(Fault::ModelError).model(TITAN_TEXT)]).await;
-    let err = s.invoke_titan().await.unwrap_err();
-    assert_service_error(&err, ErrorKind::ModelError, "ModelErrorException", 424);
-    assert!(!err.is_retryable());
-    s.assert_attempts(TITAN_TEXT, 1);
+    titan_failing_with(
+        Fault::ModelError,
+        Failure {
+            kind: ErrorKind::ModelError,
+            error_type: "ModelErrorException",
+            status: 424,
+            retryable: false,
+            attempts: 1,
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -340,19 +365,17 @@ async fn validation_400_takes_one_attempt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quota_exceeded_takes_one_attempt() {
-    let s = setup(vec![
-        FaultRule::new(Fault::ServiceQuotaExceeded).model(TITAN_TEXT),
-    ])
+    titan_failing_with(
+        Fault::ServiceQuotaExceeded,
+        Failure {
+            kind: ErrorKind::ServiceQuotaExceeded,
+            error_type: "ServiceQuotaExceededException",
+            status: 400,
+            retryable: false,
+            attempts: 1,
+        },
+    )
     .await;
-    let err = s.invoke_titan().await.unwrap_err();
-    assert_service_error(
-        &err,
-        ErrorKind::ServiceQuotaExceeded,
-        "ServiceQuotaExceededException",
-        400,
-    );
-    assert!(!err.is_retryable());
-    s.assert_attempts(TITAN_TEXT, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -537,6 +560,20 @@ impl CountingRelay {
     }
 }
 
+/// A Titan Text call that must fail, signed with `credentials` and sent through a
+/// [`CountingRelay`] in front of the emulator at `upstream`.
+async fn titan_through_relay(
+    upstream: SocketAddr,
+    credentials: Credentials,
+) -> (CountingRelay, Error) {
+    let relay = CountingRelay::start(upstream).await;
+    let connector = aws_connector(backend_config(relay.url(), credentials));
+    let err = invoke(&connector, TITAN_TEXT, titan_body())
+        .await
+        .unwrap_err();
+    (relay, err)
+}
+
 /// The emulator accepts a session whose token expired an hour ago; the client signs with that
 /// token. Bedrock answers 403 `ExpiredTokenException`: a credentials error, sent once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -553,21 +590,8 @@ async fn expired_session_token_is_a_credentials_error_after_one_attempt() {
         .start()
         .await
         .unwrap();
-    let relay = CountingRelay::start(emulator.addr()).await;
     let credentials = Credentials::new(KEY, SECRET, Some(TOKEN.to_owned()), None, "expired");
-    let connector = Connector::builder()
-        .default_adapters()
-        .aws_backend(backend_config(relay.url(), credentials))
-        .build()
-        .unwrap();
-    let err = within(
-        connector.invoke_model_generic(InvokeModelGenericRequest::json(
-            id(TITAN_TEXT),
-            titan_body(),
-        )),
-    )
-    .await
-    .unwrap_err();
+    let (relay, err) = titan_through_relay(emulator.addr(), credentials).await;
     assert_service_error(&err, ErrorKind::Credentials, "ExpiredTokenException", 403);
     assert!(matches!(err, Error::Credentials(_)));
     assert!(!err.is_retryable());
@@ -587,21 +611,8 @@ async fn expired_session_token_is_a_credentials_error_after_one_attempt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_is_a_credentials_error_after_one_attempt() {
     let s = setup(Vec::new()).await;
-    let relay = CountingRelay::start(s.emulator.addr()).await;
     let wrong = Credentials::new(EXAMPLE_ACCESS_KEY_ID, "not-the-secret", None, None, "wrong");
-    let connector = Connector::builder()
-        .default_adapters()
-        .aws_backend(backend_config(relay.url(), wrong))
-        .build()
-        .unwrap();
-    let err = within(
-        connector.invoke_model_generic(InvokeModelGenericRequest::json(
-            id(TITAN_TEXT),
-            titan_body(),
-        )),
-    )
-    .await
-    .unwrap_err();
+    let (relay, err) = titan_through_relay(s.emulator.addr(), wrong).await;
     assert_service_error(
         &err,
         ErrorKind::Credentials,

@@ -3,6 +3,7 @@
 mod convert;
 mod errors;
 mod recorder;
+mod retry;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -104,7 +105,8 @@ impl AwsBackend {
     /// Uses these clients for `region` instead of building them, e.g. clients made from your own
     /// `SdkConfig`, or instrumented clients in tests. Their configuration is kept; the backend
     /// wraps their HTTP client (the SDK's default one when none is set) to read attempts and
-    /// token-count headers.
+    /// token-count headers, and adds to the runtime client the retry classifier that makes the
+    /// SDK retry `ModelTimeoutException`.
     pub fn with_clients(
         self,
         region: Region,
@@ -117,12 +119,12 @@ impl AwsBackend {
             ),
             None => control,
         };
-        let runtime = match recording_http_client(runtime.config().http_client()) {
-            Some(http) => aws_sdk_bedrockruntime::Client::from_conf(
-                runtime.config().to_builder().http_client(http).build(),
-            ),
-            None => runtime,
-        };
+        let mut conf = runtime.config().to_builder();
+        if let Some(http) = recording_http_client(runtime.config().http_client()) {
+            conf = conf.http_client(http);
+        }
+        let runtime =
+            aws_sdk_bedrockruntime::Client::from_conf(with_runtime_classifiers(conf).build());
         self.clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -206,7 +208,9 @@ impl AwsBackend {
         }
         Clients {
             control: aws_sdk_bedrock::Client::from_conf(control.build()),
-            runtime: aws_sdk_bedrockruntime::Client::from_conf(runtime.build()),
+            runtime: aws_sdk_bedrockruntime::Client::from_conf(
+                with_runtime_classifiers(runtime).build(),
+            ),
         }
     }
 
@@ -219,6 +223,17 @@ impl AwsBackend {
     pub fn control_client(&self, region: Region) -> aws_sdk_bedrock::Client {
         self.with_region(region, |c| c.control.clone())
     }
+}
+
+/// Adds the retry classifiers that make the SDK retry what the backend's error kinds call
+/// retryable (see the `retry` module).
+fn with_runtime_classifiers(
+    mut conf: aws_sdk_bedrockruntime::config::Builder,
+) -> aws_sdk_bedrockruntime::config::Builder {
+    for classifier in retry::runtime_classifiers() {
+        conf.push_retry_classifier(classifier);
+    }
+    conf
 }
 
 fn span(operation: &'static str, model_id: Option<&ModelId>, region: Region) -> tracing::Span {
@@ -537,5 +552,83 @@ mod tests {
         assert_eq!(headers.output_tokens, Some(9));
         assert_eq!(headers.request_id.as_deref(), Some("last"));
         assert_eq!(recorder.take_headers(), ResponseHeaders::default());
+    }
+
+    fn model_timeout() -> Response {
+        response(
+            408,
+            r#"{"message":"Model has timed out in processing the request."}"#,
+            &[("x-amzn-errortype", "ModelTimeoutException")],
+        )
+    }
+
+    /// A backend whose runtime client answers from `rule`, with fast retries.
+    fn mocked_backend(rule: &aws_smithy_mocks::Rule) -> AwsBackend {
+        let runtime = mock_client!(aws_sdk_bedrockruntime, RuleMode::Sequential, [rule], |c| c
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(1))
+            ));
+        let control = mock_client!(aws_sdk_bedrock, [] as [&aws_smithy_mocks::Rule; 0]);
+        AwsBackend::new(AwsBackendConfig::default()).with_clients(Region::UsEast1, control, runtime)
+    }
+
+    fn titan_request() -> InvokeModelRequest {
+        InvokeModelRequest::json(
+            ModelId::new("amazon.titan-text-express-v1").expect("model id"),
+            Region::UsEast1,
+            Bytes::from_static(b"{}"),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_sdk_retries_a_model_timeout_as_the_error_kind_says() {
+        let rule = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .sequence()
+            .http_response(model_timeout)
+            .times(2)
+            .http_response(|| response(200, r#"{"ok":true}"#, &[]))
+            .build();
+        let backend = mocked_backend(&rule);
+        let out = backend
+            .invoke_model(titan_request())
+            .await
+            .expect("the third attempt answers");
+        assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
+        assert_eq!(rule.num_calls(), 3);
+
+        let rule = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .sequence()
+            .http_response(model_timeout)
+            .repeatedly()
+            .build();
+        let backend = mocked_backend(&rule);
+        let err = backend
+            .invoke_model(titan_request())
+            .await
+            .expect_err("every attempt times out");
+        assert_eq!(err.kind(), bedrock_core::ErrorKind::ModelTimeout);
+        assert!(err.is_retryable());
+        assert_eq!(rule.num_calls(), 3, "retried up to max_attempts");
+
+        // Other 4xx errors keep the SDK's own classification: one attempt.
+        let rule = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .sequence()
+            .http_response(|| {
+                response(
+                    400,
+                    r#"{"message":"bad"}"#,
+                    &[("x-amzn-errortype", "ValidationException")],
+                )
+            })
+            .repeatedly()
+            .build();
+        let err = mocked_backend(&rule)
+            .invoke_model(titan_request())
+            .await
+            .expect_err("validation fails");
+        assert_eq!(err.kind(), bedrock_core::ErrorKind::Validation);
+        assert_eq!(rule.num_calls(), 1);
     }
 }

@@ -1,0 +1,102 @@
+//! Set-up shared by the end-to-end tests: an emulator on loopback, the example credentials,
+//! connectors over the AWS SDK backend pointed at an emulator, deadlines, and PNG sizes.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of the helpers"
+)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use bedrock_backend_aws::AwsBackendConfig;
+use bedrock_backend_mock::SimulatorConfig;
+use bedrock_connector::{Connector, ConnectorBuilderExt as _, ModelId};
+use bedrock_emulator::{
+    EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
+};
+
+/// How long a call may take before the test fails instead of hanging, unless a test says less.
+pub const DEADLINE: Duration = Duration::from_secs(120);
+
+/// The example credentials every emulator accepts unless told otherwise.
+pub fn example_credentials() -> Credentials {
+    Credentials::new(
+        EXAMPLE_ACCESS_KEY_ID,
+        EXAMPLE_SECRET_ACCESS_KEY,
+        None,
+        None,
+        "example",
+    )
+}
+
+/// An emulator configuration that differs from the default only in its simulator.
+pub fn with_simulator(simulator: SimulatorConfig) -> EmulatorConfig {
+    EmulatorConfig {
+        simulator,
+        ..EmulatorConfig::default()
+    }
+}
+
+/// Starts an emulator with `config` on a free loopback port.
+pub async fn start_emulator(config: EmulatorConfig) -> EmulatorHandle {
+    Emulator::builder()
+        .config(config)
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .expect("the emulator starts on loopback")
+}
+
+/// The AWS SDK backend's default settings, pointed at `url` and signing with `credentials`.
+pub fn aws_backend_config(url: String, credentials: Credentials) -> AwsBackendConfig {
+    AwsBackendConfig {
+        endpoint_url: Some(url),
+        credentials: Some(SharedCredentialsProvider::new(credentials)),
+        ..AwsBackendConfig::default()
+    }
+}
+
+/// A connector with every adapter over the AWS SDK backend configured by `config`.
+pub fn aws_connector(config: AwsBackendConfig) -> Connector {
+    Connector::builder()
+        .default_adapters()
+        .aws_backend(config)
+        .build()
+        .expect("a connector with a backend builds")
+}
+
+/// A connector over the AWS SDK backend at `url` with the example credentials.
+pub fn example_aws_connector(url: String) -> Connector {
+    aws_connector(aws_backend_config(url, example_credentials()))
+}
+
+/// Awaits `fut`, failing the test if it takes longer than [`DEADLINE`].
+pub async fn within<F: Future>(what: &str, fut: F) -> F::Output {
+    within_limit(DEADLINE, what, fut).await
+}
+
+/// Awaits `fut`, failing the test if it takes longer than `limit`.
+pub async fn within_limit<F: Future>(limit: Duration, what: &str, fut: F) -> F::Output {
+    tokio::time::timeout(limit, fut)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish within {limit:?}"))
+}
+
+/// A model id the test knows to be well formed.
+pub fn model_id(s: &str) -> ModelId {
+    ModelId::new(s).unwrap_or_else(|e| panic!("`{s}` is a model id: {e}"))
+}
+
+/// The width and height of a PNG, after decoding all of its pixels.
+pub fn png_size(png_bytes: &[u8]) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a bounded image")];
+    let frame = reader
+        .next_frame(&mut pixels)
+        .expect("the PNG's pixels decode");
+    (frame.width, frame.height)
+}
