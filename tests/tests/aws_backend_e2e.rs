@@ -4,26 +4,27 @@
 //! every adapter family (Claude Text Completions and Messages, Titan text, embeddings and image,
 //! SDXL, SD3).
 
+mod support;
+
+use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
-use bedrock_backend_aws::AwsBackendConfig;
 use bedrock_backend_mock::SimulatorConfig;
 use bedrock_connector::{
     ChatMessage, ChatRequest, Connector, ConnectorBuilderExt as _, CustomizationType,
     EmbeddingRequest, ErrorKind, ImageFormat, ImageRequest, InferenceType,
-    InvokeModelGenericRequest, InvokeOptions, ListFoundationModelsRequest, Modality, ModelId,
-    ModelInput, PromptHistory as _, PromptOutcome, PromptStatus, Region, StreamEvent,
-    TextAccumulator, TextRequest,
+    InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeOptions,
+    ListFoundationModelsRequest, Modality, ModelInput, PromptHistory as _, PromptOutcome,
+    PromptStatus, Region, StreamEvent, TextAccumulator, TextRequest,
 };
-use bedrock_emulator::{
-    EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
-};
+use bedrock_emulator::EmulatorHandle;
 use bedrock_history::SqliteHistory;
-use futures::StreamExt as _;
+use futures::{StreamExt as _, TryStreamExt as _};
 use serde_json::{Value, json};
+use support::{
+    example_aws_connector, model_id as id, png_size, start_emulator, with_simulator, within,
+};
 
 const SEED: u64 = 20_240_307;
 
@@ -36,9 +37,6 @@ const TITAN_IMAGE: &str = "amazon.titan-image-generator-v2:0";
 const SDXL: &str = "stability.stable-diffusion-xl-v1";
 const SD3: &str = "stability.sd3-large-v1:0";
 
-/// Every test finishes within this, or fails instead of hanging.
-const DEADLINE: Duration = Duration::from_secs(120);
-
 /// An emulator and two connectors with the same adapters and simulator settings: one over the
 /// AWS SDK backend pointed at the emulator, one over the in-process mock.
 struct Pair {
@@ -47,39 +45,17 @@ struct Pair {
     mock: Connector,
 }
 
-fn aws_config(url: String) -> AwsBackendConfig {
-    let credentials = Credentials::new(
-        EXAMPLE_ACCESS_KEY_ID,
-        EXAMPLE_SECRET_ACCESS_KEY,
-        None,
-        None,
-        "aws-backend-e2e",
-    );
-    AwsBackendConfig {
-        endpoint_url: Some(url),
-        credentials: Some(SharedCredentialsProvider::new(credentials)),
-        ..AwsBackendConfig::default()
-    }
+/// An emulator with the seeded simulator.
+async fn seeded_emulator() -> EmulatorHandle {
+    start_emulator(with_simulator(SimulatorConfig::with_seed(SEED))).await
 }
 
 async fn pair() -> Pair {
-    let config = SimulatorConfig::with_seed(SEED);
-    let emulator = Emulator::builder()
-        .config(EmulatorConfig {
-            simulator: config.clone(),
-            ..EmulatorConfig::default()
-        })
-        .start()
-        .await
-        .expect("emulator starts");
-    let aws = Connector::builder()
-        .default_adapters()
-        .aws_backend(aws_config(emulator.url()))
-        .build()
-        .unwrap();
+    let emulator = seeded_emulator().await;
+    let aws = example_aws_connector(emulator.url());
     let mock = Connector::builder()
         .default_adapters()
-        .mock_backend(config)
+        .mock_backend(SimulatorConfig::with_seed(SEED))
         .build()
         .unwrap();
     Pair {
@@ -89,14 +65,33 @@ async fn pair() -> Pair {
     }
 }
 
-fn id(s: &str) -> ModelId {
-    ModelId::new(s).unwrap()
-}
+impl Pair {
+    /// Runs `call` over the AWS backend, then over the mock: both must answer, and answer the
+    /// same. The AWS answer comes back for further checks.
+    async fn same<T: PartialEq + Debug>(
+        &self,
+        what: &str,
+        call: impl AsyncFn(&Connector) -> bedrock_connector::Result<T>,
+    ) -> T {
+        let aws = within(what, call(&self.aws))
+            .await
+            .unwrap_or_else(|e| panic!("{what} over AWS: {e}"));
+        let mock = within(what, call(&self.mock))
+            .await
+            .unwrap_or_else(|e| panic!("{what} over the mock: {e}"));
+        assert_eq!(aws, mock, "{what}");
+        aws
+    }
 
-async fn within<F: std::future::Future>(f: F) -> F::Output {
-    tokio::time::timeout(DEADLINE, f)
-        .await
-        .expect("the call finished in time")
+    /// A raw call over the AWS backend, and its body parsed as JSON.
+    async fn aws_json(&self, model: &str) -> (InvokeModelGenericResponse, Value) {
+        let request = InvokeModelGenericRequest::json(id(model), raw_body(model).to_string());
+        let response = within(model, self.aws.invoke_model_generic(request))
+            .await
+            .unwrap_or_else(|e| panic!("{model} over AWS: {e}"));
+        let body = serde_json::from_slice(&response.body).expect("JSON body");
+        (response, body)
+    }
 }
 
 /// One raw InvokeModel body per family.
@@ -152,6 +147,14 @@ fn raw_bodies() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// The raw body of `model` in [`raw_bodies`].
+fn raw_body(model: &str) -> Value {
+    raw_bodies()
+        .into_iter()
+        .find_map(|(m, body)| (m == model).then_some(body))
+        .unwrap_or_else(|| panic!("no raw body for {model}"))
+}
+
 fn filters() -> Vec<ListFoundationModelsRequest> {
     let base = ListFoundationModelsRequest::default;
     vec![
@@ -199,13 +202,11 @@ async fn list_with_filters_and_get_match_the_mock() {
     let p = pair().await;
     let mut non_empty = 0;
     for request in filters() {
-        let aws = within(p.aws.list_foundation_models(&request))
-            .await
-            .unwrap();
-        let mock = within(p.mock.list_foundation_models(&request))
-            .await
-            .unwrap();
-        assert_eq!(aws, mock, "filters {request:?}");
+        let aws = p
+            .same(&format!("filters {request:?}"), async |c| {
+                c.list_foundation_models(&request).await
+            })
+            .await;
         assert!(aws.models.iter().all(|m| request.matches(m)), "{request:?}");
         let region = request.region.unwrap_or(Region::UsEast1);
         assert!(
@@ -219,23 +220,20 @@ async fn list_with_filters_and_get_match_the_mock() {
     assert_eq!(non_empty, filters().len(), "every filter selects something");
 
     // The filters really filter.
-    let everything = p.aws.list_foundation_models(&Default::default()).await;
+    let everything = p
+        .same("no filter", async |c| {
+            c.list_foundation_models(&Default::default()).await
+        })
+        .await;
+    let anthropic_only = ListFoundationModelsRequest {
+        by_provider: Some("Anthropic".into()),
+        ..Default::default()
+    };
     let anthropic = p
-        .aws
-        .list_foundation_models(&ListFoundationModelsRequest {
-            by_provider: Some("Anthropic".into()),
-            ..Default::default()
+        .same("Anthropic", async |c| {
+            c.list_foundation_models(&anthropic_only).await
         })
         .await;
-    let _ = p.mock.list_foundation_models(&Default::default()).await;
-    let _ = p
-        .mock
-        .list_foundation_models(&ListFoundationModelsRequest {
-            by_provider: Some("Anthropic".into()),
-            ..Default::default()
-        })
-        .await;
-    let (everything, anthropic) = (everything.unwrap(), anthropic.unwrap());
     assert!(anthropic.models.len() < everything.models.len());
     assert!(
         anthropic
@@ -251,13 +249,9 @@ async fn list_with_filters_and_get_match_the_mock() {
     }
 
     for (model, _) in raw_bodies() {
-        let aws = within(p.aws.get_foundation_model(&id(model)))
-            .await
-            .unwrap();
-        let mock = within(p.mock.get_foundation_model(&id(model)))
-            .await
-            .unwrap();
-        assert_eq!(aws, mock);
+        let aws = p
+            .same(model, async |c| c.get_foundation_model(&id(model)).await)
+            .await;
         assert_eq!(aws.model_id, model);
     }
     // The emulator saw every call, signed for us-east-1 unless the request named a region.
@@ -274,14 +268,12 @@ async fn raw_invoke_matches_the_mock_for_every_family() {
     let p = pair().await;
     for (model, body) in raw_bodies() {
         let request = InvokeModelGenericRequest::json(id(model), body.to_string());
-        let aws = within(p.aws.invoke_model_generic(request.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{model} over AWS: {e}"));
-        let mock = within(p.mock.invoke_model_generic(request))
-            .await
-            .unwrap_or_else(|e| panic!("{model} over the mock: {e}"));
         // Body, content type, token counts, latency and request id: all equal.
-        assert_eq!(aws, mock, "{model}");
+        let aws = p
+            .same(model, async |c| {
+                c.invoke_model_generic(request.clone()).await
+            })
+            .await;
         assert_eq!(aws.content_type, "application/json");
         assert!(aws.prompt_id.is_none());
         assert!(aws.request_id.is_some(), "{model}: request id header");
@@ -301,11 +293,12 @@ async fn raw_invoke_matches_the_mock_for_every_family() {
 
     // A per-call region: the request is signed for eu-west-1 and the emulator answers there.
     let mut request =
-        InvokeModelGenericRequest::json(id(TITAN_TEXT), raw_bodies()[2].1.to_string());
+        InvokeModelGenericRequest::json(id(TITAN_TEXT), raw_body(TITAN_TEXT).to_string());
     request.region = Some(Region::EuWest1);
-    let aws = p.aws.invoke_model_generic(request.clone()).await.unwrap();
-    let mock = p.mock.invoke_model_generic(request).await.unwrap();
-    assert_eq!(aws, mock);
+    p.same("eu-west-1", async |c| {
+        c.invoke_model_generic(request.clone()).await
+    })
+    .await;
     let last = p.emulator.simulator().request_log().pop().unwrap();
     assert_eq!(last.region, Region::EuWest1);
     assert_eq!(
@@ -318,16 +311,7 @@ async fn raw_invoke_matches_the_mock_for_every_family() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_counts_from_headers_reach_the_generic_response() {
     let p = pair().await;
-    let (_, claude) = &raw_bodies()[1];
-    let response = p
-        .aws
-        .invoke_model_generic(InvokeModelGenericRequest::json(
-            id(CLAUDE_MESSAGES),
-            claude.to_string(),
-        ))
-        .await
-        .unwrap();
-    let body: Value = serde_json::from_slice(&response.body).unwrap();
+    let (response, body) = p.aws_json(CLAUDE_MESSAGES).await;
     assert_eq!(
         response.input_tokens.map(u64::from),
         body["usage"]["input_tokens"].as_u64()
@@ -337,16 +321,7 @@ async fn token_counts_from_headers_reach_the_generic_response() {
         body["usage"]["output_tokens"].as_u64()
     );
 
-    let (_, titan) = &raw_bodies()[2];
-    let response = p
-        .aws
-        .invoke_model_generic(InvokeModelGenericRequest::json(
-            id(TITAN_TEXT),
-            titan.to_string(),
-        ))
-        .await
-        .unwrap();
-    let body: Value = serde_json::from_slice(&response.body).unwrap();
+    let (response, body) = p.aws_json(TITAN_TEXT).await;
     assert_eq!(
         response.input_tokens.map(u64::from),
         body["inputTextTokenCount"].as_u64()
@@ -361,16 +336,7 @@ async fn token_counts_from_headers_reach_the_generic_response() {
     );
     assert!(response.latency > Duration::ZERO);
 
-    let (_, embed) = &raw_bodies()[3];
-    let response = p
-        .aws
-        .invoke_model_generic(InvokeModelGenericRequest::json(
-            id(TITAN_EMBED_V2),
-            embed.to_string(),
-        ))
-        .await
-        .unwrap();
-    let body: Value = serde_json::from_slice(&response.body).unwrap();
+    let (response, body) = p.aws_json(TITAN_EMBED_V2).await;
     assert_eq!(
         response.input_tokens.map(u64::from),
         body["inputTextTokenCount"].as_u64()
@@ -381,13 +347,6 @@ async fn token_counts_from_headers_reach_the_generic_response() {
     );
 }
 
-fn png_size(data: &[u8]) -> (u32, u32) {
-    let decoder = png::Decoder::new(std::io::Cursor::new(data));
-    let reader = decoder.read_info().expect("a PNG");
-    let info = reader.info();
-    (info.width, info.height)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_text_and_chat_match_the_mock() {
     let p = pair().await;
@@ -395,13 +354,11 @@ async fn typed_text_and_chat_match_the_mock() {
         .max_tokens(48)
         .temperature(0.3);
     for model in [CLAUDE_LEGACY, CLAUDE_MESSAGES, TITAN_TEXT] {
-        let aws = within(p.aws.generate_text(&id(model), prompt.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{model}: {e}"));
-        let mock = within(p.mock.generate_text(&id(model), prompt.clone()))
-            .await
-            .unwrap();
-        assert_eq!(aws, mock, "{model}");
+        let aws = p
+            .same(model, async |c| {
+                c.generate_text(&id(model), prompt.clone()).await
+            })
+            .await;
         assert!(!aws.text.trim().is_empty(), "{model}");
         assert!(aws.stop_reason.is_some(), "{model}");
     }
@@ -420,27 +377,20 @@ async fn typed_text_and_chat_match_the_mock() {
         extra: Default::default(),
     };
     for model in [CLAUDE_LEGACY, CLAUDE_MESSAGES, TITAN_TEXT] {
-        let aws = within(p.aws.chat(&id(model), chat.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{model}: {e}"));
-        let mock = within(p.mock.chat(&id(model), chat.clone())).await.unwrap();
-        assert_eq!(aws, mock, "{model}");
+        let aws = p
+            .same(model, async |c| c.chat(&id(model), chat.clone()).await)
+            .await;
         assert!(!aws.text.is_empty(), "{model}");
     }
 
     // The whole invocation, metadata included, is the same.
     let input = ModelInput::Text(prompt);
     let aws = p
-        .aws
-        .invoke(&id(CLAUDE_MESSAGES), &input, InvokeOptions::default())
-        .await
-        .unwrap();
-    let mock = p
-        .mock
-        .invoke(&id(CLAUDE_MESSAGES), &input, InvokeOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(aws, mock);
+        .same("invoke", async |c| {
+            c.invoke(&id(CLAUDE_MESSAGES), &input, InvokeOptions::default())
+                .await
+        })
+        .await;
     let usage = match &aws.output {
         bedrock_connector::ModelOutput::Text(t) => t.usage.expect("Messages reports usage"),
         other => panic!("expected text, got {other:?}"),
@@ -455,21 +405,21 @@ async fn typed_embeddings_and_images_match_the_mock() {
     let mut v2 = EmbeddingRequest::new("Tides follow the moon.");
     v2.dimensions = Some(256);
     v2.normalize = Some(true);
-    let aws = within(p.aws.embed(&id(TITAN_EMBED_V2), v2.clone()))
-        .await
-        .unwrap();
-    let mock = within(p.mock.embed(&id(TITAN_EMBED_V2), v2)).await.unwrap();
-    assert_eq!(aws, mock);
+    let aws = p
+        .same(TITAN_EMBED_V2, async |c| {
+            c.embed(&id(TITAN_EMBED_V2), v2.clone()).await
+        })
+        .await;
     assert_eq!(aws.embedding.len(), 256);
     let norm: f32 = aws.embedding.iter().map(|x| x * x).sum::<f32>().sqrt();
     assert!((norm - 1.0).abs() < 1e-3, "normalised, got {norm}");
 
     let v1 = EmbeddingRequest::new("Tides follow the moon.");
-    let aws = within(p.aws.embed(&id(TITAN_EMBED_V1), v1.clone()))
-        .await
-        .unwrap();
-    let mock = within(p.mock.embed(&id(TITAN_EMBED_V1), v1)).await.unwrap();
-    assert_eq!(aws, mock);
+    let aws = p
+        .same(TITAN_EMBED_V1, async |c| {
+            c.embed(&id(TITAN_EMBED_V1), v1.clone()).await
+        })
+        .await;
     assert_eq!(aws.embedding.len(), 1536);
 
     let cases: [(&str, ImageRequest, (u32, u32)); 3] = [
@@ -504,13 +454,11 @@ async fn typed_embeddings_and_images_match_the_mock() {
         ),
     ];
     for (model, request, size) in cases {
-        let aws = within(p.aws.generate_image(&id(model), request.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{model}: {e}"));
-        let mock = within(p.mock.generate_image(&id(model), request))
-            .await
-            .unwrap();
-        assert_eq!(aws, mock, "{model}");
+        let aws = p
+            .same(model, async |c| {
+                c.generate_image(&id(model), request.clone()).await
+            })
+            .await;
         assert_eq!(aws.images.len(), 1, "{model}");
         let image = &aws.images[0];
         assert_eq!(image.format, ImageFormat::Png, "{model}");
@@ -518,15 +466,16 @@ async fn typed_embeddings_and_images_match_the_mock() {
     }
 }
 
+/// Every event of a typed stream; the first error ends it.
 async fn collect_events(
     connector: &Connector,
     model: &str,
     input: &ModelInput,
-) -> Vec<StreamEvent> {
-    let stream = within(connector.invoke_stream(&id(model), input, InvokeOptions::default()))
-        .await
-        .unwrap_or_else(|e| panic!("{model}: {e}"));
-    within(stream.events.map(|e| e.unwrap()).collect::<Vec<_>>()).await
+) -> bedrock_connector::Result<Vec<StreamEvent>> {
+    let stream = connector
+        .invoke_stream(&id(model), input, InvokeOptions::default())
+        .await?;
+    stream.events.try_collect().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -547,9 +496,9 @@ async fn streams_match_the_mock() {
         (TITAN_TEXT, &text),
         (CLAUDE_LEGACY, &text),
     ] {
-        let aws = collect_events(&p.aws, model, input).await;
-        let mock = collect_events(&p.mock, model, input).await;
-        assert_eq!(aws, mock, "{model}");
+        let aws = p
+            .same(model, async |c| collect_events(c, model, input).await)
+            .await;
         assert!(
             aws.iter()
                 .filter(|e| matches!(e, StreamEvent::TextDelta { .. }))
@@ -574,25 +523,14 @@ async fn streams_match_the_mock() {
     // stream_text, the shortcut.
     let request = TextRequest::new("Why is the sea salty?").max_tokens(40);
     for model in [CLAUDE_MESSAGES, TITAN_TEXT] {
-        let aws: Vec<StreamEvent> = within(
-            p.aws
-                .stream_text(&id(model), request.clone())
-                .await
-                .unwrap()
-                .map(Result::unwrap)
-                .collect(),
-        )
-        .await;
-        let mock: Vec<StreamEvent> = within(
-            p.mock
-                .stream_text(&id(model), request.clone())
-                .await
-                .unwrap()
-                .map(Result::unwrap)
-                .collect(),
-        )
-        .await;
-        assert_eq!(aws, mock, "{model}");
+        let aws: Vec<StreamEvent> = p
+            .same(model, async |c| {
+                c.stream_text(&id(model), request.clone())
+                    .await?
+                    .try_collect()
+                    .await
+            })
+            .await;
         assert!(!aws.is_empty());
     }
 
@@ -600,15 +538,12 @@ async fn streams_match_the_mock() {
     // on the last one.
     for (model, body) in raw_bodies().into_iter().take(3) {
         let request = InvokeModelGenericRequest::json(id(model), body.to_string());
-        let (_, aws) = p
-            .aws
-            .invoke_model_generic_stream(request.clone())
-            .await
-            .unwrap();
-        let (_, mock) = p.mock.invoke_model_generic_stream(request).await.unwrap();
-        let aws: Vec<_> = within(aws.map(|c| c.unwrap().bytes).collect::<Vec<_>>()).await;
-        let mock: Vec<_> = within(mock.map(|c| c.unwrap().bytes).collect::<Vec<_>>()).await;
-        assert_eq!(aws, mock, "{model}");
+        let aws: Vec<_> = p
+            .same(model, async |c| {
+                let (_, chunks) = c.invoke_model_generic_stream(request.clone()).await?;
+                chunks.map_ok(|chunk| chunk.bytes).try_collect().await
+            })
+            .await;
         assert!(aws.len() > 1, "{model}");
         let last: Value = serde_json::from_slice(aws.last().unwrap()).unwrap();
         assert!(
@@ -618,8 +553,7 @@ async fn streams_match_the_mock() {
     }
 
     // Models that cannot stream are refused the same way.
-    let (_, sdxl) = &raw_bodies()[5];
-    let request = InvokeModelGenericRequest::json(id(SDXL), sdxl.to_string());
+    let request = InvokeModelGenericRequest::json(id(SDXL), raw_body(SDXL).to_string());
     let aws = p
         .aws
         .invoke_model_generic_stream(request.clone())
@@ -640,24 +574,12 @@ async fn streams_match_the_mock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saved_prompts_are_completed_in_the_history() {
-    let emulator = Emulator::builder()
-        .config(EmulatorConfig {
-            simulator: SimulatorConfig::with_seed(SEED),
-            ..EmulatorConfig::default()
-        })
-        .start()
-        .await
-        .unwrap();
+    let emulator = seeded_emulator().await;
     let history = Arc::new(SqliteHistory::open_in_memory().unwrap());
-    let connector = Connector::builder()
-        .default_adapters()
-        .aws_backend(aws_config(emulator.url()))
-        .history(history.clone())
-        .build()
-        .unwrap();
+    let connector = example_aws_connector(emulator.url()).with_history(history.clone());
 
     // InvokeModelGeneric with save_prompt: the id comes back and the row holds the answer.
-    let (_, body) = &raw_bodies()[1];
+    let body = raw_body(CLAUDE_MESSAGES);
     let request =
         InvokeModelGenericRequest::json(id(CLAUDE_MESSAGES), body.to_string()).save_prompt(true);
     let response = connector.invoke_model_generic(request).await.unwrap();
@@ -702,7 +624,7 @@ async fn saved_prompts_are_completed_in_the_history() {
         PromptStatus::Pending,
         "pending while the stream is open"
     );
-    let events: Vec<_> = within(stream.events.collect::<Vec<_>>()).await;
+    let events: Vec<_> = within("the saved stream", stream.events.collect::<Vec<_>>()).await;
     assert!(events.iter().all(Result::is_ok));
     let record = history.get(&stream_id).await.unwrap().unwrap();
     assert_eq!(record.status, PromptStatus::Completed);

@@ -2,12 +2,14 @@
 //! emulator: parsed list/get output, every model family, streams, token headers, typed errors,
 //! determinism across emulators, processes and the in-process mock, and bad input.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_bedrock::operation::get_foundation_model::GetFoundationModelError;
+use aws_sdk_bedrock::operation::list_foundation_models::builders::ListFoundationModelsFluentBuilder;
 use aws_sdk_bedrock::types::{
     InferenceType as SdkInferenceType, ModelCustomization, ModelModality,
 };
@@ -16,8 +18,10 @@ use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata as _, SdkError};
 use aws_sdk_bedrockruntime::operation::RequestId as _;
+use aws_sdk_bedrockruntime::operation::invoke_model::builders::InvokeModelFluentBuilder;
 use aws_sdk_bedrockruntime::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
 use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamError;
+use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamFluentBuilder;
 use aws_sdk_bedrockruntime::types::ResponseStream;
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
 use aws_smithy_types::Blob;
@@ -31,9 +35,10 @@ use bedrock_core::{
     ListFoundationModelsRequest, Modality, ModelId, ModelSummary, Region,
 };
 use bedrock_emulator::{
-    EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
+    EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, EmulatorConfig, EmulatorHandle,
 };
 use serde_json::{Value, json};
+use support::{example_credentials, png_size, start_emulator, with_simulator, within};
 
 const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 const HAIKU_US_PROFILE: &str = "us.anthropic.claude-3-haiku-20240307-v1:0";
@@ -43,9 +48,6 @@ const TITAN_EMBED_V2: &str = "amazon.titan-embed-text-v2:0";
 const TITAN_IMAGE: &str = "amazon.titan-image-generator-v2:0";
 const SDXL: &str = "stability.stable-diffusion-xl-v1";
 const SD3: &str = "stability.sd3-large-v1:0";
-
-/// Every call here finishes within this, or the test fails instead of hanging.
-const DEADLINE: Duration = Duration::from_secs(120);
 
 /// The environment variable that turns `determinism_child_role` into the child process of
 /// `bodies_are_identical_across_emulators_processes_and_the_mock`.
@@ -138,10 +140,6 @@ fn credentials(access_key_id: &str, secret: &str) -> aws_credential_types::Crede
     aws_credential_types::Credentials::from_keys(access_key_id, secret, None)
 }
 
-fn example_credentials() -> aws_credential_types::Credentials {
-    credentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
-}
-
 /// A runtime client pointed at `url`, signing with `creds`, with `retry` and a header capture.
 fn runtime_client_with(
     url: &str,
@@ -184,31 +182,47 @@ fn control_client(url: &str) -> aws_sdk_bedrock::Client {
     control_client_with(url, example_credentials())
 }
 
-async fn start(config: EmulatorConfig) -> EmulatorHandle {
-    Emulator::builder()
-        .config(config)
-        .bind("127.0.0.1:0")
-        .start()
-        .await
-        .expect("the emulator starts on loopback")
-}
-
 async fn start_default() -> EmulatorHandle {
-    start(EmulatorConfig::default()).await
+    start_emulator(EmulatorConfig::default()).await
 }
 
-fn with_simulator(simulator: SimulatorConfig) -> EmulatorConfig {
-    EmulatorConfig {
-        simulator,
-        ..EmulatorConfig::default()
-    }
+/// An emulator with the default configuration and a runtime client for it (see
+/// [`runtime_client`]).
+async fn emulator_and_runtime_client() -> (
+    EmulatorHandle,
+    aws_sdk_bedrockruntime::Client,
+    LastResponseHeaders,
+) {
+    let emulator = start_default().await;
+    let (client, headers) = runtime_client(&emulator.url());
+    (emulator, client, headers)
 }
 
-/// Awaits `fut`, failing the test if it takes longer than [`DEADLINE`].
-async fn within<F: Future>(what: &str, fut: F) -> F::Output {
-    tokio::time::timeout(DEADLINE, fut)
-        .await
-        .unwrap_or_else(|_| panic!("{what} did not finish within {DEADLINE:?}"))
+/// An InvokeModel request to send as it is: the content type and body are the test's.
+fn invoke_request(
+    client: &aws_sdk_bedrockruntime::Client,
+    model: &str,
+    content_type: &str,
+    body: impl Into<Vec<u8>>,
+) -> InvokeModelFluentBuilder {
+    client
+        .invoke_model()
+        .model_id(model)
+        .content_type(content_type)
+        .body(Blob::new(body))
+}
+
+/// An InvokeModelWithResponseStream request with a JSON body.
+fn stream_request(
+    client: &aws_sdk_bedrockruntime::Client,
+    model: &str,
+    body: &Value,
+) -> InvokeModelWithResponseStreamFluentBuilder {
+    client
+        .invoke_model_with_response_stream()
+        .model_id(model)
+        .content_type("application/json")
+        .body(Blob::new(body.to_string()))
 }
 
 async fn invoke(
@@ -218,15 +232,20 @@ async fn invoke(
 ) -> Result<InvokeModelOutput, SdkError<InvokeModelError>> {
     within(
         &format!("InvokeModel {model}"),
-        client
-            .invoke_model()
-            .model_id(model)
-            .content_type("application/json")
+        invoke_request(client, model, "application/json", body.to_string())
             .accept("application/json")
-            .body(Blob::new(body.to_string()))
             .send(),
     )
     .await
+}
+
+/// The typed service error of an InvokeModel call that must fail.
+async fn invoke_error(
+    client: &aws_sdk_bedrockruntime::Client,
+    model: &str,
+    body: &Value,
+) -> InvokeModelError {
+    service_error(invoke(client, model, body).await.unwrap_err())
 }
 
 async fn invoke_ok(
@@ -256,6 +275,17 @@ fn service_error<E: std::fmt::Debug, R: std::fmt::Debug>(err: SdkError<E, R>) ->
     }
 }
 
+/// The exception inside a typed SDK error when it is `$variant`, or a panic naming the variant
+/// expected and the error that came.
+macro_rules! expect_variant {
+    ($err:expr, $variant:path) => {
+        match $err {
+            $variant(exception) => exception,
+            other => panic!("expected {}, got {other:?}", stringify!($variant)),
+        }
+    };
+}
+
 /// Streams `body` to `model` and returns the model's own JSON chunks in order.
 async fn stream_chunks(
     client: &aws_sdk_bedrockruntime::Client,
@@ -264,12 +294,7 @@ async fn stream_chunks(
 ) -> (Option<String>, Vec<Value>) {
     let mut output = within(
         &format!("InvokeModelWithResponseStream {model}"),
-        client
-            .invoke_model_with_response_stream()
-            .model_id(model)
-            .content_type("application/json")
-            .body(Blob::new(body.to_string()))
-            .send(),
+        stream_request(client, model, body).send(),
     )
     .await
     .unwrap_or_else(|e| panic!("InvokeModelWithResponseStream {model} failed: {e:?}"));
@@ -291,16 +316,6 @@ async fn stream_chunks(
         }
     }
     (content_type, chunks)
-}
-
-fn png_size(png_bytes: &[u8]) -> (u32, u32) {
-    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-    let mut reader = decoder.read_info().expect("a PNG header");
-    let mut pixels = vec![0; reader.output_buffer_size().expect("a bounded image")];
-    let frame = reader
-        .next_frame(&mut pixels)
-        .expect("the PNG's pixels decode");
-    (frame.width, frame.height)
 }
 
 fn decode_png_b64(b64: &str) -> (u32, u32) {
@@ -326,6 +341,37 @@ struct SummaryView {
     lifecycle: String,
 }
 
+/// Each item's `as_str`, owned.
+fn strings<T>(items: &[T], as_str: impl Fn(&T) -> &str) -> Vec<String> {
+    items.iter().map(|x| as_str(x).to_owned()).collect()
+}
+
+/// A [`SummaryView`] of an SDK summary or details: the two types have the same accessors.
+macro_rules! sdk_summary_view {
+    ($m:expr) => {{
+        let m = $m;
+        SummaryView {
+            model_arn: m.model_arn().to_owned(),
+            model_id: m.model_id().to_owned(),
+            model_name: m.model_name().expect("modelName").to_owned(),
+            provider_name: m.provider_name().expect("providerName").to_owned(),
+            input_modalities: strings(m.input_modalities(), |x| x.as_str()),
+            output_modalities: strings(m.output_modalities(), |x| x.as_str()),
+            streaming: m
+                .response_streaming_supported()
+                .expect("responseStreamingSupported"),
+            customizations: strings(m.customizations_supported(), |x| x.as_str()),
+            inference_types: strings(m.inference_types_supported(), |x| x.as_str()),
+            lifecycle: m
+                .model_lifecycle()
+                .expect("modelLifecycle")
+                .status()
+                .as_str()
+                .to_owned(),
+        }
+    }};
+}
+
 impl SummaryView {
     fn of_expected(m: &ModelSummary) -> Self {
         SummaryView {
@@ -333,105 +379,21 @@ impl SummaryView {
             model_id: m.model_id.clone(),
             model_name: m.model_name.clone(),
             provider_name: m.provider_name.clone(),
-            input_modalities: m
-                .input_modalities
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            output_modalities: m
-                .output_modalities
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
+            input_modalities: strings(&m.input_modalities, |x| x.as_str()),
+            output_modalities: strings(&m.output_modalities, |x| x.as_str()),
             streaming: m.response_streaming_supported,
-            customizations: m
-                .customizations_supported
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            inference_types: m
-                .inference_types_supported
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
+            customizations: strings(&m.customizations_supported, |x| x.as_str()),
+            inference_types: strings(&m.inference_types_supported, |x| x.as_str()),
             lifecycle: m.lifecycle.as_str().to_owned(),
         }
     }
 
     fn of_sdk(m: &aws_sdk_bedrock::types::FoundationModelSummary) -> Self {
-        SummaryView {
-            model_arn: m.model_arn().to_owned(),
-            model_id: m.model_id().to_owned(),
-            model_name: m.model_name().expect("modelName").to_owned(),
-            provider_name: m.provider_name().expect("providerName").to_owned(),
-            input_modalities: m
-                .input_modalities()
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            output_modalities: m
-                .output_modalities()
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            streaming: m
-                .response_streaming_supported()
-                .expect("responseStreamingSupported"),
-            customizations: m
-                .customizations_supported()
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            inference_types: m
-                .inference_types_supported()
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            lifecycle: m
-                .model_lifecycle()
-                .expect("modelLifecycle")
-                .status()
-                .as_str()
-                .to_owned(),
-        }
+        sdk_summary_view!(m)
     }
 
     fn of_sdk_details(m: &aws_sdk_bedrock::types::FoundationModelDetails) -> Self {
-        SummaryView {
-            model_arn: m.model_arn().to_owned(),
-            model_id: m.model_id().to_owned(),
-            model_name: m.model_name().expect("modelName").to_owned(),
-            provider_name: m.provider_name().expect("providerName").to_owned(),
-            input_modalities: m
-                .input_modalities()
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            output_modalities: m
-                .output_modalities()
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            streaming: m
-                .response_streaming_supported()
-                .expect("responseStreamingSupported"),
-            customizations: m
-                .customizations_supported()
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            inference_types: m
-                .inference_types_supported()
-                .iter()
-                .map(|x| x.as_str().to_owned())
-                .collect(),
-            lifecycle: m
-                .model_lifecycle()
-                .expect("modelLifecycle")
-                .status()
-                .as_str()
-                .to_owned(),
-        }
+        sdk_summary_view!(m)
     }
 }
 
@@ -450,26 +412,41 @@ fn expected_listing(filter: ListFoundationModelsRequest) -> Vec<SummaryView> {
         .collect()
 }
 
+/// Sends a ListFoundationModels call and returns what it listed.
+async fn listing(what: &str, call: ListFoundationModelsFluentBuilder) -> Vec<SummaryView> {
+    within(what, call.send())
+        .await
+        .unwrap_or_else(|e| panic!("{what} failed: {e:?}"))
+        .model_summaries()
+        .iter()
+        .map(SummaryView::of_sdk)
+        .collect()
+}
+
+/// Sends a ListFoundationModels call, checks that it lists exactly what the simulator lists for
+/// `filter`, and returns the listing.
+async fn listing_as_simulated(
+    what: &str,
+    call: ListFoundationModelsFluentBuilder,
+    filter: ListFoundationModelsRequest,
+) -> Vec<SummaryView> {
+    let listed = listing(what, call).await;
+    assert_eq!(listed, expected_listing(filter), "{what}");
+    listed
+}
+
 #[tokio::test]
 async fn list_foundation_models_with_each_filter() {
     let emulator = start_default().await;
     let client = control_client(&emulator.url());
+    let list = || client.list_foundation_models();
 
-    let all = within(
+    let all = listing_as_simulated(
         "ListFoundationModels",
-        client.list_foundation_models().send(),
+        list(),
+        ListFoundationModelsRequest::default(),
     )
-    .await
-    .expect("list succeeds");
-    let all: Vec<SummaryView> = all
-        .model_summaries()
-        .iter()
-        .map(SummaryView::of_sdk)
-        .collect();
-    assert_eq!(
-        all,
-        expected_listing(ListFoundationModelsRequest::default())
-    );
+    .await;
     assert!(
         all.len() > 20,
         "the catalog lists many models, got {}",
@@ -492,27 +469,15 @@ async fn list_foundation_models_with_each_filter() {
     assert_eq!(haiku.lifecycle, "ACTIVE");
 
     // byProvider (matched without regard to case, as Bedrock does).
-    let out = within(
+    let listed = listing_as_simulated(
         "byProvider",
-        client
-            .list_foundation_models()
-            .by_provider("anthropic")
-            .send(),
-    )
-    .await
-    .unwrap();
-    let listed: Vec<SummaryView> = out
-        .model_summaries()
-        .iter()
-        .map(SummaryView::of_sdk)
-        .collect();
-    assert_eq!(
-        listed,
-        expected_listing(ListFoundationModelsRequest {
+        list().by_provider("anthropic"),
+        ListFoundationModelsRequest {
             by_provider: Some("anthropic".into()),
             ..Default::default()
-        })
-    );
+        },
+    )
+    .await;
     assert!(!listed.is_empty() && listed.len() < all.len());
     assert!(
         listed.iter().all(|m| m.provider_name == "Anthropic"),
@@ -521,27 +486,15 @@ async fn list_foundation_models_with_each_filter() {
     assert!(listed.iter().any(|m| m.model_id == HAIKU));
 
     // byOutputModality.
-    let out = within(
+    let listed = listing_as_simulated(
         "byOutputModality",
-        client
-            .list_foundation_models()
-            .by_output_modality(ModelModality::Embedding)
-            .send(),
-    )
-    .await
-    .unwrap();
-    let listed: Vec<SummaryView> = out
-        .model_summaries()
-        .iter()
-        .map(SummaryView::of_sdk)
-        .collect();
-    assert_eq!(
-        listed,
-        expected_listing(ListFoundationModelsRequest {
+        list().by_output_modality(ModelModality::Embedding),
+        ListFoundationModelsRequest {
             by_output_modality: Some(Modality::Embedding),
             ..Default::default()
-        })
-    );
+        },
+    )
+    .await;
     assert!(
         listed
             .iter()
@@ -552,27 +505,15 @@ async fn list_foundation_models_with_each_filter() {
     assert!(!listed.iter().any(|m| m.model_id == HAIKU));
 
     // byInferenceType.
-    let out = within(
+    let listed = listing_as_simulated(
         "byInferenceType",
-        client
-            .list_foundation_models()
-            .by_inference_type(SdkInferenceType::Provisioned)
-            .send(),
-    )
-    .await
-    .unwrap();
-    let listed: Vec<SummaryView> = out
-        .model_summaries()
-        .iter()
-        .map(SummaryView::of_sdk)
-        .collect();
-    assert_eq!(
-        listed,
-        expected_listing(ListFoundationModelsRequest {
+        list().by_inference_type(SdkInferenceType::Provisioned),
+        ListFoundationModelsRequest {
             by_inference_type: Some(InferenceType::Provisioned),
             ..Default::default()
-        })
-    );
+        },
+    )
+    .await;
     assert!(!listed.is_empty() && listed.len() < all.len());
     assert!(
         listed
@@ -586,27 +527,15 @@ async fn list_foundation_models_with_each_filter() {
     );
 
     // byCustomizationType.
-    let out = within(
+    let listed = listing_as_simulated(
         "byCustomizationType",
-        client
-            .list_foundation_models()
-            .by_customization_type(ModelCustomization::FineTuning)
-            .send(),
-    )
-    .await
-    .unwrap();
-    let listed: Vec<SummaryView> = out
-        .model_summaries()
-        .iter()
-        .map(SummaryView::of_sdk)
-        .collect();
-    assert_eq!(
-        listed,
-        expected_listing(ListFoundationModelsRequest {
+        list().by_customization_type(ModelCustomization::FineTuning),
+        ListFoundationModelsRequest {
             by_customization_type: Some(CustomizationType::FineTuning),
             ..Default::default()
-        })
-    );
+        },
+    )
+    .await;
     assert!(!listed.is_empty() && listed.len() < all.len());
     assert!(
         listed
@@ -617,17 +546,14 @@ async fn list_foundation_models_with_each_filter() {
     assert!(listed.iter().any(|m| m.model_id == HAIKU));
 
     // Filters combine.
-    let out = within(
+    let listed = listing(
         "two filters",
-        client
-            .list_foundation_models()
+        list()
             .by_provider("Amazon")
-            .by_output_modality(ModelModality::Image)
-            .send(),
+            .by_output_modality(ModelModality::Image),
     )
-    .await
-    .unwrap();
-    let ids: Vec<&str> = out.model_summaries().iter().map(|m| m.model_id()).collect();
+    .await;
+    let ids: Vec<&str> = listed.iter().map(|m| m.model_id.as_str()).collect();
     assert!(ids.contains(&TITAN_IMAGE), "{ids:?}");
     assert!(ids.iter().all(|id| id.starts_with("amazon.")), "{ids:?}");
 
@@ -684,8 +610,7 @@ async fn get_foundation_model_by_id_and_by_arn() {
 
 #[tokio::test]
 async fn invoke_every_family_through_the_sdk() {
-    let emulator = start_default().await;
-    let (client, headers) = runtime_client(&emulator.url());
+    let (emulator, client, headers) = emulator_and_runtime_client().await;
 
     // Claude v2, legacy text completions.
     let out = invoke_ok(&client, CLAUDE_V2, &claude_legacy_body()).await;
@@ -818,8 +743,7 @@ async fn invoke_every_family_through_the_sdk() {
 
 #[tokio::test]
 async fn streams_concatenate_to_the_non_streamed_text() {
-    let emulator = start_default().await;
-    let (client, _) = runtime_client(&emulator.url());
+    let (_emulator, client, _) = emulator_and_runtime_client().await;
 
     // Claude Messages.
     let body = claude_messages_body(120);
@@ -892,27 +816,20 @@ async fn streams_concatenate_to_the_non_streamed_text() {
     // A model that cannot stream answers as Bedrock does.
     let err = within(
         "stream an embedding model",
-        client
-            .invoke_model_with_response_stream()
-            .model_id(TITAN_EMBED_V2)
-            .content_type("application/json")
-            .body(Blob::new(titan_embed_body().to_string()))
-            .send(),
+        stream_request(&client, TITAN_EMBED_V2, &titan_embed_body()).send(),
     )
     .await
     .unwrap_err();
-    match service_error(err) {
-        InvokeModelWithResponseStreamError::ValidationException(e) => {
-            assert_eq!(e.message(), Some("The model is unsupported for streaming"));
-        }
-        other => panic!("expected ValidationException, got {other:?}"),
-    }
+    let e = expect_variant!(
+        service_error(err),
+        InvokeModelWithResponseStreamError::ValidationException
+    );
+    assert_eq!(e.message(), Some("The model is unsupported for streaming"));
 }
 
 #[tokio::test]
 async fn mid_stream_exceptions_reach_the_sdk_as_typed_errors() {
-    let emulator = start_default().await;
-    let (client, _) = runtime_client(&emulator.url());
+    let (emulator, client, _) = emulator_and_runtime_client().await;
     emulator.simulator().add_fault(
         FaultRule::new(Fault::StreamError {
             after_chunks: 2,
@@ -923,12 +840,7 @@ async fn mid_stream_exceptions_reach_the_sdk_as_typed_errors() {
     );
     let mut output = within(
         "start a stream",
-        client
-            .invoke_model_with_response_stream()
-            .model_id(HAIKU)
-            .content_type("application/json")
-            .body(Blob::new(claude_messages_body(40).to_string()))
-            .send(),
+        stream_request(&client, HAIKU, &claude_messages_body(40)).send(),
     )
     .await
     .expect("the stream starts");
@@ -941,16 +853,16 @@ async fn mid_stream_exceptions_reach_the_sdk_as_typed_errors() {
         }
     };
     assert_eq!(events, 2);
-    match service_error(err) {
-        ResponseStreamError::ModelStreamErrorException(e) => assert!(e.message().is_some()),
-        other => panic!("expected ModelStreamErrorException, got {other:?}"),
-    }
+    let e = expect_variant!(
+        service_error(err),
+        ResponseStreamError::ModelStreamErrorException
+    );
+    assert!(e.message().is_some());
 }
 
 #[tokio::test]
 async fn token_headers_request_ids_and_the_request_log_agree() {
-    let emulator = start_default().await;
-    let (client, headers) = runtime_client(&emulator.url());
+    let (emulator, client, headers) = emulator_and_runtime_client().await;
 
     let body = claude_messages_body(48);
     let out = invoke_ok(&client, HAIKU, &body).await;
@@ -1018,66 +930,49 @@ async fn service_errors_arrive_as_typed_sdk_errors() {
             .not_granted(CLAUDE_V2)
             .simulate_date("2026-07-01"),
     );
-    let emulator = start(config).await;
+    let emulator = start_emulator(config).await;
     let (client, _) = runtime_client(&emulator.url());
 
     // 400: max_tokens above Claude 3 Haiku's 4096.
-    match service_error(
-        invoke(&client, HAIKU, &claude_messages_body(5000))
-            .await
-            .unwrap_err(),
-    ) {
-        InvokeModelError::ValidationException(e) => {
-            let message = e.message().unwrap_or_default();
-            assert!(
-                message.contains("max_tokens")
-                    && message.contains("5000")
-                    && message.contains("4096"),
-                "{message}"
-            );
-        }
-        other => panic!("expected ValidationException, got {other:?}"),
-    }
+    let e = expect_variant!(
+        invoke_error(&client, HAIKU, &claude_messages_body(5000)).await,
+        InvokeModelError::ValidationException
+    );
+    let message = e.message().unwrap_or_default();
+    assert!(
+        message.contains("max_tokens") && message.contains("5000") && message.contains("4096"),
+        "{message}"
+    );
     // 400: a required key missing, in Bedrock's schema wording.
     let body = json!({"anthropic_version": "bedrock-2023-05-31", "messages": [{"role": "user", "content": "hi"}]});
-    match service_error(invoke(&client, HAIKU, &body).await.unwrap_err()) {
-        InvokeModelError::ValidationException(e) => {
-            assert_eq!(
-                e.message(),
-                Some(
-                    "Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again."
-                )
-            );
-        }
-        other => panic!("expected ValidationException, got {other:?}"),
-    }
+    let e = expect_variant!(
+        invoke_error(&client, HAIKU, &body).await,
+        InvokeModelError::ValidationException
+    );
+    assert_eq!(
+        e.message(),
+        Some(
+            "Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again."
+        )
+    );
     // 400: an inference profile of another geography than the caller's region.
-    match service_error(
-        invoke(
+    let e = expect_variant!(
+        invoke_error(
             &client,
             "eu.anthropic.claude-3-haiku-20240307-v1:0",
             &claude_messages_body(10),
         )
-        .await
-        .unwrap_err(),
-    ) {
-        InvokeModelError::ValidationException(e) => {
-            assert_eq!(e.message(), Some(bedrock_backend_mock::INVALID_MODEL_ID));
-        }
-        other => panic!("expected ValidationException, got {other:?}"),
-    }
+        .await,
+        InvokeModelError::ValidationException
+    );
+    assert_eq!(e.message(), Some(bedrock_backend_mock::INVALID_MODEL_ID));
 
     // 403: model access not granted.
-    match service_error(
-        invoke(&client, CLAUDE_V2, &claude_legacy_body())
-            .await
-            .unwrap_err(),
-    ) {
-        InvokeModelError::AccessDeniedException(e) => {
-            assert_eq!(e.message(), Some(bedrock_backend_mock::ACCESS_NOT_GRANTED));
-        }
-        other => panic!("expected AccessDeniedException, got {other:?}"),
-    }
+    let e = expect_variant!(
+        invoke_error(&client, CLAUDE_V2, &claude_legacy_body()).await,
+        InvokeModelError::AccessDeniedException
+    );
+    assert_eq!(e.message(), Some(bedrock_backend_mock::ACCESS_NOT_GRANTED));
 
     // 403: an access key the emulator does not know.
     let (stranger, _) = runtime_client_with(
@@ -1101,36 +996,22 @@ async fn service_errors_arrive_as_typed_sdk_errors() {
         credentials(EXAMPLE_ACCESS_KEY_ID, "not-the-secret"),
         RetryConfig::disabled(),
     );
-    let err = service_error(
-        invoke(&forger, HAIKU, &claude_messages_body(10))
-            .await
-            .unwrap_err(),
-    );
+    let err = invoke_error(&forger, HAIKU, &claude_messages_body(10)).await;
     assert_eq!(err.code(), Some("InvalidSignatureException"), "{err:?}");
 
     // 404: a well-formed id that names no foundation model.
-    match service_error(
-        invoke(&client, "anthropic.claude-9", &claude_messages_body(10))
-            .await
-            .unwrap_err(),
-    ) {
-        InvokeModelError::ResourceNotFoundException(e) => {
-            assert_eq!(e.message(), Some(bedrock_backend_mock::MODEL_NOT_FOUND));
-        }
-        other => panic!("expected ResourceNotFoundException, got {other:?}"),
-    }
+    let e = expect_variant!(
+        invoke_error(&client, "anthropic.claude-9", &claude_messages_body(10)).await,
+        InvokeModelError::ResourceNotFoundException
+    );
+    assert_eq!(e.message(), Some(bedrock_backend_mock::MODEL_NOT_FOUND));
     // 404: past its end-of-life date on the simulated day (Claude 3.5 Haiku: 2026-06-19).
     let retired = "anthropic.claude-3-5-haiku-20241022-v1:0";
-    match service_error(
-        invoke(&client, retired, &claude_messages_body(10))
-            .await
-            .unwrap_err(),
-    ) {
-        InvokeModelError::ResourceNotFoundException(e) => {
-            assert_eq!(e.message(), Some(bedrock_backend_mock::END_OF_LIFE));
-        }
-        other => panic!("expected ResourceNotFoundException, got {other:?}"),
-    }
+    let e = expect_variant!(
+        invoke_error(&client, retired, &claude_messages_body(10)).await,
+        InvokeModelError::ResourceNotFoundException
+    );
+    assert_eq!(e.message(), Some(bedrock_backend_mock::END_OF_LIFE));
     // 404: GetFoundationModel of an unknown model.
     let control = control_client(&emulator.url());
     let err = within(
@@ -1142,16 +1023,15 @@ async fn service_errors_arrive_as_typed_sdk_errors() {
     )
     .await
     .unwrap_err();
-    match service_error(err) {
-        GetFoundationModelError::ResourceNotFoundException(e) => {
-            assert!(
-                e.message()
-                    .is_some_and(|m| m.contains("anthropic.claude-9")),
-                "{e:?}"
-            );
-        }
-        other => panic!("expected ResourceNotFoundException, got {other:?}"),
-    }
+    let e = expect_variant!(
+        service_error(err),
+        GetFoundationModelError::ResourceNotFoundException
+    );
+    assert!(
+        e.message()
+            .is_some_and(|m| m.contains("anthropic.claude-9")),
+        "{e:?}"
+    );
 
     // None of the invocations was retried.
     let log = emulator.simulator().request_log();
@@ -1175,15 +1055,11 @@ async fn throttling_counts_attempts_with_and_without_sdk_retries() {
         .await
         .unwrap_err();
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(429));
-    match service_error(err) {
-        InvokeModelError::ThrottlingException(e) => {
-            assert_eq!(
-                e.message(),
-                Some("Too many requests, please wait before trying again.")
-            );
-        }
-        other => panic!("expected ThrottlingException, got {other:?}"),
-    }
+    let e = expect_variant!(service_error(err), InvokeModelError::ThrottlingException);
+    assert_eq!(
+        e.message(),
+        Some("Too many requests, please wait before trying again.")
+    );
     assert_eq!(sim.attempts_for(TITAN_TEXT), 1);
     let entry = sim.request_log().pop().unwrap();
     assert_eq!(
@@ -1232,8 +1108,7 @@ const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// Bodies and request ids a fresh emulator answers to [`determinism_requests`], in order.
 async fn emulator_answers() -> Vec<(Vec<u8>, String)> {
-    let emulator = start_default().await;
-    let (client, _) = runtime_client(&emulator.url());
+    let (emulator, client, _) = emulator_and_runtime_client().await;
     let mut answers = Vec::new();
     for (model, body) in determinism_requests() {
         let out = invoke_ok(&client, model, &body).await;
@@ -1340,78 +1215,67 @@ async fn bodies_are_identical_across_emulators_processes_and_the_mock() {
     assert_eq!(line, digest(&first));
 }
 
+/// Sends `request`, which must fail with a 400 ValidationException, and returns its message.
+async fn validation_message(what: &str, request: InvokeModelFluentBuilder) -> String {
+    let err = within(what, request.send()).await.expect_err(what);
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(400),
+        "{what}"
+    );
+    let e = expect_variant!(service_error(err), InvokeModelError::ValidationException);
+    e.message().unwrap_or_default().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_bedrock_errors_never_a_hang() {
-    let emulator = start_default().await;
-    let (client, _) = runtime_client(&emulator.url());
-
-    let expect_validation = |what: &str,
-                             result: Result<InvokeModelOutput, SdkError<InvokeModelError>>|
-     -> String {
-        let err = result.expect_err(what);
-        assert_eq!(
-            err.raw_response().map(|r| r.status().as_u16()),
-            Some(400),
-            "{what}"
-        );
-        match service_error(err) {
-            InvokeModelError::ValidationException(e) => e.message().unwrap_or_default().to_owned(),
-            other => panic!("{what}: expected ValidationException, got {other:?}"),
-        }
-    };
+    let (_emulator, client, _) = emulator_and_runtime_client().await;
+    let json_request = |body: String| invoke_request(&client, HAIKU, "application/json", body);
 
     // Malformed JSON.
-    let result = within(
+    let message = validation_message(
         "malformed JSON",
-        client
-            .invoke_model()
-            .model_id(HAIKU)
-            .content_type("application/json")
-            .body(Blob::new(
-                r#"{"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10, "messages": ["#,
-            ))
-            .send(),
+        json_request(
+            r#"{"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10, "messages": ["#
+                .to_owned(),
+        ),
     )
     .await;
-    let message = expect_validation("malformed JSON", result);
     assert!(message.starts_with("Malformed input request:"), "{message}");
 
     // A key the model's schema does not have.
     let mut body = claude_messages_body(10);
     body["top_n"] = json!(3);
-    let message = expect_validation("unknown field", invoke(&client, HAIKU, &body).await);
+    let message = validation_message(
+        "unknown field",
+        json_request(body.to_string()).accept("application/json"),
+    )
+    .await;
     assert!(
         message.contains("extraneous key [top_n] is not permitted"),
         "{message}"
     );
 
     // A content type Bedrock's models do not take.
-    let result = within(
+    let message = validation_message(
         "wrong content type",
-        client
-            .invoke_model()
-            .model_id(HAIKU)
-            .content_type("text/plain")
-            .body(Blob::new(claude_messages_body(10).to_string()))
-            .send(),
+        invoke_request(
+            &client,
+            HAIKU,
+            "text/plain",
+            claude_messages_body(10).to_string(),
+        ),
     )
     .await;
-    let message = expect_validation("wrong content type", result);
     assert!(message.contains("text/plain"), "{message}");
 
     // One byte past Bedrock's 25,000,000-byte limit.
     let oversize = vec![b' '; 25_000_001];
-    let result = within(
+    let message = validation_message(
         "oversize body",
-        client
-            .invoke_model()
-            .model_id(HAIKU)
-            .content_type("application/json")
-            .body(Blob::new(oversize))
-            .send(),
+        invoke_request(&client, HAIKU, "application/json", oversize),
     )
     .await;
-    let message = expect_validation("oversize body", result);
     assert!(message.contains("25000000"), "{message}");
 
     // The emulator still serves normally afterwards.
