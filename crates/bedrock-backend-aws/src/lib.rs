@@ -2,6 +2,7 @@
 
 mod convert;
 mod errors;
+mod pool;
 mod recorder;
 mod retry;
 
@@ -91,6 +92,30 @@ struct Clients {
 pub struct AwsBackend {
     config: Arc<AwsBackendConfig>,
     clients: Arc<Mutex<HashMap<Region, Clients>>>,
+    pools: Arc<Pools>,
+}
+
+type InvokeOutcome = std::result::Result<
+    aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelOutput,
+    aws_sdk_bedrockruntime::error::SdkError<
+        aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+>;
+
+type StreamOutcome = std::result::Result<
+    aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput,
+    aws_sdk_bedrockruntime::error::SdkError<
+        aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+>;
+
+/// Heap slots for the runtime calls' SDK futures, reused across calls (see the `pool` module).
+#[derive(Debug)]
+struct Pools {
+    invoke: pool::FuturePool<InvokeOutcome>,
+    stream: pool::FuturePool<StreamOutcome>,
 }
 
 impl AwsBackend {
@@ -99,6 +124,10 @@ impl AwsBackend {
         AwsBackend {
             config: Arc::new(config),
             clients: Arc::default(),
+            pools: Arc::new(Pools {
+                invoke: pool::FuturePool::new(),
+                stream: pool::FuturePool::new(),
+            }),
         }
     }
 
@@ -225,15 +254,12 @@ impl AwsBackend {
     }
 }
 
-/// Adds the retry classifiers that make the SDK retry what the backend's error kinds call
+/// Adds the retry classifier that makes the SDK retry what the backend's error kinds call
 /// retryable (see the `retry` module).
 fn with_runtime_classifiers(
-    mut conf: aws_sdk_bedrockruntime::config::Builder,
+    conf: aws_sdk_bedrockruntime::config::Builder,
 ) -> aws_sdk_bedrockruntime::config::Builder {
-    for classifier in retry::runtime_classifiers() {
-        conf.push_retry_classifier(classifier);
-    }
-    conf
+    conf.retry_classifier(retry::ModelTimeoutIsTransient)
 }
 
 fn span(operation: &'static str, model_id: Option<&ModelId>, region: Region) -> tracing::Span {
@@ -280,10 +306,10 @@ fn record_outcome<T>(
 /// Sends one SDK call with the recorder visible to the clients' HTTP wrapper, inside the span.
 ///
 /// The SDK's future is large (kilobytes); callers box it as soon as it exists (`Box::pin(
-/// call.send())`), so the backend's own futures stay small and are not copied in full when
-/// `async_trait` boxes them or when the span wraps them.
-async fn send<F: std::future::Future>(
-    call: std::pin::Pin<Box<F>>,
+/// call.send())`, or a pooled slot on the hot paths), so the backend's own futures stay small and
+/// are not copied in full when `async_trait` boxes them or when the span wraps them.
+async fn send<F: std::future::Future + Unpin>(
+    call: F,
     recorder: &CallRecorder,
     span: &tracing::Span,
 ) -> F::Output {
@@ -390,7 +416,9 @@ impl Backend for AwsBackend {
         let recorder = CallRecorder::default();
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model);
-        let result = send(Box::pin(call.send()), &recorder, &span).await;
+        let mut slot = self.pools.invoke.boxed(call.send());
+        let result = send(&mut slot, &recorder, &span).await;
+        self.pools.invoke.recycle(slot);
         let mut headers = recorder.take_headers();
         let result = match result {
             Ok(mut out) => {
@@ -420,9 +448,10 @@ impl Backend for AwsBackend {
         let recorder = CallRecorder::default();
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model_with_response_stream);
-        let result = send(Box::pin(call.send()), &recorder, &span)
-            .await
-            .map_err(errors::map_sdk_error);
+        let mut slot = self.pools.stream.boxed(call.send());
+        let result = send(&mut slot, &recorder, &span).await;
+        self.pools.stream.recycle(slot);
+        let result = result.map_err(errors::map_sdk_error);
         let headers = recorder.take_headers();
         record_outcome(&span, &recorder, &headers, started, &result);
         let output = result?;

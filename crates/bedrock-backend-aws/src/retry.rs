@@ -4,42 +4,42 @@
 //! as retryable ([`bedrock_core::ErrorKind::ModelTimeout`]). Installed on every runtime client
 //! the backend uses, it makes the SDK's one retry loop agree with the error kinds.
 
-use std::fmt;
-use std::marker::PhantomData;
-
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
+use aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError;
+use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamError;
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::retries::classifiers::{
-    ClassifyRetry, RetryAction, RetryClassifierPriority, SharedRetryClassifier,
+    ClassifyRetry, RetryAction, RetryClassifierPriority,
 };
 
 /// The error code Bedrock sends in `x-amzn-ErrorType` for a model that ran out of time.
 const MODEL_TIMEOUT: &str = "ModelTimeoutException";
 
-/// Classifies a `ModelTimeoutException` from an operation whose error type is `E` as a
+/// Classifies a `ModelTimeoutException` from InvokeModel or InvokeModelWithResponseStream as a
 /// transient error; says nothing about any other outcome, so the SDK's own classifiers decide.
-pub(crate) struct ModelTimeoutIsTransient<E>(PhantomData<fn() -> E>);
+/// One classifier for both operations: the SDK sorts its classifiers on every attempt.
+#[derive(Debug)]
+pub(crate) struct ModelTimeoutIsTransient;
 
-impl<E> fmt::Debug for ModelTimeoutIsTransient<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ModelTimeoutIsTransient")
-    }
-}
-
-impl<E> ClassifyRetry for ModelTimeoutIsTransient<E>
-where
-    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-{
+impl ClassifyRetry for ModelTimeoutIsTransient {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
         let Some(Err(error)) = ctx.output_or_error() else {
             return RetryAction::NoActionIndicated;
         };
-        match error
-            .as_operation_error()
-            .and_then(|e| e.downcast_ref::<E>())
-        {
-            Some(e) if e.code() == Some(MODEL_TIMEOUT) => RetryAction::transient_error(),
-            _ => RetryAction::NoActionIndicated,
+        let Some(error) = error.as_operation_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let code = if let Some(e) = error.downcast_ref::<InvokeModelError>() {
+            e.code()
+        } else if let Some(e) = error.downcast_ref::<InvokeModelWithResponseStreamError>() {
+            e.code()
+        } else {
+            None
+        };
+        if code == Some(MODEL_TIMEOUT) {
+            RetryAction::transient_error()
+        } else {
+            RetryAction::NoActionIndicated
         }
     }
 
@@ -50,18 +50,4 @@ where
     fn priority(&self) -> RetryClassifierPriority {
         RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
-}
-
-/// The classifiers for the runtime operations the backend calls.
-pub(crate) fn runtime_classifiers() -> [SharedRetryClassifier; 2] {
-    use aws_sdk_bedrockruntime::operation::{
-        invoke_model::InvokeModelError,
-        invoke_model_with_response_stream::InvokeModelWithResponseStreamError,
-    };
-    [
-        SharedRetryClassifier::new(ModelTimeoutIsTransient::<InvokeModelError>(PhantomData)),
-        SharedRetryClassifier::new(
-            ModelTimeoutIsTransient::<InvokeModelWithResponseStreamError>(PhantomData),
-        ),
-    ]
 }
