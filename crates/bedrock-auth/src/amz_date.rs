@@ -34,6 +34,11 @@ pub(crate) fn parse_amz_date(value: &str) -> Option<SystemTime> {
     if !shape_ok {
         return None;
     }
+    if let Some(time) = plain_amz_date(bytes) {
+        return Some(time);
+    }
+    // Anything unusual (a leap second, a date before 1970, an impossible day) goes to the
+    // general parser, which decides as before.
     let rfc3339 = format!(
         "{}-{}-{}T{}:{}:{}Z",
         &value[0..4],
@@ -44,6 +49,43 @@ pub(crate) fn parse_amz_date(value: &str) -> Option<SystemTime> {
         &value[13..15]
     );
     parse_rfc3339(&rfc3339)
+}
+
+/// The common case of [`parse_amz_date`] computed directly: a digit-checked
+/// `YYYYMMDDTHHMMSSZ` from 1970 on, with a real day of the month and seconds below 60;
+/// `None` for anything else.
+fn plain_amz_date(bytes: &[u8]) -> Option<SystemTime> {
+    let number = |from: usize, to: usize| {
+        bytes[from..to]
+            .iter()
+            .fold(0u64, |n, digit| n * 10 + u64::from(digit - b'0'))
+    };
+    let (year, month, day) = (number(0, 4), number(4, 6), number(6, 8));
+    let (hour, minute, second) = (number(9, 11), number(11, 13), number(13, 15));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if year < 1970 || day == 0 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days since 1970-01-01 of the civil date (years counted from March, so the leap day
+    // comes last).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let (era, year_of_era) = (y / 400, y % 400);
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = (era * 146_097 + day_of_era).checked_sub(719_468)?;
+    let secs = days * 86_400 + hour * 3_600 + minute * 60 + second;
+    UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs))
 }
 
 /// Parses an RFC 3339 timestamp such as `2030-01-01T00:00:00Z` or `2030-01-01T00:00:00.123Z`.
@@ -67,6 +109,53 @@ mod tests {
         assert_eq!(
             format_amz_date(time + Duration::from_millis(999)),
             "20150830T123600Z"
+        );
+    }
+
+    #[test]
+    fn the_direct_path_agrees_with_the_general_parser() {
+        let general = |value: &str| {
+            parse_rfc3339(&format!(
+                "{}-{}-{}T{}:{}:{}Z",
+                &value[0..4],
+                &value[4..6],
+                &value[6..8],
+                &value[9..11],
+                &value[11..13],
+                &value[13..15]
+            ))
+        };
+        let mut checked = 0;
+        for year in [1970, 1999, 2000, 2015, 2023, 2024, 2100, 2400, 9999] {
+            for month in 1..=12 {
+                for day in [1, 15, 28, 29, 30, 31] {
+                    for (h, m, s) in [(0, 0, 0), (12, 36, 0), (23, 59, 59)] {
+                        let value = format!("{year:04}{month:02}{day:02}T{h:02}{m:02}{s:02}Z");
+                        let direct = plain_amz_date(value.as_bytes());
+                        if direct.is_some() {
+                            checked += 1;
+                        }
+                        assert!(
+                            direct.is_none() || direct == general(&value),
+                            "{value}: {direct:?} != {:?}",
+                            general(&value)
+                        );
+                        assert_eq!(parse_amz_date(&value), general(&value), "{value}");
+                    }
+                }
+            }
+        }
+        assert!(checked > 1500, "{checked}");
+        // Outside the direct path the general parser still decides.
+        assert_eq!(plain_amz_date(b"19691231T235959Z"), None);
+        assert_eq!(
+            parse_amz_date("19691231T235959Z"),
+            general("19691231T235959Z")
+        );
+        assert_eq!(plain_amz_date(b"20150830T123660Z"), None);
+        assert_eq!(
+            parse_amz_date("20150830T123660Z"),
+            general("20150830T123660Z")
         );
     }
 

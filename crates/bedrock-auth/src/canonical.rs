@@ -58,13 +58,19 @@ fn uri_encode(input: &[u8], keep_slash: bool) -> String {
 /// [`uri_encode`], appended to `out`.
 fn push_uri_encoded(out: &mut String, input: &[u8], keep_slash: bool) {
     out.reserve(input.len());
-    for &byte in input {
-        if is_unreserved(byte) || (keep_slash && byte == b'/') {
-            out.push(char::from(byte));
-        } else {
+    let kept = |byte: u8| is_unreserved(byte) || (keep_slash && byte == b'/');
+    let mut rest = input;
+    while !rest.is_empty() {
+        // Runs of bytes that stay as they are (ASCII, hence UTF-8) are copied in one go.
+        let run = rest.iter().position(|&b| !kept(b)).unwrap_or(rest.len());
+        out.push_str(std::str::from_utf8(&rest[..run]).unwrap_or_default());
+        if let Some(&byte) = rest.get(run) {
             out.push('%');
             out.push(char::from(HEX_UPPER[usize::from(byte >> 4)]));
             out.push(char::from(HEX_UPPER[usize::from(byte & 0xf)]));
+            rest = &rest[run + 1..];
+        } else {
+            rest = &[];
         }
     }
 }
@@ -119,7 +125,12 @@ fn normalize_path(path: &str) -> Cow<'_, str> {
     } else {
         Cow::Owned(format!("/{path}"))
     };
-    if !path.contains('.') && !path.contains("//") {
+    // Nothing to remove: no `.` or `..` segment and no empty one but a trailing slash's.
+    if !path.contains("//")
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+    {
         return path;
     }
     let mut segments: Vec<&str> = Vec::new();
@@ -200,6 +211,16 @@ pub(crate) fn push_canonical_header_value<'a>(
     for (i, value) in values.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
+        }
+        // The usual value is already canonical: UTF-8, nothing to trim, no run of spaces.
+        let is_space = |b: Option<&u8>| b.is_some_and(u8::is_ascii_whitespace);
+        if !is_space(value.first())
+            && !is_space(value.last())
+            && !value.windows(2).any(|pair| pair == b"  ")
+            && let Ok(text) = std::str::from_utf8(value)
+        {
+            out.push_str(text);
+            continue;
         }
         let value = String::from_utf8_lossy(value);
         out.push_str(collapse_spaces(&value).trim_matches(|c: char| c.is_ascii_whitespace()));

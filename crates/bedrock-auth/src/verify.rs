@@ -2,15 +2,12 @@
 //! request from the signed headers only, and checks the signature, key, token and clock skew.
 
 use crate::amz_date::{format_amz_date, format_rfc3339, parse_amz_date};
-use crate::canonical::{
-    canonical_query, push_canonical_header_value, push_canonical_uri, push_hex_lower,
-    push_sha256_hex, sha256_hex,
-};
+use crate::canonical::{canonical_query, push_canonical_header_value, push_canonical_uri};
 use crate::secret::{SecretString, constant_time_eq};
 use aws_sigv4::sign::v4::generate_signing_key;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use std::borrow::Cow;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 /// The only algorithm accepted in the `Authorization` header.
@@ -76,6 +73,42 @@ pub struct VerifiedIdentity {
     pub signed_headers: Vec<String>,
     /// Whether the request carried a session token.
     pub has_session_token: bool,
+}
+
+/// Who signed a request that passed [`verify_sigv4_scope`], borrowed from the request's
+/// headers: the same facts as [`VerifiedIdentity`] without an allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedScope<'h> {
+    /// Access key id from the credential scope.
+    pub access_key_id: &'h str,
+    /// Region from the credential scope.
+    pub region: &'h str,
+    /// Service signing name from the credential scope (Bedrock uses `bedrock`).
+    pub service: &'h str,
+    /// The request's `x-amz-date`.
+    pub signed_at: SystemTime,
+    /// `SignedHeaders` exactly as the request listed it (`;`-separated).
+    pub signed_headers: &'h str,
+    /// Whether the request carried a session token.
+    pub has_session_token: bool,
+}
+
+impl VerifiedScope<'_> {
+    /// The owned form, signed header names in lower case.
+    pub fn to_identity(&self) -> VerifiedIdentity {
+        VerifiedIdentity {
+            access_key_id: self.access_key_id.to_owned(),
+            region: self.region.to_owned(),
+            service: self.service.to_owned(),
+            signed_at: self.signed_at,
+            signed_headers: self
+                .signed_headers
+                .split(';')
+                .map(str::to_ascii_lowercase)
+                .collect(),
+            has_session_token: self.has_session_token,
+        }
+    }
 }
 
 /// Why a request failed SigV4 verification. [`VerifyError::error_code`] and
@@ -202,7 +235,10 @@ fn incomplete(detail: impl Into<String>) -> VerifyError {
 }
 
 fn parse_authorization<'a>(value: &'a str) -> Result<ParsedAuthorization<'a>, VerifyError> {
-    let (algorithm, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+    // A header value that passed `to_str` is visible ASCII, spaces and tabs: trimming ASCII
+    // whitespace is trimming all of it.
+    let value = value.trim_ascii();
+    let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
     if algorithm != SIGV4_ALGORITHM {
         return Err(incomplete(format!(
             "Unsupported AWS 'algorithm': '{algorithm}' (expected '{SIGV4_ALGORITHM}')"
@@ -210,7 +246,7 @@ fn parse_authorization<'a>(value: &'a str) -> Result<ParsedAuthorization<'a>, Ve
     }
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for part in rest.split(',') {
-        let part = part.trim();
+        let part = part.trim_ascii();
         if part.is_empty() {
             continue;
         }
@@ -219,10 +255,10 @@ fn parse_authorization<'a>(value: &'a str) -> Result<ParsedAuthorization<'a>, Ve
                 "Authorization header part '{part}' is not a key=value pair"
             )));
         };
-        match key.trim() {
-            "Credential" => credential = Some(val.trim()),
-            "SignedHeaders" => signed_headers = Some(val.trim()),
-            "Signature" => signature = Some(val.trim()),
+        match key.trim_ascii() {
+            "Credential" => credential = Some(val.trim_ascii()),
+            "SignedHeaders" => signed_headers = Some(val.trim_ascii()),
+            "Signature" => signature = Some(val.trim_ascii()),
             _ => {}
         }
     }
@@ -243,8 +279,23 @@ fn parse_authorization<'a>(value: &'a str) -> Result<ParsedAuthorization<'a>, Ve
         .collect();
         return Err(incomplete(missing.join(" ")));
     };
-    let parts: Vec<&str> = credential.split('/').collect();
-    let [access_key_id, scope_date, region, service, terminator] = parts[..] else {
+    let mut parts = credential.split('/');
+    let (
+        Some(access_key_id),
+        Some(scope_date),
+        Some(region),
+        Some(service),
+        Some(terminator),
+        None,
+    ) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    )
+    else {
         return Err(incomplete(format!(
             "Credential '{credential}' must have 5 '/'-separated parts: \
              <access key>/<YYYYMMDD>/<region>/<service>/aws4_request"
@@ -314,6 +365,7 @@ where
         max_skew,
         None,
     )
+    .map(|scope| scope.to_identity())
 }
 
 /// [`verify_sigv4`] for a server that verifies many requests: `lookup` lends what it knows
@@ -340,6 +392,42 @@ pub fn verify_sigv4_cached<'k, L>(
 where
     L: Fn(&str) -> Option<&'k KnownCredential>,
 {
+    verify_sigv4_scope(
+        method,
+        path_and_query,
+        headers,
+        body,
+        lookup,
+        now,
+        max_skew,
+        cache,
+    )
+    .map(|scope| scope.to_identity())
+}
+
+/// [`verify_sigv4_cached`] answering with a [`VerifiedScope`] that borrows from `headers`
+/// instead of an owned [`VerifiedIdentity`]: a server that checks every request and needs only
+/// the scope allocates nothing for the answer. Same checks, same order, same errors.
+///
+/// # Errors
+/// As [`verify_sigv4`].
+#[allow(
+    clippy::too_many_arguments,
+    reason = "verify_sigv4's arguments plus the cache"
+)]
+pub fn verify_sigv4_scope<'h, 'k, L>(
+    method: &str,
+    path_and_query: &str,
+    headers: &'h HeaderMap,
+    body: &[u8],
+    lookup: L,
+    now: SystemTime,
+    max_skew: Duration,
+    cache: &SigningKeyCache,
+) -> Result<VerifiedScope<'h>, VerifyError>
+where
+    L: Fn(&str) -> Option<&'k KnownCredential>,
+{
     verify(
         method,
         path_and_query,
@@ -352,20 +440,25 @@ where
     )
 }
 
+/// Header names the verifier reads besides the signed ones.
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+
 #[allow(
     clippy::too_many_arguments,
     reason = "verify_sigv4's arguments plus the cache"
 )]
-fn verify<'k, L>(
+fn verify<'h, 'k, L>(
     method: &str,
     path_and_query: &str,
-    headers: &HeaderMap,
+    headers: &'h HeaderMap,
     body: &[u8],
     lookup: L,
     now: SystemTime,
     max_skew: Duration,
     cache: Option<&SigningKeyCache>,
-) -> Result<VerifiedIdentity, VerifyError>
+) -> Result<VerifiedScope<'h>, VerifyError>
 where
     L: Fn(&str) -> Option<Cow<'k, KnownCredential>>,
 {
@@ -390,7 +483,7 @@ where
     let parsed = parse_authorization(authorization)?;
 
     let amz_date = headers
-        .get("x-amz-date")
+        .get(X_AMZ_DATE)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
             incomplete("Authorization header requires existence of a 'X-Amz-Date' header.")
@@ -400,10 +493,10 @@ where
             "X-Amz-Date '{amz_date}' must be in the ISO-8601 basic format YYYYMMDD'T'HHMMSS'Z'"
         ))
     })?;
-    let access_key_id = parsed.access_key_id.to_owned();
+    let access_key_id = parsed.access_key_id;
     if !amz_date.starts_with(parsed.scope_date) {
         return Err(VerifyError::InvalidSignature {
-            access_key_id,
+            access_key_id: access_key_id.to_owned(),
             reason: format!(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
                  from HTTP: '{}' != '{}', from '{amz_date}'.",
@@ -415,36 +508,30 @@ where
         });
     }
 
-    let known = lookup(parsed.access_key_id);
+    let known = lookup(access_key_id);
     let known = known
         .as_ref()
         .ok_or_else(|| VerifyError::UnrecognizedClient {
-            access_key_id: access_key_id.clone(),
+            access_key_id: access_key_id.to_owned(),
             reason: "unknown access key id".to_owned(),
         })?;
-    let sent_token = headers.get("x-amz-security-token").map(|v| v.as_bytes());
-    match (&known.session_token, sent_token) {
+    let sent_token = headers.get(X_AMZ_SECURITY_TOKEN).map(|v| v.as_bytes());
+    let token_problem = match (&known.session_token, sent_token) {
         (Some(expected), Some(sent))
-            if constant_time_eq(expected.expose_secret().as_bytes(), sent) => {}
-        (Some(_), Some(_)) => {
-            return Err(VerifyError::UnrecognizedClient {
-                access_key_id,
-                reason: "the session token does not belong to this access key".to_owned(),
-            });
+            if constant_time_eq(expected.expose_secret().as_bytes(), sent) =>
+        {
+            None
         }
-        (Some(_), None) => {
-            return Err(VerifyError::UnrecognizedClient {
-                access_key_id,
-                reason: "temporary credentials need the x-amz-security-token header".to_owned(),
-            });
-        }
-        (None, Some(_)) => {
-            return Err(VerifyError::UnrecognizedClient {
-                access_key_id,
-                reason: "a session token was sent with a long-term access key".to_owned(),
-            });
-        }
-        (None, None) => {}
+        (Some(_), Some(_)) => Some("the session token does not belong to this access key"),
+        (Some(_), None) => Some("temporary credentials need the x-amz-security-token header"),
+        (None, Some(_)) => Some("a session token was sent with a long-term access key"),
+        (None, None) => None,
+    };
+    if let Some(reason) = token_problem {
+        return Err(VerifyError::UnrecognizedClient {
+            access_key_id: access_key_id.to_owned(),
+            reason: reason.to_owned(),
+        });
     }
 
     let skew = match now.duration_since(signed_at) {
@@ -460,49 +547,68 @@ where
         });
     }
 
-    let signed_header_names: Vec<String> = parsed
+    if !parsed
         .signed_headers
         .split(';')
-        .map(str::to_ascii_lowercase)
-        .collect();
-    if !signed_header_names.iter().any(|name| name == "host") {
+        .any(|name| name.eq_ignore_ascii_case("host"))
+    {
         return Err(incomplete(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
         ));
     }
-    // The canonical request, built in one buffer: method, URI, query, the signed headers in
-    // `SignedHeaders` order, the header list and the payload hash, one per line.
+    // The canonical request, then the string to sign, built in one buffer. The canonical
+    // request: method, URI, query, the signed headers in `SignedHeaders` order, the header list
+    // and the payload hash, one per line.
+    let to_sign_len = SIGV4_ALGORITHM.len()
+        + amz_date.len()
+        + parsed.scope_date.len()
+        + parsed.region.len()
+        + parsed.service.len()
+        + 16
+        + 3
+        + 64;
     let mut canonical = String::with_capacity(
-        256 + path_and_query.len() * 2 + parsed.signed_headers.len() * 2 + authorization.len(),
+        256 + path_and_query.len() * 2
+            + parsed.signed_headers.len() * 2
+            + authorization.len()
+            + to_sign_len,
     );
     canonical.push_str(method);
     canonical.push('\n');
     push_canonical_uri(&mut canonical, raw_path);
     canonical.push('\n');
-    canonical.push_str(&canonical_query(raw_query));
+    if !raw_query.is_empty() {
+        canonical.push_str(&canonical_query(raw_query));
+    }
     canonical.push('\n');
-    for name in &signed_header_names {
-        let mut values = headers.get_all(name.as_str()).iter().peekable();
+    for name in parsed.signed_headers.split(';') {
+        // Header lookups ignore case; the canonical request lists names in lower case.
+        let mut values = headers.get_all(name).iter().peekable();
         if values.peek().is_none() {
             return Err(incomplete(format!(
-                "Signed header '{name}' is listed in SignedHeaders but not present in the request"
+                "Signed header '{}' is listed in SignedHeaders but not present in the request",
+                name.to_ascii_lowercase()
             )));
         }
-        canonical.push_str(name);
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            canonical.push_str(&name.to_ascii_lowercase());
+        } else {
+            canonical.push_str(name);
+        }
         canonical.push(':');
         push_canonical_header_value(&mut canonical, values.map(|v| v.as_bytes()));
         canonical.push('\n');
     }
 
-    let body_hash = sha256_hex(body);
+    let body_hash = HexDigest::sha256(body);
     let payload_hash = match headers
-        .get("x-amz-content-sha256")
+        .get(X_AMZ_CONTENT_SHA256)
         .and_then(|v| v.to_str().ok())
     {
         Some(declared) if LITERAL_PAYLOAD_HASHES.contains(&declared) => declared,
-        Some(declared) if !declared.eq_ignore_ascii_case(&body_hash) => {
+        Some(declared) if !declared.eq_ignore_ascii_case(body_hash.as_str()) => {
             return Err(VerifyError::InvalidSignature {
-                access_key_id,
+                access_key_id: access_key_id.to_owned(),
                 reason: "x-amz-content-sha256 does not match the SHA-256 of the body".to_owned(),
                 canonical_request: None,
                 string_to_sign: None,
@@ -515,17 +621,11 @@ where
     canonical.push('\n');
     canonical.push_str(payload_hash);
 
-    // The string to sign: algorithm, timestamp, scope, and the canonical request's hash.
-    let mut to_sign = String::with_capacity(
-        SIGV4_ALGORITHM.len()
-            + amz_date.len()
-            + parsed.scope_date.len()
-            + parsed.region.len()
-            + parsed.service.len()
-            + 16
-            + 3
-            + 64,
-    );
+    // The string to sign, after the canonical request in the same buffer: algorithm,
+    // timestamp, scope, and the canonical request's hash.
+    let canonical_hash = HexDigest::sha256(canonical.as_bytes());
+    let canonical_len = canonical.len();
+    let mut to_sign = canonical;
     to_sign.push_str(SIGV4_ALGORITHM);
     to_sign.push('\n');
     to_sign.push_str(amz_date);
@@ -536,31 +636,35 @@ where
     to_sign.push('/');
     to_sign.push_str(parsed.service);
     to_sign.push_str("/aws4_request\n");
-    push_sha256_hex(&mut to_sign, canonical.as_bytes());
+    to_sign.push_str(canonical_hash.as_str());
+    let string_to_sign = &to_sign.as_bytes()[canonical_len..];
 
-    let signing_key = match cache {
-        Some(cache) => cache.signing_key(
-            parsed.access_key_id,
+    let expected = match cache {
+        Some(cache) => cache
+            .signing_key(
+                access_key_id,
+                &known.secret_access_key,
+                signed_at,
+                parsed.scope_date,
+                parsed.region,
+                parsed.service,
+            )
+            .signature(string_to_sign),
+        None => SigningKey::derive(
             &known.secret_access_key,
             signed_at,
-            parsed.scope_date,
             parsed.region,
             parsed.service,
-        ),
-        None => derive_signing_key(
-            &known.secret_access_key,
-            signed_at,
-            parsed.region,
-            parsed.service,
-        ),
+        )
+        .signature(string_to_sign),
     };
-    let expected = signature_hex(&signing_key, to_sign.as_bytes());
-    if !constant_time_eq(expected.as_bytes(), parsed.signature.as_bytes()) {
+    if !constant_time_eq(expected.as_str().as_bytes(), parsed.signature.as_bytes()) {
+        let string_to_sign = to_sign.split_off(canonical_len);
         return Err(VerifyError::InvalidSignature {
-            access_key_id,
+            access_key_id: access_key_id.to_owned(),
             reason: "signature mismatch".to_owned(),
-            canonical_request: Some(redact_token(&canonical)),
-            string_to_sign: Some(to_sign),
+            canonical_request: Some(redact_token(&to_sign)),
+            string_to_sign: Some(string_to_sign),
         });
     }
 
@@ -568,51 +672,76 @@ where
         && now >= expiry
     {
         return Err(VerifyError::ExpiredToken {
-            access_key_id,
+            access_key_id: access_key_id.to_owned(),
             expired_at: format_rfc3339(expiry),
         });
     }
 
-    Ok(VerifiedIdentity {
+    Ok(VerifiedScope {
         access_key_id,
-        region: parsed.region.to_owned(),
-        service: parsed.service.to_owned(),
+        region: parsed.region,
+        service: parsed.service,
         signed_at,
-        signed_headers: signed_header_names,
+        signed_headers: parsed.signed_headers,
         has_session_token: sent_token.is_some(),
     })
 }
 
-/// The SigV4 signing key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service),
-/// "aws4_request")`.
-fn derive_signing_key(
-    secret: &SecretString,
-    signed_at: SystemTime,
-    region: &str,
-    service: &str,
-) -> [u8; 32] {
-    let derived = generate_signing_key(secret.expose_secret(), signed_at, region, service);
-    let mut key = [0u8; 32];
-    key.copy_from_slice(derived.as_ref());
-    key
+/// A 32-byte digest or signature in lower-case hex, on the stack.
+struct HexDigest([u8; 64]);
+
+impl HexDigest {
+    fn new(bytes: &[u8]) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
+        }
+        HexDigest(out)
+    }
+
+    fn sha256(data: &[u8]) -> Self {
+        HexDigest::new(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
-/// Lower-case hex `HMAC-SHA256(signing_key, string_to_sign)`.
-fn signature_hex(signing_key: &[u8; 32], string_to_sign: &[u8]) -> String {
-    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, signing_key);
-    let tag = aws_lc_rs::hmac::sign(&key, string_to_sign);
-    let mut out = String::with_capacity(64);
-    push_hex_lower(&mut out, tag.as_ref());
-    out
+/// A SigV4 signing key, `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service),
+/// "aws4_request")`, ready to sign with (the HMAC's padded-key state is computed once).
+struct SigningKey(aws_lc_rs::hmac::Key);
+
+impl SigningKey {
+    fn derive(
+        secret: &SecretString,
+        signed_at: SystemTime,
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
+        let derived = generate_signing_key(secret.expose_secret(), signed_at, region, service);
+        SigningKey(aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            derived.as_ref(),
+        ))
+    }
+
+    /// Lower-case hex `HMAC-SHA256(signing_key, string_to_sign)`.
+    fn signature(&self, string_to_sign: &[u8]) -> HexDigest {
+        HexDigest::new(aws_lc_rs::hmac::sign(&self.0, string_to_sign).as_ref())
+    }
 }
 
 /// How many signing keys a [`SigningKeyCache`] keeps.
 const SIGNING_KEY_CACHE_CAPACITY: usize = 32;
 
 /// Derived SigV4 signing keys, by access key, day, region and service, for
-/// [`verify_sigv4_cached`]. A signing key depends on the secret too: an entry is used only while
-/// the secret it was derived from is the one the lookup returns. Holds at most 32 keys (the
-/// oldest is replaced first); shareable between threads.
+/// [`verify_sigv4_cached`] and [`verify_sigv4_scope`]. A signing key depends on the secret too:
+/// an entry is used only while the secret it was derived from is the one the lookup returns.
+/// Holds at most 32 keys (the oldest is replaced first); shareable between threads.
 #[derive(Default)]
 pub struct SigningKeyCache {
     entries: Mutex<Vec<CachedSigningKey>>,
@@ -624,7 +753,7 @@ struct CachedSigningKey {
     date: String,
     region: String,
     service: String,
-    key: [u8; 32],
+    key: Arc<SigningKey>,
 }
 
 impl std::fmt::Debug for SigningKeyCache {
@@ -663,7 +792,7 @@ impl SigningKeyCache {
         date: &str,
         region: &str,
         service: &str,
-    ) -> [u8; 32] {
+    ) -> Arc<SigningKey> {
         let matches = |e: &CachedSigningKey| {
             e.access_key_id == access_key_id
                 && e.date == date
@@ -678,10 +807,10 @@ impl SigningKeyCache {
                     secret.expose_secret().as_bytes(),
                 )
             {
-                return entry.key;
+                return Arc::clone(&entry.key);
             }
         }
-        let key = derive_signing_key(secret, signed_at, region, service);
+        let key = Arc::new(SigningKey::derive(secret, signed_at, region, service));
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries.retain(|e| !matches(e));
         if entries.len() >= SIGNING_KEY_CACHE_CAPACITY {
@@ -693,7 +822,7 @@ impl SigningKeyCache {
             date: date.to_owned(),
             region: region.to_owned(),
             service: service.to_owned(),
-            key,
+            key: Arc::clone(&key),
         });
         key
     }

@@ -84,6 +84,17 @@ fn verify_at(
             &cache,
         );
         assert_eq!(cached, plain);
+        let scope = verify_sigv4_scope(
+            request.method().as_str(),
+            target,
+            request.headers(),
+            request.body(),
+            |_| known.as_ref(),
+            now,
+            DEFAULT_MAX_SKEW,
+            &cache,
+        );
+        assert_eq!(scope.map(|s| s.to_identity()), plain);
     }
     plain
 }
