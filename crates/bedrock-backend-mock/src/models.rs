@@ -2,7 +2,7 @@
 //! (profiles, on-demand support, regions, access, end of life) and for the control plane.
 
 use bedrock_core::catalog::{self, CatalogModel, ProfileGeo};
-use bedrock_core::{ListFoundationModelsRequest, ModelId, ModelSummary, Region};
+use bedrock_core::{ListFoundationModelsRequest, ModelId, ModelIdError, ModelSummary, Region};
 
 use crate::config::SimulatorConfig;
 use crate::rejection::{self, Rejection};
@@ -39,13 +39,17 @@ fn geo_serves(geo: ProfileGeo, region: Region) -> bool {
 /// provided model identifier is invalid."; a well-formed id that names no foundation model, or
 /// one not offered in the caller's region, is 404 `ResourceNotFoundException` (the troubleshooting
 /// case "the model is not offered in the region"), with a hint naming where it is offered.
+///
+/// `id` is the identifier as received, already parsed.
 pub(crate) fn resolve_runtime(
     config: &SimulatorConfig,
-    raw: &str,
+    id: &Result<ModelId, ModelIdError>,
     region: Region,
 ) -> Result<&'static CatalogModel, Rejection> {
     let invalid = || Rejection::validation(rejection::INVALID_MODEL_ID);
-    let id = ModelId::new(raw).map_err(|e| invalid().with_hint(e.reason))?;
+    let id = id
+        .as_ref()
+        .map_err(|e| invalid().with_hint(e.reason.clone()))?;
     let Some(base) = id.base_model_id() else {
         return Err(invalid().with_hint(
             "the simulator serves foundation models and their cross-region inference profiles; \

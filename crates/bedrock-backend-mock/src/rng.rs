@@ -74,6 +74,8 @@ pub(crate) enum KeyPiece<'a> {
     Text(&'a str),
     /// A JSON value, as [`canonical_json`] writes it.
     Json(&'a Value),
+    /// A JSON string holding this text, written as [`canonical_json`] writes a string.
+    Str(&'a str),
 }
 
 impl KeyPiece<'_> {
@@ -81,6 +83,7 @@ impl KeyPiece<'_> {
         match self {
             KeyPiece::Text(text) => sink.put(text.as_bytes()),
             KeyPiece::Json(value) => emit_canonical(value, sink),
+            KeyPiece::Str(text) => emit_str(text, sink),
         }
     }
 }
@@ -125,10 +128,55 @@ impl<S: Sink> std::io::Write for SinkWriter<'_, S> {
     }
 }
 
-/// Writes a string or scalar exactly as `Value::to_string` would.
+/// Writes a number, boolean or null exactly as `Value::to_string` would.
 fn emit_scalar<T: serde::Serialize + ?Sized>(value: &T, sink: &mut impl Sink) {
-    // A sink never fails and strings and scalars always serialize.
+    // A sink never fails and scalars always serialize.
     serde_json::to_writer(SinkWriter(sink), value).expect("JSON scalars always serialize");
+}
+
+/// Writes a JSON string exactly as serde_json does: `"` and `\\` escaped with a backslash,
+/// the control characters below 0x20 as `\b \t \n \f \r` or `\u00xx`, everything else as
+/// is. Runs of plain bytes go to the sink in one piece.
+fn emit_str(text: &str, sink: &mut impl Sink) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    sink.put(b"\"");
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if byte >= 0x20 && byte != b'"' && byte != b'\\' {
+            continue;
+        }
+        let short = match byte {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x09 => b't',
+            0x0a => b'n',
+            0x0c => b'f',
+            0x0d => b'r',
+            _ => b'u',
+        };
+        if start < i {
+            sink.put(&bytes[start..i]);
+        }
+        if short == b'u' {
+            sink.put(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+        } else {
+            sink.put(&[b'\\', short]);
+        }
+        start = i + 1;
+    }
+    if start < bytes.len() {
+        sink.put(&bytes[start..]);
+    }
+    sink.put(b"\"");
 }
 
 /// JSON text with object keys sorted at every level (byte order), the same bytes as
@@ -139,6 +187,17 @@ fn emit_canonical(value: &Value, sink: &mut impl Sink) {
             sink.put(b"{");
             if map.keys().is_sorted() {
                 for (i, (k, v)) in map.iter().enumerate() {
+                    emit_entry(i, k, v, sink);
+                }
+            } else if map.len() <= SMALL_OBJECT {
+                // A request object's few keys are sorted on the stack.
+                let mut entries = [None; SMALL_OBJECT];
+                for (slot, entry) in entries.iter_mut().zip(map.iter()) {
+                    *slot = Some(entry);
+                }
+                let entries = &mut entries[..map.len()];
+                entries.sort_unstable_by(|a, b| a.map(|e| e.0).cmp(&b.map(|e| e.0)));
+                for (i, (k, v)) in entries.iter().flatten().enumerate() {
                     emit_entry(i, k, v, sink);
                 }
             } else {
@@ -160,16 +219,20 @@ fn emit_canonical(value: &Value, sink: &mut impl Sink) {
             }
             sink.put(b"]");
         }
+        Value::String(text) => emit_str(text, sink),
         other => emit_scalar(other, sink),
     }
 }
+
+/// Objects with at most this many keys are sorted without allocating.
+const SMALL_OBJECT: usize = 16;
 
 /// One `"key":value` member of an object, after a `,` unless it is the first.
 fn emit_entry(i: usize, key: &str, value: &Value, sink: &mut impl Sink) {
     if i > 0 {
         sink.put(b",");
     }
-    emit_scalar(key, sink);
+    emit_str(key, sink);
     sink.put(b":");
     emit_canonical(value, sink);
 }
@@ -216,27 +279,35 @@ impl SplitMix64 {
     }
 }
 
-/// A UUID-shaped (version 4 layout) id from 128 deterministic bits.
+/// A UUID-shaped (version 4 layout) id from 128 deterministic bits: their lower-case hex,
+/// dashed 8-4-4-4-12.
 pub(crate) fn uuid_like(a: u64, b: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
     let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xffff,
-        b >> 48,
-        b & 0xffff_ffff_ffff
-    )
+    let bits = (u128::from(a) << 64) | u128::from(b);
+    let mut out = String::with_capacity(36);
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[((bits >> (124 - 4 * i)) & 0xf) as usize]));
+    }
+    out
 }
 
 /// `len` characters of base62 drawn from `seed`.
 pub(crate) fn base62(seed: u64, len: usize) -> String {
+    let mut out = String::with_capacity(len);
+    push_base62(&mut out, seed, len);
+    out
+}
+
+/// [`base62`], appended to `out`.
+pub(crate) fn push_base62(out: &mut String, seed: u64, len: usize) {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut rng = SplitMix64::new(seed);
-    (0..len)
-        .map(|_| ALPHABET[rng.below(62) as usize] as char)
-        .collect()
+    out.extend((0..len).map(|_| char::from(ALPHABET[rng.below(62) as usize])));
 }
 
 /// JSON text with object keys sorted at every level, so hashing a value does not depend on the
@@ -313,6 +384,30 @@ mod tests {
     }
 
     #[test]
+    fn uuid_like_writes_the_bits_in_dashed_hex() {
+        for (a, b) in [
+            (1, 2),
+            (u64::MAX, u64::MAX),
+            (0, 0),
+            (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210),
+        ] {
+            let (va, vb) = (
+                (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000,
+                (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000,
+            );
+            let formatted = format!(
+                "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                va >> 32,
+                (va >> 16) & 0xffff,
+                va & 0xffff,
+                vb >> 48,
+                vb & 0xffff_ffff_ffff
+            );
+            assert_eq!(uuid_like(a, b), formatted);
+        }
+    }
+
+    #[test]
     fn uuid_like_has_uuid_shape() {
         let id = uuid_like(1, 2);
         assert_eq!(id.len(), 36);
@@ -328,6 +423,20 @@ mod tests {
             canonical_json(&a),
             r#"{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}"#
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every_ascii: String = (0u8..0x80).map(char::from).collect();
+        every_ascii.push_str("é ☃ 😀 \u{7f}\u{80}\u{2028}");
+        for text in [every_ascii.as_str(), "", "plain", "\"", "\\", "a\u{0}b"] {
+            let mut out = Vec::new();
+            emit_str(text, &mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+        }
     }
 
     #[test]

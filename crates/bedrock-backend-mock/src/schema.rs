@@ -2,7 +2,11 @@
 //! (`#/textGenerationConfig/maxTokenCount: 9000 is not less or equal to 8192`).
 //!
 //! Each family describes its request with these calls; every violation is collected, in a fixed
-//! order, and reported together the way Bedrock concatenates them.
+//! order, and reported together the way Bedrock concatenates them. Paths are [`fmt::Display`]
+//! values ([`child`], [`item`]) that are written out only when a violation names them, so a
+//! valid request is checked without building a single path string.
+
+use std::fmt;
 
 use serde_json::{Map, Value};
 
@@ -20,7 +24,7 @@ impl Violations {
     }
 
     /// Records a violation at `path` (`#/a/b`, or `#` for the root).
-    pub(crate) fn add(&mut self, path: &str, message: impl AsRef<str>) {
+    pub(crate) fn add(&mut self, path: &(impl fmt::Display + ?Sized), message: impl AsRef<str>) {
         self.items.push(format!("{path}: {}", message.as_ref()));
     }
 
@@ -35,9 +39,58 @@ impl Violations {
     }
 }
 
-/// The path of `key` inside the object at `path`.
-pub(crate) fn child(path: &str, key: &str) -> String {
-    format!("{path}/{key}")
+/// The path of `key` inside the object at `path` (`#/a` + `b` → `#/a/b`).
+pub(crate) fn child<'a, P: fmt::Display + ?Sized>(path: &'a P, key: &'a str) -> Child<'a, P> {
+    Child { path, key }
+}
+
+/// The path of item `index` of the array at `path` (`#/a` + 2 → `#/a/2`).
+pub(crate) fn item<P: fmt::Display + ?Sized>(path: &P, index: usize) -> Item<'_, P> {
+    Item { path, index }
+}
+
+/// See [`child`].
+#[derive(Clone, Copy)]
+pub(crate) struct Child<'a, P: ?Sized> {
+    path: &'a P,
+    key: &'a str,
+}
+
+impl<P: fmt::Display + ?Sized> fmt::Display for Child<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.path, self.key)
+    }
+}
+
+/// See [`item`].
+#[derive(Clone, Copy)]
+pub(crate) struct Item<'a, P: ?Sized> {
+    path: &'a P,
+    index: usize,
+}
+
+impl<P: fmt::Display + ?Sized> fmt::Display for Item<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.path, self.index)
+    }
+}
+
+/// The value of `key` in a request object. Request objects hold a handful of keys: comparing
+/// them in order is cheaper than hashing the key.
+pub(crate) fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 16 {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        map.get(key)
+    }
+}
+
+/// The value of `key` when `value` is an object ([`get`] on its map).
+pub(crate) fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => get(map, key),
+        _ => None,
+    }
 }
 
 /// The JSON type name Bedrock's validator reports for a value.
@@ -65,7 +118,7 @@ fn fmt_bound(b: f64) -> String {
 /// Returns the object when it is one.
 pub(crate) fn object<'a>(
     value: &'a Value,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     allowed: &[&str],
     required: &[&str],
     v: &mut Violations,
@@ -78,7 +131,7 @@ pub(crate) fn object<'a>(
         return None;
     };
     for key in required {
-        if !map.contains_key(*key) {
+        if get(map, key).is_none() {
             v.add(path, format!("required key [{key}] not found"));
         }
     }
@@ -96,13 +149,13 @@ pub(crate) fn object<'a>(
 /// An optional integer field within `min..=max`.
 pub(crate) fn integer(
     map: &Map<String, Value>,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     key: &str,
     min: i64,
     max: i64,
     v: &mut Violations,
 ) -> Option<i64> {
-    let value = map.get(key)?;
+    let value = get(map, key)?;
     let p = child(path, key);
     let n = match value {
         Value::Number(n) => {
@@ -138,13 +191,13 @@ pub(crate) fn integer(
 /// An optional number field within `min..=max`.
 pub(crate) fn number(
     map: &Map<String, Value>,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     key: &str,
     min: f64,
     max: f64,
     v: &mut Violations,
 ) -> Option<f64> {
-    let value = map.get(key)?;
+    let value = get(map, key)?;
     let p = child(path, key);
     let Some(n) = value.as_f64() else {
         v.add(
@@ -177,11 +230,11 @@ pub(crate) fn number(
 /// An optional boolean field.
 pub(crate) fn boolean(
     map: &Map<String, Value>,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     key: &str,
     v: &mut Violations,
 ) -> Option<bool> {
-    let value = map.get(key)?;
+    let value = get(map, key)?;
     match value {
         Value::Bool(b) => Some(*b),
         other => {
@@ -197,20 +250,20 @@ pub(crate) fn boolean(
 /// An optional string field with a length (in characters) within `min_len..=max_len`.
 pub(crate) fn string<'a>(
     map: &'a Map<String, Value>,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     key: &str,
     min_len: usize,
     max_len: usize,
     v: &mut Violations,
 ) -> Option<&'a str> {
-    let value = map.get(key)?;
+    let value = get(map, key)?;
     string_value(value, &child(path, key), min_len, max_len, v)
 }
 
 /// A string value with a length (in characters) within `min_len..=max_len`.
 pub(crate) fn string_value<'a>(
     value: &'a Value,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     min_len: usize,
     max_len: usize,
     v: &mut Violations,
@@ -243,12 +296,12 @@ pub(crate) fn string_value<'a>(
 /// An optional string field that must be one of `allowed`.
 pub(crate) fn enumeration<'a>(
     map: &'a Map<String, Value>,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     key: &str,
     allowed: &[&str],
     v: &mut Violations,
 ) -> Option<&'a str> {
-    let value = map.get(key)?;
+    let value = get(map, key)?;
     let p = child(path, key);
     match value {
         Value::String(s) if allowed.contains(&s.as_str()) => Some(s),
@@ -266,13 +319,13 @@ pub(crate) fn enumeration<'a>(
 /// An optional array field with `min_items..=max_items` items.
 pub(crate) fn array<'a>(
     map: &'a Map<String, Value>,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     key: &str,
     min_items: usize,
     max_items: usize,
     v: &mut Violations,
 ) -> Option<&'a Vec<Value>> {
-    let value = map.get(key)?;
+    let value = get(map, key)?;
     let p = child(path, key);
     let Value::Array(items) = value else {
         v.add(
@@ -307,7 +360,7 @@ pub(crate) fn array<'a>(
 /// An optional array of strings (stop sequences and the like).
 pub(crate) fn string_array(
     map: &Map<String, Value>,
-    path: &str,
+    path: &(impl fmt::Display + ?Sized),
     key: &str,
     max_items: usize,
     v: &mut Violations,
@@ -318,7 +371,7 @@ pub(crate) fn string_array(
     let out: Vec<String> = items
         .iter()
         .enumerate()
-        .filter_map(|(i, item)| string_value(item, &child(&p, &i.to_string()), 0, usize::MAX, v))
+        .filter_map(|(i, value)| string_value(value, &item(&p, i), 0, usize::MAX, v))
         .map(str::to_owned)
         .collect();
     (v.items.len() == before).then_some(out)

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bedrock_core::{
-    Error, ListFoundationModelsRequest, ListFoundationModelsResponse, ModelId, ModelSummary,
-    Region, Result,
+    Error, ListFoundationModelsRequest, ListFoundationModelsResponse, ModelId, ModelIdError,
+    ModelSummary, Region, Result,
 };
 use bytes::Bytes;
 use futures::Stream;
@@ -204,8 +204,52 @@ struct State {
     rules: Vec<ArmedRule>,
     dice: SplitMix64,
     next_sequence: u64,
-    log: VecDeque<LoggedRequest>,
+    log: VecDeque<LogEntry>,
     attempts: BTreeMap<String, usize>,
+}
+
+/// A request-log entry as kept: what [`LoggedRequest`] shows, without a heap allocation per
+/// call. The request id is not stored (it follows from the seed and the sequence number), a
+/// model identifier is shared with the recent entries that named the same one, and names of
+/// error types and faults are the simulator's own constants.
+struct LogEntry {
+    sequence: u64,
+    operation: Operation,
+    model_id: Option<Arc<str>>,
+    region: Region,
+    attempt: Option<u32>,
+    body_len: usize,
+    status: u16,
+    error_type: Option<&'static str>,
+    faults: Vec<&'static str>,
+}
+
+/// How many of the latest log entries are searched for a model identifier to share.
+const SHARED_ID_LOOKBACK: usize = 8;
+
+impl LogEntry {
+    fn to_logged(&self, seed: u64) -> LoggedRequest {
+        LoggedRequest {
+            sequence: self.sequence,
+            request_id: request_id(seed, self.sequence),
+            operation: self.operation,
+            model_id: self.model_id.as_deref().map(str::to_owned),
+            region: self.region,
+            attempt: self.attempt,
+            body_len: self.body_len,
+            outcome: LoggedOutcome {
+                status: self.status,
+                error_type: self.error_type.map(str::to_owned),
+                faults: self.faults.iter().map(|f| (*f).to_owned()).collect(),
+            },
+        }
+    }
+}
+
+/// The request id of call number `sequence`.
+fn request_id(seed: u64, sequence: u64) -> String {
+    let a = mix(seed ^ mix(sequence.wrapping_add(0x5eed)));
+    uuid_like(a, mix(a ^ sequence))
 }
 
 struct ArmedRule {
@@ -221,7 +265,7 @@ struct Plan {
     error: Option<Rejection>,
     stream_fault: Option<Fault>,
     malformed: bool,
-    faults: Vec<String>,
+    faults: Vec<&'static str>,
 }
 
 /// What the log needs about a call.
@@ -231,6 +275,19 @@ struct CallInfo<'a> {
     region: Region,
     attempt: Option<u32>,
     body_len: usize,
+}
+
+impl<'a> CallInfo<'a> {
+    /// The log's view of an invocation of `operation`.
+    fn of(operation: Operation, req: &'a SimRequest) -> Self {
+        CallInfo {
+            operation,
+            model_id: Some(&req.model_id),
+            region: req.region,
+            attempt: req.attempt,
+            body_len: req.body.len(),
+        }
+    }
 }
 
 impl State {
@@ -247,10 +304,18 @@ impl State {
 
 /// The key attempts are counted under: the bare id behind an identifier, else the identifier.
 fn attempt_key(model_id: &str) -> String {
-    ModelId::new(model_id)
-        .ok()
-        .and_then(|id| id.base_model_id().map(str::to_owned))
-        .unwrap_or_else(|| model_id.to_owned())
+    let id = ModelId::new(model_id);
+    attempt_key_of(model_id, base_of(&id)).to_owned()
+}
+
+/// [`attempt_key`] of an identifier already parsed into `base`.
+fn attempt_key_of<'a>(model_id: &'a str, base: Option<&'a str>) -> &'a str {
+    base.unwrap_or(model_id)
+}
+
+/// The bare foundation-model id behind a parsed identifier, if any.
+fn base_of(id: &std::result::Result<ModelId, ModelIdError>) -> Option<&str> {
+    id.as_ref().ok().and_then(ModelId::base_model_id)
 }
 
 fn is_json(media_type: &str) -> bool {
@@ -317,7 +382,8 @@ impl Simulator {
 
     /// The request log, oldest first (at most `config.log_capacity` entries).
     pub fn request_log(&self) -> Vec<LoggedRequest> {
-        self.state().log.iter().cloned().collect()
+        let seed = self.inner.config.seed;
+        self.state().log.iter().map(|e| e.to_logged(seed)).collect()
     }
 
     /// How many calls named this model (InvokeModel, InvokeModelWithResponseStream and
@@ -330,18 +396,22 @@ impl Simulator {
             .unwrap_or(0)
     }
 
-    /// Numbers the call, counts the attempt and runs the fault rules.
-    fn begin(&self, operation: Operation, model_id: Option<&str>) -> Plan {
+    /// Numbers the call, counts the attempt and runs the fault rules; `base` is the bare id
+    /// behind `model_id` ([`base_of`]).
+    fn begin(&self, operation: Operation, model_id: Option<&str>, base: Option<&str>) -> Plan {
         let seed = self.inner.config.seed;
-        let base = model_id.and_then(|m| ModelId::new(m).ok());
-        let base = base.as_ref().and_then(ModelId::base_model_id);
         let mut state = self.state();
         let sequence = state.next_sequence;
         state.next_sequence += 1;
-        let a = mix(seed ^ mix(sequence.wrapping_add(0x5eed)));
-        let request_id = uuid_like(a, mix(a ^ sequence));
+        let request_id = request_id(seed, sequence);
         if let Some(m) = model_id {
-            *state.attempts.entry(attempt_key(m)).or_insert(0) += 1;
+            let key = attempt_key_of(m, base);
+            match state.attempts.get_mut(key) {
+                Some(n) => *n += 1,
+                None => {
+                    state.attempts.insert(key.to_owned(), 1);
+                }
+            }
         }
         let mut plan = Plan {
             sequence,
@@ -367,7 +437,7 @@ impl Simulator {
                 continue;
             }
             armed.fired += 1;
-            plan.faults.push(rule.fault.name().to_owned());
+            plan.faults.push(rule.fault.name());
             match &rule.fault {
                 Fault::Latency { millis } => plan.delay += Duration::from_millis(*millis),
                 Fault::MalformedBody => plan.malformed = true,
@@ -385,26 +455,33 @@ impl Simulator {
         plan
     }
 
-    fn log(&self, plan: &Plan, call: &CallInfo<'_>, status: u16, error_type: Option<&str>) {
-        let entry = LoggedRequest {
-            sequence: plan.sequence,
-            request_id: plan.request_id.clone(),
-            operation: call.operation,
-            model_id: call.model_id.map(str::to_owned),
-            region: call.region,
-            attempt: call.attempt,
-            body_len: call.body_len,
-            outcome: LoggedOutcome {
-                status,
-                error_type: error_type.map(str::to_owned),
-                faults: plan.faults.clone(),
-            },
-        };
+    fn log(&self, plan: &Plan, call: &CallInfo<'_>, status: u16, error_type: Option<&'static str>) {
         let capacity = self.inner.config.log_capacity;
         if capacity == 0 {
             return;
         }
         let mut state = self.state();
+        // Calls mostly name the model of a call just before: share that entry's copy of the id.
+        let model_id = call.model_id.map(|id| {
+            state
+                .log
+                .iter()
+                .rev()
+                .take(SHARED_ID_LOOKBACK)
+                .find_map(|e| e.model_id.as_ref().filter(|m| ***m == *id))
+                .map_or_else(|| Arc::from(id), Arc::clone)
+        });
+        let entry = LogEntry {
+            sequence: plan.sequence,
+            operation: call.operation,
+            model_id,
+            region: call.region,
+            attempt: call.attempt,
+            body_len: call.body_len,
+            status,
+            error_type,
+            faults: plan.faults.clone(),
+        };
         while state.log.len() >= capacity {
             state.log.pop_front();
         }
@@ -425,7 +502,7 @@ impl Simulator {
         region: Region,
         request: &ListFoundationModelsRequest,
     ) -> Result<ListFoundationModelsResponse> {
-        let plan = self.begin(Operation::List, None);
+        let plan = self.begin(Operation::List, None, None);
         self.finish_list(&plan, region, request)
     }
 
@@ -435,7 +512,7 @@ impl Simulator {
         region: Region,
         request: &ListFoundationModelsRequest,
     ) -> Result<ListFoundationModelsResponse> {
-        let plan = self.begin(Operation::List, None);
+        let plan = self.begin(Operation::List, None, None);
         wait(plan.delay).await;
         self.finish_list(&plan, region, request)
     }
@@ -469,7 +546,8 @@ impl Simulator {
         region: Region,
         model_identifier: &str,
     ) -> Result<ModelSummary> {
-        let plan = self.begin(Operation::Get, Some(model_identifier));
+        let id = ModelId::new(model_identifier);
+        let plan = self.begin(Operation::Get, Some(model_identifier), base_of(&id));
         self.finish_get(&plan, region, model_identifier)
     }
 
@@ -479,7 +557,8 @@ impl Simulator {
         region: Region,
         model_identifier: &str,
     ) -> Result<ModelSummary> {
-        let plan = self.begin(Operation::Get, Some(model_identifier));
+        let id = ModelId::new(model_identifier);
+        let plan = self.begin(Operation::Get, Some(model_identifier), base_of(&id));
         wait(plan.delay).await;
         self.finish_get(&plan, region, model_identifier)
     }
@@ -509,8 +588,14 @@ impl Simulator {
         }
     }
 
-    /// Checks the request and runs the model: everything but faults.
-    fn process(&self, req: &SimRequest, operation: Operation) -> Result<Completed, Rejection> {
+    /// Checks the request and runs the model: everything but faults. `id` is the request's
+    /// model identifier, parsed.
+    fn process(
+        &self,
+        req: &SimRequest,
+        id: &std::result::Result<ModelId, ModelIdError>,
+        operation: Operation,
+    ) -> Result<Completed, Rejection> {
         let config = &self.inner.config;
         if req.body.len() > config.max_body_bytes {
             return Err(Rejection::validation(format!(
@@ -533,7 +618,7 @@ impl Simulator {
                 "The provided accept type {accept} is not supported; the model answers application/json."
             )));
         }
-        let model = models::resolve_runtime(config, &req.model_id, req.region)?;
+        let model = models::resolve_runtime(config, id, req.region)?;
         if operation == Operation::InvokeStream && !model.response_streaming {
             return Err(Rejection::validation(rejection::UNSUPPORTED_FOR_STREAMING));
         }
@@ -543,18 +628,22 @@ impl Simulator {
                 model.model_id
             )));
         };
-        let body: Value = serde_json::from_slice(&req.body).map_err(|e| {
-            Rejection::malformed(&format!("#: the request body is not valid JSON ({e})"))
-        })?;
-        let completed = families::invoke(
-            family,
-            &Call {
-                model,
-                seed: config.seed,
-                body: &body,
-                streaming: operation == Operation::InvokeStream,
-            },
-        )?;
+        let mut call = Call {
+            model,
+            seed: config.seed,
+            body: &Value::Null,
+            streaming: operation == Operation::InvokeStream,
+        };
+        let completed = match families::invoke_plain(family, &call, &req.body) {
+            Some(completed) => completed,
+            None => {
+                let body: Value = serde_json::from_slice(&req.body).map_err(|e| {
+                    Rejection::malformed(&format!("#: the request body is not valid JSON ({e})"))
+                })?;
+                call.body = &body;
+                families::invoke(family, &call)?
+            }
+        };
         if operation == Operation::InvokeStream && completed.chunks.is_none() {
             return Err(Rejection::validation(rejection::UNSUPPORTED_FOR_STREAMING));
         }
@@ -564,27 +653,22 @@ impl Simulator {
     /// InvokeModel.
     pub async fn invoke(&self, req: SimRequest) -> Result<SimResponse> {
         let operation = Operation::Invoke;
-        let plan = self.begin(operation, Some(&req.model_id));
+        let id = ModelId::new(req.model_id.as_str());
+        let plan = self.begin(operation, Some(&req.model_id), base_of(&id));
         wait(plan.delay).await;
-        let call = CallInfo {
-            operation,
-            model_id: Some(&req.model_id),
-            region: req.region,
-            attempt: req.attempt,
-            body_len: req.body.len(),
+        let processed = match plan.error.clone() {
+            Some(r) => Err(r),
+            None => self.process(&req, &id, operation),
         };
-        if let Some(r) = plan.error.clone() {
-            return Err(self.fail(&plan, &call, r));
-        }
-        let completed = match self.process(&req, operation) {
+        let completed = match processed {
             Ok(c) => c,
-            Err(r) => return Err(self.fail(&plan, &call, r)),
+            Err(r) => return Err(self.fail(&plan, &CallInfo::of(operation, &req), r)),
         };
         let mut body = completed.body;
         if plan.malformed {
             body.truncate(body.len() / 2);
         }
-        self.log(&plan, &call, 200, None);
+        self.log(&plan, &CallInfo::of(operation, &req), 200, None);
         Ok(SimResponse {
             body: Bytes::from(body),
             content_type: "application/json".to_owned(),
@@ -603,21 +687,16 @@ impl Simulator {
     /// InvokeModelWithResponseStream, with the response headers the transport sends.
     pub async fn invoke_stream_with_headers(&self, req: SimRequest) -> Result<SimStreamResponse> {
         let operation = Operation::InvokeStream;
-        let plan = self.begin(operation, Some(&req.model_id));
+        let id = ModelId::new(req.model_id.as_str());
+        let plan = self.begin(operation, Some(&req.model_id), base_of(&id));
         wait(plan.delay).await;
-        let call = CallInfo {
-            operation,
-            model_id: Some(&req.model_id),
-            region: req.region,
-            attempt: req.attempt,
-            body_len: req.body.len(),
+        let processed = match plan.error.clone() {
+            Some(r) => Err(r),
+            None => self.process(&req, &id, operation),
         };
-        if let Some(r) = plan.error.clone() {
-            return Err(self.fail(&plan, &call, r));
-        }
-        let completed = match self.process(&req, operation) {
+        let completed = match processed {
             Ok(c) => c,
-            Err(r) => return Err(self.fail(&plan, &call, r)),
+            Err(r) => return Err(self.fail(&plan, &CallInfo::of(operation, &req), r)),
         };
         let mut chunks = completed.chunks.unwrap_or_default();
         if plan.malformed
@@ -645,7 +724,7 @@ impl Simulator {
             }
             _ => {}
         }
-        self.log(&plan, &call, 200, None);
+        self.log(&plan, &CallInfo::of(operation, &req), 200, None);
         Ok(SimStreamResponse {
             stream: Box::pin(futures::stream::iter(items)),
             content_type: "application/json".to_owned(),

@@ -59,7 +59,9 @@ pub(crate) fn generate(seed: u64, max_tokens: u32, stops: &[String]) -> Generate
         .map(String::as_str)
         .filter(|s| !s.is_empty())
         .collect();
-    let mut text = String::new();
+    // The longest vocabulary word is 9 bytes; with its space and punctuation a word takes at
+    // most 11.
+    let mut text = String::with_capacity(limit as usize * 11);
     let mut sentence_left = 0u64;
     for i in 0..limit {
         let start_of_sentence = sentence_left == 0;

@@ -697,6 +697,51 @@ async fn request_log_is_a_bounded_ring_and_reset_clears_everything() {
 }
 
 #[tokio::test]
+async fn the_request_log_names_each_call_as_it_was_answered() {
+    let sim = Simulator::new(SimulatorConfig::with_seed(11));
+    let haiku_body = json!({
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 8,
+        "messages": [{"role": "user", "content": "Hi"}],
+    });
+    let mut answered = Vec::new();
+    // Models alternate and repeat, and one call fails: each entry keeps its own model id,
+    // request id and outcome.
+    for i in 0..12 {
+        let (model, body) = if i % 3 == 0 {
+            (TITAN, titan_body())
+        } else {
+            (HAIKU, haiku_body.clone())
+        };
+        let model = if i == 7 { "anthropic.claude-9" } else { model };
+        let request_id = match sim
+            .invoke(SimRequest::invoke(model, Region::UsEast1, body.to_string()))
+            .await
+        {
+            Ok(resp) => resp.request_id,
+            Err(e) => e.service_details().unwrap().request_id.clone().unwrap(),
+        };
+        answered.push((model, request_id));
+    }
+    let log = sim.request_log();
+    assert_eq!(log.len(), answered.len());
+    for (entry, (model, request_id)) in log.iter().zip(&answered) {
+        assert_eq!(entry.model_id.as_deref(), Some(*model));
+        assert_eq!(&entry.request_id, request_id);
+    }
+    assert_eq!(log[7].outcome.status, 404);
+    assert_eq!(
+        log[7].outcome.error_type.as_deref(),
+        Some("ResourceNotFoundException")
+    );
+    assert!(
+        log.iter()
+            .enumerate()
+            .all(|(i, e)| i == 7 || e.outcome.status == 200)
+    );
+}
+
+#[tokio::test]
 async fn mock_backend_implements_the_backend_seam() {
     let backend: Arc<dyn Backend> = Arc::new(MockBackend::default());
     assert_eq!(backend.name(), "mock");

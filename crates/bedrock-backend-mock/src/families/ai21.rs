@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
 use crate::rejection::Rejection;
 use crate::rng::{KeyPiece, base62};
-use crate::schema::{self, Violations, child};
+use crate::schema::{self, Violations, item};
 use crate::text::{self, Finish};
 
 #[derive(Serialize)]
@@ -94,7 +94,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
         n = schema::integer(map, "#", "n", 1, 16, &mut v).unwrap_or(n);
         if let Some(messages) = schema::array(map, "#", "messages", 1, usize::MAX, &mut v) {
             for (i, m) in messages.iter().enumerate() {
-                let path = child("#/messages", &i.to_string());
+                let path = item("#/messages", i);
                 if let Some(mm) = schema::object(
                     m,
                     &path,

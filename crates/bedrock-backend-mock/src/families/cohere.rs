@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Call, Completed, embed_text, json_bytes, simulated_metrics};
 use crate::rejection::Rejection;
 use crate::rng::{KeyPiece, uuid_like};
-use crate::schema::{self, Violations, child};
+use crate::schema::{self, Violations, item};
 use crate::text::{self, Finish};
 
 fn finish_reason(finish: &Finish) -> &'static str {
@@ -89,7 +89,7 @@ pub(super) fn command(call: &Call<'_>) -> Result<Completed, Rejection> {
         schema::boolean(map, "#", "stream", &mut v);
         n = schema::integer(map, "#", "num_generations", 1, 5, &mut v).unwrap_or(n);
         schema::enumeration(map, "#", "truncate", &["NONE", "START", "END"], &mut v);
-        if let Some(bias) = map.get("logit_bias")
+        if let Some(bias) = schema::get(map, "logit_bias")
             && !bias.is_object()
         {
             let found = schema::type_name(bias);
@@ -258,7 +258,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
         stops = schema::string_array(map, "#", "stop_sequences", 5, &mut v).unwrap_or_default();
         if let Some(turns) = schema::array(map, "#", "chat_history", 0, usize::MAX, &mut v) {
             for (i, t) in turns.iter().enumerate() {
-                let path = child("#/chat_history", &i.to_string());
+                let path = item("#/chat_history", i);
                 if let Some(tm) = schema::object(
                     t,
                     &path,

@@ -3,10 +3,12 @@
 use bedrock_core::InvocationMetrics;
 use serde::Serialize;
 
-use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
+use super::{
+    Call, Completed, PromptFormat, json_bytes, pieces, read_prompt_request, simulated_metrics,
+};
 use crate::rejection::Rejection;
 use crate::rng::KeyPiece;
-use crate::schema::{self, Violations};
+use crate::schema::Violations;
 use crate::text::{self, Finish};
 
 #[derive(Serialize)]
@@ -28,19 +30,25 @@ struct Body<'a> {
 /// DeepSeek-R1.
 pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     let mut v = Violations::new();
-    let mut prompt = "";
-    let mut max_tokens = 8192;
-    let mut stops = Vec::new();
-    let allowed = ["prompt", "temperature", "top_p", "max_tokens", "stop"];
-    if let Some(map) = schema::object(call.body, "#", &allowed, &["prompt"], &mut v) {
-        prompt = schema::string(map, "#", "prompt", 1, usize::MAX, &mut v).unwrap_or("");
-        schema::number(map, "#", "temperature", 0.0, 1.0, &mut v);
-        schema::number(map, "#", "top_p", 0.0, 1.0, &mut v);
-        max_tokens =
-            schema::integer(map, "#", "max_tokens", 1, 32_768, &mut v).unwrap_or(max_tokens);
-        stops = schema::string_array(map, "#", "stop", 10, &mut v).unwrap_or_default();
-    }
+    let request = read_prompt_request(
+        call.body,
+        &PromptFormat {
+            allowed: &["prompt", "temperature", "top_p", "max_tokens", "stop"],
+            required: &["prompt"],
+            max_key: "max_tokens",
+            max_limit: 32_768,
+            default_max: 8192,
+            stop: true,
+            limits_first: false,
+        },
+        &mut v,
+    );
     v.finish()?;
+    let (prompt, max_tokens, stops) = (
+        request.prompt.unwrap_or(""),
+        request.max_tokens,
+        request.stops,
+    );
     let input_tokens = text::count_tokens(prompt);
     let key = call.key(&[KeyPiece::Text("deepseek\u{0}"), KeyPiece::Text(prompt)]);
     let generated = call.generate(&key, max_tokens as u32, &stops);

@@ -4,7 +4,9 @@
 use bedrock_core::InvocationMetrics;
 use serde::Serialize;
 
-use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
+use super::{
+    Call, Completed, PromptFormat, json_bytes, pieces, read_prompt_request, simulated_metrics,
+};
 use crate::rejection::Rejection;
 use crate::rng::KeyPiece;
 use crate::schema::{self, Violations};
@@ -26,19 +28,24 @@ struct LlamaBody<'a> {
 /// Llama 3 and later (text prompt; 3.2 vision models also take `images`).
 pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     let mut v = Violations::new();
-    let mut prompt = "";
-    let mut max_tokens = 512;
-    let mut images = 0;
-    let allowed = ["prompt", "temperature", "top_p", "max_gen_len", "images"];
-    if let Some(map) = schema::object(call.body, "#", &allowed, &["prompt"], &mut v) {
-        prompt = schema::string(map, "#", "prompt", 1, usize::MAX, &mut v).unwrap_or("");
-        schema::number(map, "#", "temperature", 0.0, 1.0, &mut v);
-        schema::number(map, "#", "top_p", 0.0, 1.0, &mut v);
-        max_tokens =
-            schema::integer(map, "#", "max_gen_len", 1, 2048, &mut v).unwrap_or(max_tokens);
-        images = schema::string_array(map, "#", "images", 10, &mut v).map_or(0, |i| i.len() as u32);
-    }
+    let request = read_prompt_request(
+        call.body,
+        &PromptFormat {
+            allowed: &["prompt", "temperature", "top_p", "max_gen_len", "images"],
+            required: &["prompt"],
+            max_key: "max_gen_len",
+            max_limit: 2048,
+            default_max: 512,
+            stop: false,
+            limits_first: false,
+        },
+        &mut v,
+    );
+    let images = request.map.map_or(0, |map| {
+        schema::string_array(map, "#", "images", 10, &mut v).map_or(0, |i| i.len() as u32)
+    });
     v.finish()?;
+    let (prompt, max_tokens) = (request.prompt.unwrap_or(""), request.max_tokens);
     let input_tokens = text::count_tokens(prompt) + images;
     let key = call.key(&[KeyPiece::Text("llama\u{0}"), KeyPiece::Text(prompt)]);
     let generated = call.generate(&key, max_tokens as u32, &[]);

@@ -2,14 +2,18 @@
 //! stop_reason}]`) and, for Mistral Large 2407 and Pixtral Large, the chat format (`messages` →
 //! `choices[{index, message, stop_reason}]`).
 
+use std::fmt;
+
 use bedrock_core::InvocationMetrics;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
+use super::{
+    Call, Completed, PromptFormat, json_bytes, pieces, read_prompt_request, simulated_metrics,
+};
 use crate::rejection::Rejection;
 use crate::rng::KeyPiece;
-use crate::schema::{self, Violations, child};
+use crate::schema::{self, Violations, child, item};
 use crate::text::{self, Finish};
 
 #[derive(Serialize)]
@@ -74,15 +78,13 @@ fn max_tokens_limit(model_id: &str) -> i64 {
 pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     let model_id = call.model.model_id;
     let (prompt_ok, chat_ok) = formats(model_id);
-    let is_chat = chat_ok && (call.body.get("messages").is_some() || !prompt_ok);
+    let is_chat = chat_ok && (schema::field(call.body, "messages").is_some() || !prompt_ok);
     let mut v = Violations::new();
     let default_max = if model_id.contains("large") {
         8192
     } else {
         512
     };
-    let mut max_tokens = default_max;
-    let mut stops = Vec::new();
     let mut input_tokens = 0;
     let (allowed, required): (&[&str], &[&str]) = if is_chat {
         (
@@ -111,35 +113,36 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
             &["prompt"],
         )
     };
-    if let Some(map) = schema::object(call.body, "#", allowed, required, &mut v) {
-        if let Some(p) = schema::string(map, "#", "prompt", 1, usize::MAX, &mut v) {
-            input_tokens += text::count_tokens(p);
-        }
-        max_tokens = schema::integer(
-            map,
-            "#",
-            "max_tokens",
-            1,
-            max_tokens_limit(model_id),
-            &mut v,
-        )
-        .unwrap_or(max_tokens);
-        stops = schema::string_array(map, "#", "stop", 10, &mut v).unwrap_or_default();
-        schema::number(map, "#", "temperature", 0.0, 1.0, &mut v);
-        schema::number(map, "#", "top_p", 0.0, 1.0, &mut v);
+    let request = read_prompt_request(
+        call.body,
+        &PromptFormat {
+            allowed,
+            required,
+            max_key: "max_tokens",
+            max_limit: max_tokens_limit(model_id),
+            default_max,
+            stop: true,
+            limits_first: true,
+        },
+        &mut v,
+    );
+    if let Some(p) = request.prompt {
+        input_tokens += text::count_tokens(p);
+    }
+    if let Some(map) = request.map {
         schema::integer(map, "#", "top_k", 0, 200, &mut v);
         if let Some(messages) = schema::array(map, "#", "messages", 1, usize::MAX, &mut v) {
             for (i, m) in messages.iter().enumerate() {
-                input_tokens +=
-                    chat_message_tokens(m, &child("#/messages", &i.to_string()), &mut v);
+                input_tokens += chat_message_tokens(m, &item("#/messages", i), &mut v);
             }
         }
     }
     v.finish()?;
+    let (max_tokens, stops) = (request.max_tokens, request.stops);
     let key_source = if is_chat {
-        call.body.get("messages")
+        schema::field(call.body, "messages")
     } else {
-        call.body.get("prompt")
+        schema::field(call.body, "prompt")
     };
     let prompt_key = call.key(&[
         KeyPiece::Text("mistral\u{0}"),
@@ -218,7 +221,7 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
 }
 
 /// Tokens of one chat message (`content` a string or a list of `text` / `image_url` parts).
-fn chat_message_tokens(message: &Value, path: &str, v: &mut Violations) -> u32 {
+fn chat_message_tokens(message: &Value, path: &dyn fmt::Display, v: &mut Violations) -> u32 {
     let allowed = ["role", "content", "tool_calls", "tool_call_id", "name"];
     let Some(map) = schema::object(message, path, &allowed, &["role"], v) else {
         return 0;
@@ -230,7 +233,7 @@ fn chat_message_tokens(message: &Value, path: &str, v: &mut Violations) -> u32 {
         &["system", "user", "assistant", "tool"],
         v,
     );
-    match map.get("content") {
+    match schema::get(map, "content") {
         Some(Value::String(s)) => text::count_tokens(s),
         Some(Value::Array(parts)) => parts
             .iter()

@@ -14,10 +14,11 @@ mod titan_image;
 
 use bedrock_core::{CatalogModel, InvocationMetrics};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::rejection::Rejection;
 use crate::rng::{KeyPiece, StableHasher};
+use crate::schema::{self, Violations};
 use crate::text::{self, Generated};
 
 /// The request format a model speaks.
@@ -93,7 +94,7 @@ impl Family {
 /// What one simulated invocation produced: the InvokeModel body and, for models that stream
 /// and calls that asked for a stream, the chunks InvokeModelWithResponseStream sends for the
 /// same request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Completed {
     /// The InvokeModel response body.
     pub body: Vec<u8>,
@@ -151,7 +152,7 @@ impl Call<'_> {
 
     /// The request body's field `name`, JSON `null` when absent (for prompt keys).
     pub(crate) fn field(&self, name: &str) -> &Value {
-        self.body.get(name).unwrap_or(&Value::Null)
+        crate::schema::field(self.body, name).unwrap_or(&Value::Null)
     }
 
     /// Generates text for `key` (see [`text::generation_seed`]).
@@ -174,6 +175,77 @@ impl PromptKey {
         hasher.part(purpose.as_bytes());
         hasher.finish()
     }
+}
+
+/// How a prompt-completion format (DeepSeek, Meta Llama, Mistral's text prompt) names and
+/// bounds the fields they share: `prompt`, a length limit, `temperature` and `top_p` (both in
+/// 0..=1), and for some a `stop` list of at most 10 strings.
+pub(crate) struct PromptFormat<'a> {
+    /// Keys the body may hold.
+    pub allowed: &'a [&'a str],
+    /// Keys it must hold.
+    pub required: &'a [&'a str],
+    /// The length limit's key (`max_tokens`, `max_gen_len`).
+    pub max_key: &'static str,
+    /// The largest length limit accepted (the smallest is 1).
+    pub max_limit: i64,
+    /// The length limit when the body gives none.
+    pub default_max: i64,
+    /// Whether the format has a `stop` list.
+    pub stop: bool,
+    /// Whether the length limit and `stop` are checked before `temperature` and `top_p`
+    /// (Mistral) rather than after them (DeepSeek, Meta): the order violations are reported in.
+    pub limits_first: bool,
+}
+
+/// The shared fields of a prompt-completion request, as [`read_prompt_request`] found them.
+pub(crate) struct PromptRequest<'a> {
+    /// The body as an object, for the format's own fields; `None` when it is not an object.
+    pub map: Option<&'a Map<String, Value>>,
+    /// `prompt`, when present and valid.
+    pub prompt: Option<&'a str>,
+    /// The length limit, or the format's default.
+    pub max_tokens: i64,
+    /// The stop sequences (empty when absent or invalid).
+    pub stops: Vec<String>,
+}
+
+/// Checks `body` against `format` (keys, then `prompt`, the length limit, `stop`, `temperature`
+/// and `top_p`), recording violations in `v`.
+pub(crate) fn read_prompt_request<'a>(
+    body: &'a Value,
+    format: &PromptFormat<'_>,
+    v: &mut Violations,
+) -> PromptRequest<'a> {
+    let mut request = PromptRequest {
+        map: schema::object(body, "#", format.allowed, format.required, v),
+        prompt: None,
+        max_tokens: format.default_max,
+        stops: Vec::new(),
+    };
+    let Some(map) = request.map else {
+        return request;
+    };
+    request.prompt = schema::string(map, "#", "prompt", 1, usize::MAX, v);
+    let mut limits = |v: &mut Violations| {
+        request.max_tokens = schema::integer(map, "#", format.max_key, 1, format.max_limit, v)
+            .unwrap_or(format.default_max);
+        if format.stop {
+            request.stops = schema::string_array(map, "#", "stop", 10, v).unwrap_or_default();
+        }
+    };
+    let sampling = |v: &mut Violations| {
+        schema::number(map, "#", "temperature", 0.0, 1.0, v);
+        schema::number(map, "#", "top_p", 0.0, 1.0, v);
+    };
+    if format.limits_first {
+        limits(v);
+        sampling(v);
+    } else {
+        sampling(v);
+        limits(v);
+    }
+    request
 }
 
 /// Simulated latencies: a first byte after 80 ms plus 1 ms per 20 input tokens, then 12 ms per
@@ -230,9 +302,28 @@ pub(crate) fn pieces(text: &str, words: usize, output_tokens: u32) -> Vec<Piece<
 
 /// Serializes a response document (field order comes from the struct, never from a map).
 pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // Room for a typical text answer up front, so it is written without growing the buffer.
+    let mut out = Vec::with_capacity(512);
     // Response structs hold only strings, numbers, options and vectors: serializing them into
     // memory cannot fail.
-    serde_json::to_vec(value).expect("response structs always serialize")
+    serde_json::to_writer(&mut out, value).expect("response structs always serialize");
+    out
+}
+
+/// Runs one invocation of `family` straight from the raw request body, for the request shapes
+/// a family can answer without a JSON tree (today: plain text-only Claude Messages requests).
+/// `None` when there is no such path or the body does not take it: parse the body and use
+/// [`invoke`], which gives the same answer and is the one source of every error. `call.body`
+/// is not read.
+pub(crate) fn invoke_plain(family: Family, call: &Call<'_>, body: &[u8]) -> Option<Completed> {
+    match family {
+        // A plain Messages body has `messages` and no `prompt`: the legacy models answer it as
+        // Messages too.
+        Family::AnthropicMessages | Family::AnthropicLegacy => {
+            anthropic::plain_messages(call, body)
+        }
+        _ => None,
+    }
 }
 
 /// Runs one invocation of `family`.
@@ -380,6 +471,40 @@ mod tests {
                 b"message id",
             ])
         );
+    }
+
+    #[test]
+    fn prompt_requests_report_violations_in_the_format_order() {
+        let body: Value = serde_json::from_str(
+            r#"{"prompt":"","temperature":2,"top_p":-1,"max_tokens":0,"stop":[1]}"#,
+        )
+        .unwrap();
+        let read = |limits_first| {
+            let mut v = Violations::new();
+            let request = read_prompt_request(
+                &body,
+                &PromptFormat {
+                    allowed: &["prompt", "temperature", "top_p", "max_tokens", "stop"],
+                    required: &["prompt"],
+                    max_key: "max_tokens",
+                    max_limit: 100,
+                    default_max: 7,
+                    stop: true,
+                    limits_first,
+                },
+                &mut v,
+            );
+            assert_eq!((request.prompt, request.max_tokens), (None, 7));
+            assert!(request.stops.is_empty());
+            v.finish().unwrap_err().message
+        };
+        let prompt = "#/prompt: expected minLength: 1, actual: 0";
+        let sampling = "#/temperature: 2 is not less or equal to 1\
+                        #/top_p: -1 is not greater or equal to 0";
+        let limits = "#/max_tokens: 0 is not greater or equal to 1\
+                      #/stop/0: expected type: String, found: Integer";
+        assert!(read(false).contains(&format!("{prompt}{sampling}{limits}")));
+        assert!(read(true).contains(&format!("{prompt}{limits}{sampling}")));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Amazon Nova Micro / Lite / Pro / Premier: the `messages-v1` schema (`messages`, `system`,
 //! `inferenceConfig`) → `output.message`, `stopReason`, `usage`, and its stream events.
 
+use std::fmt;
+
 use bedrock_core::InvocationMetrics;
 use serde::Serialize;
 use serde_json::Value;
@@ -8,7 +10,7 @@ use serde_json::Value;
 use super::{Call, Completed, json_bytes, simulated_metrics};
 use crate::rejection::Rejection;
 use crate::rng::KeyPiece;
-use crate::schema::{self, Violations, child};
+use crate::schema::{self, Violations, child, item};
 use crate::text::{self, Finish};
 
 #[derive(Serialize)]
@@ -112,12 +114,12 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
         schema::enumeration(map, "#", "schemaVersion", &["messages-v1"], &mut v);
         if let Some(system) = schema::array(map, "#", "system", 0, usize::MAX, &mut v) {
             for (i, s) in system.iter().enumerate() {
-                input_tokens += part_tokens(s, &child("#/system", &i.to_string()), &mut v);
+                input_tokens += part_tokens(s, &item("#/system", i), &mut v);
             }
         }
         if let Some(messages) = schema::array(map, "#", "messages", 1, usize::MAX, &mut v) {
             for (i, m) in messages.iter().enumerate() {
-                let path = child("#/messages", &i.to_string());
+                let path = item("#/messages", i);
                 if let Some(mm) =
                     schema::object(m, &path, &["role", "content"], &["role", "content"], &mut v)
                 {
@@ -125,17 +127,14 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
                     if let Some(parts) = schema::array(mm, &path, "content", 1, usize::MAX, &mut v)
                     {
                         for (j, p) in parts.iter().enumerate() {
-                            input_tokens += part_tokens(
-                                p,
-                                &child(&child(&path, "content"), &j.to_string()),
-                                &mut v,
-                            );
+                            input_tokens +=
+                                part_tokens(p, &item(&child(&path, "content"), j), &mut v);
                         }
                     }
                 }
             }
         }
-        if let Some(config) = map.get("inferenceConfig") {
+        if let Some(config) = schema::get(map, "inferenceConfig") {
             let path = "#/inferenceConfig";
             let allowed = [
                 "maxTokens",
@@ -226,7 +225,7 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
 
 /// Tokens of one content part: the words of `text`, one for an image, video, document or tool
 /// part.
-fn part_tokens(part: &Value, path: &str, v: &mut Violations) -> u32 {
+fn part_tokens(part: &Value, path: &dyn fmt::Display, v: &mut Violations) -> u32 {
     let kinds = [
         "text",
         "image",
@@ -245,7 +244,7 @@ fn part_tokens(part: &Value, path: &str, v: &mut Violations) -> u32 {
             "expected one of [text, image, video, document, toolUse, toolResult]",
         );
     }
-    match map.get("text") {
+    match schema::get(map, "text") {
         Some(t) => schema::string_value(t, &child(path, "text"), 0, usize::MAX, v)
             .map_or(0, text::count_tokens),
         None => 1,

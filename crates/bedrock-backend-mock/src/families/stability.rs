@@ -2,6 +2,8 @@
 //! SD3 / SD3.5 / Stable Image Ultra / Core format (`prompt`, `aspect_ratio`, `output_format` →
 //! `images`, `seeds`, `finish_reasons`).
 
+use std::fmt;
+
 use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
@@ -10,7 +12,7 @@ use super::{Call, Completed, json_bytes};
 use crate::image::{Picture, image_dimensions};
 use crate::rejection::Rejection;
 use crate::rng::KeyPiece;
-use crate::schema::{self, Violations, child};
+use crate::schema::{self, Violations, item};
 use crate::text;
 
 /// Width × height pairs SDXL 1.0 accepts.
@@ -65,7 +67,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// Decodes a base64 PNG or JPEG at `path`, returning its size.
-fn source_size(value: &Value, path: &str, v: &mut Violations) -> Option<(u32, u32)> {
+fn source_size(value: &Value, path: &dyn fmt::Display, v: &mut Violations) -> Option<(u32, u32)> {
     let s = schema::string_value(value, path, 1, usize::MAX, v)?;
     let size = base64::engine::general_purpose::STANDARD
         .decode(s)
@@ -105,7 +107,7 @@ pub(super) fn sdxl(call: &Call<'_>) -> Result<Completed, Rejection> {
     if let Some(map) = schema::object(call.body, "#", &allowed, &["text_prompts"], &mut v) {
         if let Some(prompts) = schema::array(map, "#", "text_prompts", 1, usize::MAX, &mut v) {
             for (i, p) in prompts.iter().enumerate() {
-                let path = child("#/text_prompts", &i.to_string());
+                let path = item("#/text_prompts", i);
                 if let Some(pm) = schema::object(p, &path, &["text", "weight"], &["text"], &mut v) {
                     if let Some(t) = schema::string(pm, &path, "text", 1, 2000, &mut v) {
                         prompt_words += text::count_tokens(t);
@@ -164,8 +166,8 @@ pub(super) fn sdxl(call: &Call<'_>) -> Result<Completed, Rejection> {
         schema::number(map, "#", "image_strength", 0.0, 1.0, &mut v);
         schema::number(map, "#", "step_schedule_start", 0.0, 1.0, &mut v);
         schema::number(map, "#", "step_schedule_end", 0.0, 1.0, &mut v);
-        if let Some(img) = map.get("init_image") {
-            init_size = source_size(img, "#/init_image", &mut v);
+        if let Some(img) = schema::get(map, "init_image") {
+            init_size = source_size(img, &"#/init_image", &mut v);
         }
     }
     v.finish()?;
@@ -269,17 +271,17 @@ pub(super) fn image(call: &Call<'_>) -> Result<Completed, Rejection> {
         format = schema::enumeration(map, "#", "output_format", &["jpeg", "png"], &mut v)
             .unwrap_or(format);
         schema::enumeration(map, "#", "style_preset", STYLE_PRESETS, &mut v);
-        if let Some(img) = map.get("image") {
-            image_size = source_size(img, "#/image", &mut v);
+        if let Some(img) = schema::get(map, "image") {
+            image_size = source_size(img, &"#/image", &mut v);
         }
-        let image_to_image = mode == Some("image-to-image") || map.contains_key("image");
+        let image_to_image = mode == Some("image-to-image") || schema::get(map, "image").is_some();
         if image_to_image {
             for key in ["image", "strength"] {
-                if !map.contains_key(key) {
+                if schema::get(map, key).is_none() {
                     v.add("#", format!("required key [{key}] not found"));
                 }
             }
-            if map.contains_key("aspect_ratio") {
+            if schema::get(map, "aspect_ratio").is_some() {
                 v.add("#", "extraneous key [aspect_ratio] is not permitted");
             }
         }

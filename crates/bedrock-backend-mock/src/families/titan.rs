@@ -66,7 +66,7 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
         &mut v,
     ) {
         input = schema::string(map, "#", "inputText", 1, usize::MAX, &mut v).unwrap_or("");
-        if let Some(config) = map.get("textGenerationConfig") {
+        if let Some(config) = schema::get(map, "textGenerationConfig") {
             let path = "#/textGenerationConfig";
             let allowed = ["temperature", "topP", "maxTokenCount", "stopSequences"];
             if let Some(c) = schema::object(config, path, &allowed, &[], &mut v) {
@@ -177,7 +177,7 @@ pub(super) fn embed_v2(call: &Call<'_>) -> Result<Completed, Rejection> {
     let allowed = ["inputText", "dimensions", "normalize", "embeddingTypes"];
     if let Some(map) = schema::object(call.body, "#", &allowed, &["inputText"], &mut v) {
         input = schema::string(map, "#", "inputText", 1, 50_000, &mut v).unwrap_or("");
-        if let Some(d) = map.get("dimensions") {
+        if let Some(d) = schema::get(map, "dimensions") {
             match d.as_i64() {
                 Some(n @ (256 | 512 | 1024)) => dims = n as usize,
                 _ => v.add("#/dimensions", format!("{d} is not a valid enum value")),
@@ -243,10 +243,10 @@ pub(super) fn embed_image(call: &Call<'_>) -> Result<Completed, Rejection> {
                 Err(_) => v.add("#/inputImage", "the value is not valid base64"),
             }
         }
-        if !map.contains_key("inputText") && !map.contains_key("inputImage") {
+        if schema::get(map, "inputText").is_none() && schema::get(map, "inputImage").is_none() {
             v.add("#", "at least one of [inputText, inputImage] is required");
         }
-        if let Some(config) = map.get("embeddingConfig") {
+        if let Some(config) = schema::get(map, "embeddingConfig") {
             let path = "#/embeddingConfig";
             if let Some(c) = schema::object(config, path, &["outputEmbeddingLength"], &[], &mut v)
                 && let Some(len) = c.get("outputEmbeddingLength")

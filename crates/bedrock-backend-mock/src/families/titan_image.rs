@@ -1,6 +1,8 @@
 //! Titan Image Generator G1 (v1, v2) and Nova Canvas: `taskType` with its parameters object and
 //! `imageGenerationConfig`, answered with `{"images": [<base64 PNG>, ...]}`.
 
+use std::fmt;
+
 use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
@@ -9,7 +11,7 @@ use super::{Call, Completed, json_bytes};
 use crate::image::{Picture, image_dimensions};
 use crate::rejection::Rejection;
 use crate::rng::KeyPiece;
-use crate::schema::{self, Violations, child};
+use crate::schema::{self, Violations, child, item};
 use crate::text;
 
 /// Each task type and the parameters object it takes.
@@ -57,11 +59,11 @@ pub(super) fn generate(call: &Call<'_>) -> Result<Completed, Rejection> {
             .find(|(t, _)| *t == task)
             .map_or("textToImageParams", |(_, p)| *p);
         for (_, other) in &tasks {
-            if *other != params_key && map.contains_key(*other) {
+            if *other != params_key && schema::get(map, other).is_some() {
                 v.add("#", format!("extraneous key [{other}] is not permitted"));
             }
         }
-        match map.get(params_key) {
+        match schema::get(map, params_key) {
             None => v.add("#", format!("required key [{params_key}] not found")),
             Some(params) => {
                 let path = child("#", params_key);
@@ -77,7 +79,7 @@ pub(super) fn generate(call: &Call<'_>) -> Result<Completed, Rejection> {
                 );
             }
         }
-        if let Some(config) = map.get("imageGenerationConfig") {
+        if let Some(config) = schema::get(map, "imageGenerationConfig") {
             let path = "#/imageGenerationConfig";
             let allowed = [
                 "numberOfImages",
@@ -136,7 +138,7 @@ fn task_params(task: &str) -> &'static str {
 fn check_params(
     task: &str,
     params: &Value,
-    path: &str,
+    path: &dyn fmt::Display,
     nova: bool,
     v: &mut Violations,
     prompt: &mut String,
@@ -211,7 +213,7 @@ fn check_params(
             match parse_hex_colour(c) {
                 Some(rgb) => palette.push(rgb),
                 None => v.add(
-                    &child(&child(path, "colors"), &i.to_string()),
+                    &item(&child(path, "colors"), i),
                     format!("string [{c}] does not match pattern ^#[a-fA-F0-9]{{6}}$"),
                 ),
             }
@@ -219,22 +221,22 @@ fn check_params(
     }
     if let Some(images) = schema::array(map, path, "images", 1, 5, v) {
         for (i, img) in images.iter().enumerate() {
-            decode_image(img, &child(&child(path, "images"), &i.to_string()), v);
+            decode_image(img, &item(&child(path, "images"), i), v);
         }
     }
-    if let Some(img) = map.get("image") {
+    if let Some(img) = schema::get(map, "image") {
         *source_size = decode_image(img, &child(path, "image"), v);
     }
     if matches!(task, "INPAINTING" | "OUTPAINTING")
-        && !map.contains_key("maskPrompt")
-        && !map.contains_key("maskImage")
+        && schema::get(map, "maskPrompt").is_none()
+        && schema::get(map, "maskImage").is_none()
     {
         v.add(path, "one of [maskPrompt, maskImage] is required");
     }
 }
 
 /// Decodes a base64 PNG or JPEG, returning its size.
-fn decode_image(value: &Value, path: &str, v: &mut Violations) -> Option<(u32, u32)> {
+fn decode_image(value: &Value, path: &dyn fmt::Display, v: &mut Violations) -> Option<(u32, u32)> {
     let b64 = schema::string_value(value, path, 1, usize::MAX, v)?;
     let size = base64::engine::general_purpose::STANDARD
         .decode(b64)
