@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use std::sync::Arc;
 
-use bedrock_auth::{KnownCredential, SigningKeyCache, VerifyError, verify_sigv4_cached};
+use bedrock_auth::{KnownCredential, SigningKeyCache, VerifyError, verify_sigv4_scope};
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -180,10 +180,10 @@ pub(crate) struct SignedParts<'a> {
 }
 
 /// Who the request was authenticated as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Authenticated {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Authenticated<'a> {
     /// The region of the credential scope, when the request was signed.
-    pub region: Option<String>,
+    pub region: Option<&'a str>,
 }
 
 fn forbidden(error_type: &str, message: impl Into<String>) -> ApiError {
@@ -235,16 +235,16 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Checks a request's authentication; `now` is the emulator's clock.
-pub(crate) fn authenticate(
+pub(crate) fn authenticate<'a>(
     policy: &AuthPolicy,
-    req: &SignedParts<'_>,
+    req: &SignedParts<'a>,
     now: SystemTime,
-) -> Result<Authenticated, ApiError> {
+) -> Result<Authenticated<'a>, ApiError> {
     let authorization = header_str(req.headers, "authorization");
     if policy.no_auth {
         // Still read the region the client signed for, so a multi-region client is served the
         // region it asked for.
-        let region = authorization.and_then(scope_region).map(str::to_owned);
+        let region = authorization.and_then(scope_region);
         return Ok(Authenticated { region });
     }
     if let Some(token) = authorization.and_then(|a| a.strip_prefix("Bearer ")) {
@@ -269,7 +269,7 @@ pub(crate) fn authenticate(
             .find(|(id, _)| id == access_key_id)
             .map(|(_, known)| known)
     };
-    let identity = verify_sigv4_cached(
+    let identity = verify_sigv4_scope(
         req.method.as_str(),
         &path_and_query,
         req.headers,
@@ -409,26 +409,26 @@ mod tests {
 
     const ARN_PATH: &str = "/model/arn%3Aaws%3Abedrock%3Aeu-west-1%3A%3Afoundation-model%2Fanthropic.claude-v2%3A1/invoke";
 
-    fn check(
+    fn check<'a>(
         policy: &AuthPolicy,
-        uri: &str,
-        headers: &HeaderMap,
-        body: &[u8],
+        uri: &'a str,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
         now: SystemTime,
-    ) -> Result<Authenticated, ApiError> {
+    ) -> Result<Authenticated<'a>, ApiError> {
         let (raw_path, raw_query) = match uri.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (uri, None),
         };
-        let method = if body.is_empty() {
-            Method::GET
+        let method: &'static Method = if body.is_empty() {
+            &Method::GET
         } else {
-            Method::POST
+            &Method::POST
         };
         authenticate(
             policy,
             &SignedParts {
-                method: &method,
+                method,
                 raw_path,
                 raw_query,
                 headers,
@@ -457,7 +457,7 @@ mod tests {
             at(),
         );
         let ok = check(&p, ARN_PATH, &h, body, at() + Duration::from_secs(60)).unwrap();
-        assert_eq!(ok.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(ok.region, Some("eu-west-1"));
 
         let uri = "/foundation-models?byProvider=Meta%20AI&byOutputModality=TEXT";
         let h = signed_headers(
@@ -470,7 +470,7 @@ mod tests {
             at(),
         );
         assert_eq!(
-            check(&p, uri, &h, b"", at()).unwrap().region.as_deref(),
+            check(&p, uri, &h, b"", at()).unwrap().region,
             Some("us-west-2")
         );
     }
@@ -704,8 +704,7 @@ mod tests {
         assert_eq!(
             check(&p, "/foundation-models", &h, b"", at())
                 .unwrap()
-                .region
-                .as_deref(),
+                .region,
             Some("ap-south-1")
         );
     }

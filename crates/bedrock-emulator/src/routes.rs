@@ -75,13 +75,26 @@ fn decode_identifier(segment: &str, field: &str) -> Result<String, ApiError> {
     Ok(decoded.into_owned())
 }
 
+/// Up to four path segments: no route has more, and a longer path only needs its first one.
+fn segments(raw_path: &str) -> ([&str; 4], usize) {
+    let mut out = [""; 4];
+    let mut n = 0;
+    for segment in raw_path.strip_prefix('/').unwrap_or(raw_path).split('/') {
+        if n == out.len() {
+            // Five or more segments: no route matches, whatever the rest says.
+            return (out, n + 1);
+        }
+        out[n] = segment;
+        n += 1;
+    }
+    (out, n)
+}
+
 /// Matches a method and a raw (still percent-encoded) path to a route.
 pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiError> {
-    let segments: Vec<&str> = raw_path
-        .strip_prefix('/')
-        .unwrap_or(raw_path)
-        .split('/')
-        .collect();
+    let (found, count) = segments(raw_path);
+    let segments = &found[..count.min(found.len())];
+    let too_long = count > found.len();
     let expect = |allowed: &[Method], allow: &'static str, route: Route| {
         if allowed.contains(method) {
             Ok(route)
@@ -89,7 +102,13 @@ pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiE
             Err(wrong_method(method, raw_path, allow))
         }
     };
-    match segments.as_slice() {
+    match segments {
+        _ if too_long => match segments.first() {
+            Some(op) if NOT_EMULATED.iter().any(|(p, _)| p == op) => {
+                Err(not_emulated(method, raw_path, op))
+            }
+            _ => Err(no_route(method, raw_path)),
+        },
         ["foundation-models"] => expect(&[Method::GET], "GET", Route::ListFoundationModels),
         ["foundation-models", id] => {
             let id = decode_identifier(id, "modelIdentifier")?;
@@ -115,19 +134,28 @@ pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiE
         ["_emulator", "reset"] => expect(&[Method::POST], "POST", Route::Reset),
         ["_emulator", "requests"] => expect(&[Method::GET], "GET", Route::Requests),
         ["model", _, op] | [op, ..] if NOT_EMULATED.iter().any(|(p, _)| p == op) => {
-            let name = NOT_EMULATED
-                .iter()
-                .find(|(p, _)| p == op)
-                .map_or("", |(_, n)| n);
-            Err(unknown_operation(format!(
-                "{name} ({method} {raw_path}) is a Bedrock operation this emulator does not \
-                 implement; it serves {EMULATED}"
-            )))
+            Err(not_emulated(method, raw_path, op))
         }
-        _ => Err(unknown_operation(format!(
-            "No operation matches {method} {raw_path}; the emulator serves {EMULATED}"
-        ))),
+        _ => Err(no_route(method, raw_path)),
     }
+}
+
+/// A Bedrock operation the emulator knows but does not serve (`op` is its path segment).
+fn not_emulated(method: &Method, raw_path: &str, op: &str) -> ApiError {
+    let name = NOT_EMULATED
+        .iter()
+        .find(|(p, _)| *p == op)
+        .map_or("", |(_, n)| n);
+    unknown_operation(format!(
+        "{name} ({method} {raw_path}) is a Bedrock operation this emulator does not \
+         implement; it serves {EMULATED}"
+    ))
+}
+
+fn no_route(method: &Method, raw_path: &str) -> ApiError {
+    unknown_operation(format!(
+        "No operation matches {method} {raw_path}; the emulator serves {EMULATED}"
+    ))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The HTTP front: one axum fallback handler that routes on the raw path, reads and limits the
 //! body, authenticates, and answers from the simulator with Bedrock's headers and frames.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -194,16 +195,19 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     }
 }
 
-fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
+/// A media-type header for the simulator. `application/json` is passed as `None`, which the
+/// simulator reads as that same default, so the usual request copies no header.
+fn media_type(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
+        .filter(|v| *v != "application/json")
         .map(str::to_owned)
 }
 
 /// `amz-sdk-request: attempt=2; max=3` -> 2.
 fn attempt_number(headers: &HeaderMap) -> Option<u32> {
-    let value = headers.get("amz-sdk-request")?.to_str().ok()?;
+    let value = headers.get(AMZ_SDK_REQUEST)?.to_str().ok()?;
     value
         .split(';')
         .filter_map(|p| p.trim().split_once('='))
@@ -220,17 +224,17 @@ fn sim_request(
     streaming: bool,
 ) -> SimRequest {
     let accept_header = if streaming {
-        "x-amzn-bedrock-accept"
+        &BEDROCK_ACCEPT
     } else {
-        "accept"
+        &header::ACCEPT
     };
     SimRequest {
         operation,
         model_id,
         region,
         body,
-        content_type: header_string(&parts.headers, "content-type"),
-        accept: header_string(&parts.headers, accept_header),
+        content_type: media_type(&parts.headers, &header::CONTENT_TYPE),
+        accept: media_type(&parts.headers, accept_header),
         attempt: attempt_number(&parts.headers),
     }
 }
@@ -252,10 +256,45 @@ fn json_response(body: &serde_json::Value, request_id: &str) -> Response {
     response
 }
 
+const AMZ_SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
+const BEDROCK_ACCEPT: HeaderName = HeaderName::from_static("x-amzn-bedrock-accept");
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 const INVOCATION_LATENCY: HeaderName = HeaderName::from_static("x-amzn-bedrock-invocation-latency");
 const INPUT_TOKEN_COUNT: HeaderName = HeaderName::from_static("x-amzn-bedrock-input-token-count");
 const OUTPUT_TOKEN_COUNT: HeaderName = HeaderName::from_static("x-amzn-bedrock-output-token-count");
+
+/// Counts below this are answered from a table of ready header values.
+const SMALL_COUNTS: u64 = 1000;
+
+/// A header value for a token count or a latency. Values below 1000 (nearly all of them) come
+/// from a table built once, so the usual answer allocates nothing for them; larger ones are
+/// formatted.
+fn count_value(n: u64) -> HeaderValue {
+    static TABLE: std::sync::OnceLock<Vec<HeaderValue>> = std::sync::OnceLock::new();
+    if n >= SMALL_COUNTS {
+        return HeaderValue::from(n);
+    }
+    let table = TABLE.get_or_init(|| {
+        // One buffer holding every decimal from 0 to 999; each entry is a shared slice of it,
+        // so cloning an entry only bumps a reference count.
+        let mut all = String::with_capacity(2890);
+        let mut ends = Vec::with_capacity(SMALL_COUNTS as usize);
+        for i in 0..SMALL_COUNTS {
+            let _ = write!(all, "{i}");
+            ends.push(all.len());
+        }
+        let all = Bytes::from(all);
+        let mut start = 0;
+        ends.into_iter()
+            .map(|end| {
+                let digits = all.slice(start..end);
+                start = end;
+                HeaderValue::from_maybe_shared(digits).expect("decimal digits are a header value")
+            })
+            .collect()
+    });
+    table[n as usize].clone()
+}
 
 /// A header value for a string the simulator made (ASCII); `None` if it somehow is not one.
 fn string_value(value: String) -> Option<HeaderValue> {
@@ -279,10 +318,10 @@ async fn invoke(state: &AppState, req: SimRequest) -> Result<Response, ApiError>
         headers.insert(REQUEST_ID, v);
     }
     let latency_ms = u64::try_from(sim.latency.as_millis()).unwrap_or(u64::MAX);
-    headers.insert(INVOCATION_LATENCY, HeaderValue::from(latency_ms));
-    headers.insert(INPUT_TOKEN_COUNT, HeaderValue::from(sim.input_tokens));
+    headers.insert(INVOCATION_LATENCY, count_value(latency_ms));
+    headers.insert(INPUT_TOKEN_COUNT, count_value(sim.input_tokens.into()));
     if let Some(out) = sim.output_tokens {
-        headers.insert(OUTPUT_TOKEN_COUNT, HeaderValue::from(out));
+        headers.insert(OUTPUT_TOKEN_COUNT, count_value(out.into()));
     }
     Ok(response)
 }
@@ -505,6 +544,13 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+    }
+
+    #[test]
+    fn count_values_match_their_numbers() {
+        for n in [0, 7, 9, 10, 42, 99, 100, 272, 999, 1000, 65_536, u64::MAX] {
+            assert_eq!(count_value(n), HeaderValue::from(n), "{n}");
+        }
     }
 
     #[test]
