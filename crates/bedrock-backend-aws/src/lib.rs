@@ -24,7 +24,7 @@ use futures::StreamExt;
 use tracing::Instrument;
 
 pub use errors::{map_sdk_error, map_stream_error};
-use recorder::{CallRecorder, ResponseHeaders, recording_http_client};
+use recorder::{Recorded, recording_http_client};
 
 /// How the SDK retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -278,15 +278,15 @@ fn span(operation: &'static str, model_id: Option<&ModelId>, region: Region) -> 
 
 fn record_outcome<T>(
     span: &tracing::Span,
-    recorder: &CallRecorder,
-    headers: &ResponseHeaders,
+    recorded: &Recorded,
     started: Instant,
     result: &Result<T>,
 ) {
     if span.is_disabled() {
         return;
     }
-    span.record("attempts", recorder.attempts());
+    let headers = &recorded.headers;
+    span.record("attempts", recorded.attempts);
     span.record("latency_ms", started.elapsed().as_millis() as u64);
     if let Some(n) = headers.input_tokens {
         span.record("input_tokens", n);
@@ -303,17 +303,17 @@ fn record_outcome<T>(
     }
 }
 
-/// Sends one SDK call with the recorder visible to the clients' HTTP wrapper, inside the span.
+/// Sends one SDK call inside the span, recording its attempts and Bedrock's response headers
+/// through the clients' HTTP wrapper.
 ///
 /// The SDK's future is large (kilobytes); callers box it as soon as it exists (`Box::pin(
 /// call.send())`, or a pooled slot on the hot paths), so the backend's own futures stay small and
 /// are not copied in full when `async_trait` boxes them or when the span wraps them.
 async fn send<F: std::future::Future + Unpin>(
     call: F,
-    recorder: &CallRecorder,
     span: &tracing::Span,
-) -> F::Output {
-    recorder.record(call).instrument(span.clone()).await
+) -> (F::Output, Recorded) {
+    recorder::record(call).instrument(span.clone()).await
 }
 
 /// The SDK call for an [`InvokeModelRequest`] on the runtime client of its region. InvokeModel
@@ -361,7 +361,6 @@ impl Backend for AwsBackend {
         request: &ListFoundationModelsRequest,
     ) -> Result<ListFoundationModelsResponse> {
         let span = span("ListFoundationModels", None, region);
-        let recorder = CallRecorder::default();
         let started = Instant::now();
         let mut call = self.with_region(region, |c| c.control.list_foundation_models());
         if let Some(p) = &request.by_provider {
@@ -376,14 +375,14 @@ impl Backend for AwsBackend {
         if let Some(c) = request.by_customization_type {
             call = call.by_customization_type(c.as_str().into());
         }
-        let result = send(Box::pin(call.send()), &recorder, &span)
-            .await
-            .map_err(errors::map_sdk_error)
-            .map(|out| ListFoundationModelsResponse {
-                models: out.model_summaries().iter().map(convert::summary).collect(),
-            });
-        let headers = recorder.take_headers();
-        record_outcome(&span, &recorder, &headers, started, &result);
+        let (result, recorded) = send(Box::pin(call.send()), &span).await;
+        let result =
+            result
+                .map_err(errors::map_sdk_error)
+                .map(|out| ListFoundationModelsResponse {
+                    models: out.model_summaries().iter().map(convert::summary).collect(),
+                });
+        record_outcome(&span, &recorded, started, &result);
         result
     }
 
@@ -393,49 +392,43 @@ impl Backend for AwsBackend {
         model_id: &ModelId,
     ) -> Result<ModelSummary> {
         let span = span("GetFoundationModel", Some(model_id), region);
-        let recorder = CallRecorder::default();
         let started = Instant::now();
         let call = self
             .with_region(region, |c| c.control.get_foundation_model())
             .model_identifier(model_id.as_str());
-        let result = send(Box::pin(call.send()), &recorder, &span)
-            .await
-            .map_err(errors::map_sdk_error)
-            .and_then(|out| {
-                out.model_details()
-                    .map(convert::details)
-                    .ok_or_else(|| Error::decode("GetFoundationModel returned no modelDetails"))
-            });
-        let headers = recorder.take_headers();
-        record_outcome(&span, &recorder, &headers, started, &result);
+        let (result, recorded) = send(Box::pin(call.send()), &span).await;
+        let result = result.map_err(errors::map_sdk_error).and_then(|out| {
+            out.model_details()
+                .map(convert::details)
+                .ok_or_else(|| Error::decode("GetFoundationModel returned no modelDetails"))
+        });
+        record_outcome(&span, &recorded, started, &result);
         result
     }
 
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse> {
         let span = span("InvokeModel", Some(&request.model_id), request.region);
-        let recorder = CallRecorder::default();
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model);
         let mut slot = self.pools.invoke.boxed(call.send());
-        let result = send(&mut slot, &recorder, &span).await;
+        let (result, mut recorded) = send(&mut slot, &span).await;
         self.pools.invoke.recycle(slot);
-        let mut headers = recorder.take_headers();
         let result = match result {
             Ok(mut out) => {
                 let content_type = std::mem::take(&mut out.content_type);
                 Ok(InvokeModelResponse {
                     content_type,
                     body: Bytes::from(out.body.into_inner()),
-                    input_tokens: headers.input_tokens,
-                    output_tokens: headers.output_tokens,
-                    latency: headers.latency,
+                    input_tokens: recorded.headers.input_tokens,
+                    output_tokens: recorded.headers.output_tokens,
+                    latency: recorded.headers.latency,
                     // The span records token counts only, so the id can move.
-                    request_id: headers.request_id.take(),
+                    request_id: recorded.headers.request_id.take(),
                 })
             }
             Err(e) => Err(errors::map_sdk_error(e)),
         };
-        record_outcome(&span, &recorder, &headers, started, &result);
+        record_outcome(&span, &recorded, started, &result);
         result
     }
 
@@ -445,19 +438,17 @@ impl Backend for AwsBackend {
             Some(&request.model_id),
             request.region,
         );
-        let recorder = CallRecorder::default();
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model_with_response_stream);
         let mut slot = self.pools.stream.boxed(call.send());
-        let result = send(&mut slot, &recorder, &span).await;
+        let (result, recorded) = send(&mut slot, &span).await;
         self.pools.stream.recycle(slot);
         let result = result.map_err(errors::map_sdk_error);
-        let headers = recorder.take_headers();
-        record_outcome(&span, &recorder, &headers, started, &result);
+        record_outcome(&span, &recorded, started, &result);
         let output = result?;
         let receiver = output.body;
         // Errors inside the stream carry the request id of the response that opened it.
-        let request_id = headers.request_id;
+        let request_id = recorded.headers.request_id;
         let stream = futures::stream::unfold(Some((receiver, request_id)), |state| async move {
             let (mut rx, request_id) = state?;
             loop {
@@ -565,22 +556,18 @@ mod tests {
         );
         let client = backend.runtime_client(Region::UsEast1);
 
-        let recorder = CallRecorder::default();
         let call = client
             .invoke_model()
             .model_id("amazon.titan-text-express-v1")
             .body(aws_smithy_types::Blob::new(b"{}".to_vec()))
             .send();
-        let out = send(Box::pin(call), &recorder, &tracing::Span::none())
-            .await
-            .expect("the third attempt answers");
+        let (out, recorded) = send(Box::pin(call), &tracing::Span::none()).await;
+        let out = out.expect("the third attempt answers");
         assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
-        assert_eq!(recorder.attempts(), 3);
-        let headers = recorder.take_headers();
-        assert_eq!(headers.input_tokens, Some(7));
-        assert_eq!(headers.output_tokens, Some(9));
-        assert_eq!(headers.request_id.as_deref(), Some("last"));
-        assert_eq!(recorder.take_headers(), ResponseHeaders::default());
+        assert_eq!(recorded.attempts, 3);
+        assert_eq!(recorded.headers.input_tokens, Some(7));
+        assert_eq!(recorded.headers.output_tokens, Some(9));
+        assert_eq!(recorded.headers.request_id.as_deref(), Some("last"));
     }
 
     fn model_timeout() -> Response {

@@ -7,14 +7,14 @@
 //! of the ~20 hooks of every attempt (about 5,000 instructions per call). The HTTP client is
 //! called once per attempt and sees both the request and the response headers.
 //!
-//! The call's [`CallRecorder`] reaches the wrapper through a task-local set around the SDK
-//! future; the orchestrator calls the HTTP connector inside that future's `poll`, so it always
-//! sees it. Calls made outside [`CallRecorder::record`] (through `AwsBackend::runtime_client`)
+//! The call's state reaches the wrapper through a task-local set around the SDK future by
+//! [`record`]; the orchestrator calls the HTTP connector, and polls its future, inside that
+//! future's `poll`, so it always sees it. The state is plain cells owned by the call's future:
+//! no `Arc`, no locks. Calls made outside [`record`] (through `AwsBackend::runtime_client`)
 //! pass straight through.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -33,8 +33,8 @@ use aws_smithy_runtime_api::shared::IntoShared as _;
 use aws_smithy_types::config_bag::ConfigBag;
 
 tokio::task_local! {
-    /// The recorder of the call being polled, if the call came through the backend.
-    static CURRENT: CallRecorder;
+    /// The state of the call being polled, if the call came through the backend.
+    static CURRENT: CallState;
 }
 
 /// Headers of the last response.
@@ -76,33 +76,22 @@ impl ResponseHeaders {
     }
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    attempts: AtomicU32,
-    headers: Mutex<ResponseHeaders>,
+/// What one call saw: attempts and the last response's headers.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Recorded {
+    pub(crate) attempts: u32,
+    pub(crate) headers: ResponseHeaders,
 }
 
-/// What one call saw: attempts and the last response's headers.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CallRecorder(Arc<Inner>);
+/// The task-local state of the call being polled. It lives in the call's own future and is only
+/// touched from that task, so plain cells serve (no `Arc`, no locks).
+#[derive(Debug, Default)]
+struct CallState {
+    attempts: Cell<u32>,
+    headers: RefCell<ResponseHeaders>,
+}
 
-impl CallRecorder {
-    pub(crate) fn attempts(&self) -> u32 {
-        self.0.attempts.load(Ordering::Relaxed)
-    }
-
-    /// Takes the headers out, leaving defaults behind.
-    pub(crate) fn take_headers(&self) -> ResponseHeaders {
-        std::mem::take(&mut *self.lock())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, ResponseHeaders> {
-        self.0
-            .headers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
+impl CallState {
     /// Notes an attempt. The SDK numbers attempts in `amz-sdk-request: attempt=N; max=M`;
     /// taking the highest number seen makes this idempotent, so a client wrapped twice still
     /// counts each attempt once.
@@ -111,21 +100,26 @@ impl CallRecorder {
             .headers()
             .get("amz-sdk-request")
             .and_then(attempt_number);
-        match numbered {
-            Some(n) => {
-                self.0.attempts.fetch_max(n, Ordering::Relaxed);
-            }
-            None => {
-                self.0.attempts.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        let seen = self.attempts.get();
+        self.attempts.set(match numbered {
+            Some(n) => seen.max(n),
+            None => seen + 1,
+        });
     }
+}
 
-    /// Runs `call` (an SDK `send()` future) with this recorder visible to the clients' HTTP
-    /// wrapper.
-    pub(crate) async fn record<F: Future>(&self, call: F) -> F::Output {
-        CURRENT.scope(self.clone(), call).await
-    }
+/// Runs `call` (an SDK `send()` future) with a fresh recorder visible to the clients' HTTP
+/// wrapper; returns its output and what the wrapper recorded.
+pub(crate) async fn record<F: Future>(call: F) -> (F::Output, Recorded) {
+    let scoped = std::pin::pin!(CURRENT.scope(CallState::default(), call));
+    let mut scoped = scoped;
+    let output = scoped.as_mut().await;
+    let state = scoped.as_mut().take_value().unwrap_or_default();
+    let recorded = Recorded {
+        attempts: state.attempts.get(),
+        headers: state.headers.into_inner(),
+    };
+    (output, recorded)
 }
 
 /// `attempt=2; max=3` -> 2.
@@ -201,14 +195,19 @@ struct RecordingConnector {
 
 impl HttpConnector for RecordingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let Ok(recorder) = CURRENT.try_with(CallRecorder::clone) else {
+        if CURRENT
+            .try_with(|state| state.note_attempt(&request))
+            .is_err()
+        {
             return self.inner.call(request);
-        };
-        recorder.note_attempt(&request);
+        }
         let call = self.inner.call(request);
         HttpConnectorFuture::new(async move {
             let response = call.await?;
-            *recorder.lock() = ResponseHeaders::read(response.headers());
+            let headers = ResponseHeaders::read(response.headers());
+            // The orchestrator polls this future inside the call's own future, so the call's
+            // state is in scope here.
+            let _ = CURRENT.try_with(|state| *state.headers.borrow_mut() = headers);
             Ok(response)
         })
     }
