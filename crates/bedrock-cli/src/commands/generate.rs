@@ -351,13 +351,11 @@ fn add_call_metadata(value: &mut Value, invocation: &Invocation) {
 }
 
 fn unexpected(expected: &str, got: &ModelOutput) -> CliError {
-    let got = match got {
-        ModelOutput::Text(_) => "text",
-        ModelOutput::Embedding(_) => "an embedding",
-        ModelOutput::Images(_) => "images",
-        _ => "another kind of output",
-    };
-    Error::decode(format!("expected {expected} from the model, got {got}")).into()
+    Error::decode(format!(
+        "expected {expected} from the model, got {}",
+        got.describe()
+    ))
+    .into()
 }
 
 #[cfg(test)]
