@@ -142,18 +142,18 @@ impl AwsBackend {
         control: aws_sdk_bedrock::Client,
         runtime: aws_sdk_bedrockruntime::Client,
     ) -> Self {
-        let control = match recording_http_client(control.config().http_client()) {
-            Some(http) => aws_sdk_bedrock::Client::from_conf(
-                control.config().to_builder().http_client(http).build(),
-            ),
-            None => control,
-        };
-        let mut conf = runtime.config().to_builder();
-        if let Some(http) = recording_http_client(runtime.config().http_client()) {
-            conf = conf.http_client(http);
+        let mut control_conf = control.config().to_builder();
+        if let Some(http) = recording_http_client(control.config().http_client()) {
+            control_conf = control_conf.http_client(http);
         }
-        let runtime =
-            aws_sdk_bedrockruntime::Client::from_conf(with_runtime_classifiers(conf).build());
+        let mut runtime_conf = runtime.config().to_builder();
+        if let Some(http) = recording_http_client(runtime.config().http_client()) {
+            runtime_conf = runtime_conf.http_client(http);
+        }
+        let control = aws_sdk_bedrock::Client::from_conf(control_conf.build());
+        let runtime = aws_sdk_bedrockruntime::Client::from_conf(
+            with_runtime_classifiers(runtime_conf).build(),
+        );
         self.clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -38,7 +38,7 @@ tokio::task_local! {
 }
 
 /// Headers of the last response.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct ResponseHeaders {
     pub(crate) input_tokens: Option<u32>,
     pub(crate) output_tokens: Option<u32>,
@@ -77,7 +77,7 @@ impl ResponseHeaders {
 }
 
 /// What one call saw: attempts and the last response's headers.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Recorded {
     pub(crate) attempts: u32,
     pub(crate) headers: ResponseHeaders,
@@ -111,8 +111,7 @@ impl CallState {
 /// Runs `call` (an SDK `send()` future) with a fresh recorder visible to the clients' HTTP
 /// wrapper; returns its output and what the wrapper recorded.
 pub(crate) async fn record<F: Future>(call: F) -> (F::Output, Recorded) {
-    let scoped = std::pin::pin!(CURRENT.scope(CallState::default(), call));
-    let mut scoped = scoped;
+    let mut scoped = std::pin::pin!(CURRENT.scope(CallState::default(), call));
     let output = scoped.as_mut().await;
     let state = scoped.as_mut().take_value().unwrap_or_default();
     let recorded = Recorded {
