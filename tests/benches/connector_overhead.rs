@@ -16,6 +16,8 @@
     reason = "a benchmark reports its figures on stdout"
 )]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use aws_credential_types::Credentials;
@@ -30,6 +32,7 @@ use bedrock_emulator::{
     EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
 };
 use bytes::Bytes;
+use support::{median, median_pair_ratio};
 
 const MODEL: &str = "amazon.titan-text-express-v1";
 const BODY: &str =
@@ -125,11 +128,6 @@ impl Tally {
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_unstable_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 /// Runs `calls` calls with `concurrency` in flight; returns each call's latency and the wall time.
 async fn round(
     caller: &Caller,
@@ -206,26 +204,18 @@ async fn compare(
             tally.latencies.extend(latencies);
         }
     }
-    let pair_ratios = connector_tally
-        .rates
-        .iter()
-        .zip(&raw_tally.rates)
-        .map(|(c, r)| c / r)
-        .collect();
-    let p50_ratios = connector_tally
-        .round_p50s
-        .iter()
-        .zip(&raw_tally.round_p50s)
-        .map(|(c, r)| c.as_secs_f64() / r.as_secs_f64())
-        .collect();
+    let seconds = |p50s: &[Duration]| p50s.iter().map(Duration::as_secs_f64).collect::<Vec<_>>();
     Comparison {
         concurrency,
         raw_p50: raw_tally.p50(),
         connector_p50: connector_tally.p50(),
         raw_rate: raw_tally.calls_per_second(),
         connector_rate: connector_tally.calls_per_second(),
-        rate_ratio: median(pair_ratios),
-        p50_ratio: median(p50_ratios),
+        rate_ratio: median_pair_ratio(&connector_tally.rates, &raw_tally.rates),
+        p50_ratio: median_pair_ratio(
+            &seconds(&connector_tally.round_p50s),
+            &seconds(&raw_tally.round_p50s),
+        ),
     }
 }
 

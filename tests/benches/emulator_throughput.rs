@@ -16,6 +16,8 @@
     reason = "a benchmark reports its figures on stdout"
 )]
 
+mod support;
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -31,6 +33,7 @@ use bedrock_emulator::{
     EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
 };
 use bytes::Bytes;
+use support::{median, median_pair_ratio};
 
 const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
@@ -89,8 +92,10 @@ fn request_body() -> Bytes {
     )
 }
 
-fn client(url: &str) -> aws_sdk_bedrockruntime::Client {
-    let config = aws_sdk_bedrockruntime::Config::builder()
+/// The client configuration every part of the bench uses: the emulator's example credentials,
+/// no retries.
+fn client_config(url: &str) -> aws_sdk_bedrockruntime::config::Builder {
+    aws_sdk_bedrockruntime::Config::builder()
         .behavior_version_latest()
         .endpoint_url(url)
         .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
@@ -100,8 +105,10 @@ fn client(url: &str) -> aws_sdk_bedrockruntime::Client {
             None,
         ))
         .retry_config(RetryConfig::disabled())
-        .build();
-    aws_sdk_bedrockruntime::Client::from_conf(config)
+}
+
+fn client(url: &str) -> aws_sdk_bedrockruntime::Client {
+    aws_sdk_bedrockruntime::Client::from_conf(client_config(url).build())
 }
 
 async fn call(client: &aws_sdk_bedrockruntime::Client, body: &Bytes) -> usize {
@@ -157,14 +164,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     }
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[i]
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_unstable_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 /// `calls` InvokeModel calls spread over `concurrency` tasks sharing one client.
@@ -266,17 +265,12 @@ async fn compare(
     }
     emu_side.finish();
     bare_side.finish();
-    let pair_ratios = emu_side
-        .rates
-        .iter()
-        .zip(&bare_side.rates)
-        .map(|(e, b)| e / b)
-        .collect();
+    let ratio = median_pair_ratio(&emu_side.rates, &bare_side.rates);
     Comparison {
         label,
         emu: emu_side,
         bare: bare_side,
-        ratio: median(pair_ratios),
+        ratio,
     }
 }
 
@@ -344,19 +338,9 @@ struct ServerSideCosts {
 /// request the SDK really signed, and the simulator's answer to its body.
 async fn server_side_costs(url: &str, calls: usize) -> ServerSideCosts {
     let capture = CaptureRequest::default();
-    let config = aws_sdk_bedrockruntime::Config::builder()
-        .behavior_version_latest()
-        .endpoint_url(url)
-        .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::from_keys(
-            EXAMPLE_ACCESS_KEY_ID,
-            EXAMPLE_SECRET_ACCESS_KEY,
-            None,
-        ))
-        .retry_config(RetryConfig::disabled())
-        .interceptor(capture.clone())
-        .build();
-    let capturing = aws_sdk_bedrockruntime::Client::from_conf(config);
+    let capturing = aws_sdk_bedrockruntime::Client::from_conf(
+        client_config(url).interceptor(capture.clone()).build(),
+    );
     call(&capturing, &request_body()).await;
     let wire = capture
         .0
@@ -386,16 +370,6 @@ async fn server_side_costs(url: &str, calls: usize) -> ServerSideCosts {
             .then(|| KnownCredential::long_term(EXAMPLE_SECRET_ACCESS_KEY))
     };
     let now = SystemTime::now();
-    verify_sigv4(
-        &wire.method,
-        &path_and_query,
-        &headers,
-        &wire.body,
-        lookup,
-        now,
-        Duration::MAX,
-    )
-    .expect("the SDK's signature verifies");
     let known = KnownCredential::long_term(EXAMPLE_SECRET_ACCESS_KEY);
     let cache = SigningKeyCache::new();
     let sigv4 = mean_of(calls, || {
@@ -409,7 +383,7 @@ async fn server_side_costs(url: &str, calls: usize) -> ServerSideCosts {
             Duration::MAX,
             &cache,
         );
-        std::hint::black_box(verified).expect("verifies");
+        std::hint::black_box(verified).expect("the SDK's signature verifies");
     });
     let sigv4_uncached = mean_of(calls, || {
         let verified = verify_sigv4(
