@@ -425,6 +425,13 @@ async fn listing(what: &str, call: ListFoundationModelsFluentBuilder) -> Vec<Sum
 
 /// Sends a ListFoundationModels call, checks that it lists exactly what the simulator lists for
 /// `filter`, and returns the listing.
+/// A filtered listing is a proper, non-empty part of the whole one, and every model in it
+/// satisfies the filter.
+fn assert_narrowed(listed: &[SummaryView], all: usize, filter: impl Fn(&SummaryView) -> bool) {
+    assert!(!listed.is_empty() && listed.len() < all, "{listed:?}");
+    assert!(listed.iter().all(filter), "{listed:?}");
+}
+
 async fn listing_as_simulated(
     what: &str,
     call: ListFoundationModelsFluentBuilder,
@@ -478,11 +485,7 @@ async fn list_foundation_models_with_each_filter() {
         },
     )
     .await;
-    assert!(!listed.is_empty() && listed.len() < all.len());
-    assert!(
-        listed.iter().all(|m| m.provider_name == "Anthropic"),
-        "{listed:?}"
-    );
+    assert_narrowed(&listed, all.len(), |m| m.provider_name == "Anthropic");
     assert!(listed.iter().any(|m| m.model_id == HAIKU));
 
     // byOutputModality.
@@ -495,12 +498,9 @@ async fn list_foundation_models_with_each_filter() {
         },
     )
     .await;
-    assert!(
-        listed
-            .iter()
-            .all(|m| m.output_modalities.contains(&"EMBEDDING".to_owned())),
-        "{listed:?}"
-    );
+    assert_narrowed(&listed, all.len(), |m| {
+        m.output_modalities.contains(&"EMBEDDING".to_owned())
+    });
     assert!(listed.iter().any(|m| m.model_id == TITAN_EMBED_V2));
     assert!(!listed.iter().any(|m| m.model_id == HAIKU));
 
@@ -514,13 +514,9 @@ async fn list_foundation_models_with_each_filter() {
         },
     )
     .await;
-    assert!(!listed.is_empty() && listed.len() < all.len());
-    assert!(
-        listed
-            .iter()
-            .all(|m| m.inference_types.contains(&"PROVISIONED".to_owned())),
-        "{listed:?}"
-    );
+    assert_narrowed(&listed, all.len(), |m| {
+        m.inference_types.contains(&"PROVISIONED".to_owned())
+    });
     assert!(
         !listed.iter().any(|m| m.model_id == SD3),
         "SD3 Large is on-demand only"
@@ -536,13 +532,9 @@ async fn list_foundation_models_with_each_filter() {
         },
     )
     .await;
-    assert!(!listed.is_empty() && listed.len() < all.len());
-    assert!(
-        listed
-            .iter()
-            .all(|m| m.customizations.contains(&"FINE_TUNING".to_owned())),
-        "{listed:?}"
-    );
+    assert_narrowed(&listed, all.len(), |m| {
+        m.customizations.contains(&"FINE_TUNING".to_owned())
+    });
     assert!(listed.iter().any(|m| m.model_id == HAIKU));
 
     // Filters combine.
