@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_bedrockruntime::operation::RequestId as _;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use bedrock_core::{
@@ -21,9 +22,10 @@ use bedrock_core::{
 };
 use bytes::Bytes;
 use futures::StreamExt;
-use tracing::Instrument;
 
+pub use aws_smithy_runtime_api::client::http::SharedHttpClient;
 pub use errors::{map_sdk_error, map_stream_error};
+pub use recorder::default_http_client;
 use recorder::{Recorded, recording_http_client};
 
 /// How the SDK retries.
@@ -62,6 +64,10 @@ pub struct AwsBackendConfig {
     pub operation_timeout: Option<Duration>,
     /// Time allowed for one attempt.
     pub attempt_timeout: Option<Duration>,
+    /// The HTTP client under both SDK clients of every region, e.g. one with a proxy or custom
+    /// TLS, or one shared with other SDK clients so that they share its connection pool (see
+    /// [`default_http_client`]). `None` builds the SDK's default client, one per region.
+    pub http_client: Option<SharedHttpClient>,
 }
 
 impl Default for AwsBackendConfig {
@@ -77,6 +83,7 @@ impl Default for AwsBackendConfig {
             read_timeout: None,
             operation_timeout: None,
             attempt_timeout: None,
+            http_client: None,
         }
     }
 }
@@ -222,8 +229,9 @@ impl AwsBackend {
             .region(aws_sdk_bedrockruntime::config::Region::new(region.as_str()))
             .retry_config(self.retry_config())
             .timeout_config(self.timeout_config());
-        // One HTTP client (one connection pool) per region, shared by both services.
-        if let Some(http) = recording_http_client(None) {
+        // One HTTP client (one connection pool) per region, shared by both services, unless the
+        // configuration names one for all.
+        if let Some(http) = recording_http_client(self.config.http_client.clone()) {
             control = control.http_client(http.clone());
             runtime = runtime.http_client(http);
         }
@@ -308,12 +316,12 @@ fn record_outcome<T>(
 ///
 /// The SDK's future is large (kilobytes); callers box it as soon as it exists (`Box::pin(
 /// call.send())`, or a pooled slot on the hot paths), so the backend's own futures stay small and
-/// are not copied in full when `async_trait` boxes them or when the span wraps them.
+/// are not copied in full when `async_trait` boxes them.
 async fn send<F: std::future::Future + Unpin>(
     call: F,
     span: &tracing::Span,
 ) -> (F::Output, Recorded) {
-    recorder::record(call).instrument(span.clone()).await
+    recorder::record(call, span).await
 }
 
 /// The SDK call for an [`InvokeModelRequest`] on the runtime client of its region. InvokeModel
@@ -411,19 +419,18 @@ impl Backend for AwsBackend {
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model);
         let mut slot = self.pools.invoke.boxed(call.send());
-        let (result, mut recorded) = send(&mut slot, &span).await;
+        let (result, recorded) = send(&mut slot, &span).await;
         self.pools.invoke.recycle(slot);
         let result = match result {
             Ok(mut out) => {
                 let content_type = std::mem::take(&mut out.content_type);
                 Ok(InvokeModelResponse {
+                    request_id: out.request_id().map(str::to_owned),
                     content_type,
                     body: Bytes::from(out.body.into_inner()),
                     input_tokens: recorded.headers.input_tokens,
                     output_tokens: recorded.headers.output_tokens,
-                    latency: recorded.headers.latency,
-                    // The span records token counts only, so the id can move.
-                    request_id: recorded.headers.request_id.take(),
+                    latency: recorded.headers.latency(),
                 })
             }
             Err(e) => Err(errors::map_sdk_error(e)),
@@ -446,9 +453,9 @@ impl Backend for AwsBackend {
         let result = result.map_err(errors::map_sdk_error);
         record_outcome(&span, &recorded, started, &result);
         let output = result?;
-        let receiver = output.body;
         // Errors inside the stream carry the request id of the response that opened it.
-        let request_id = recorded.headers.request_id;
+        let request_id = output.request_id().map(str::to_owned);
+        let receiver = output.body;
         let stream = futures::stream::unfold(Some((receiver, request_id)), |state| async move {
             let (mut rx, request_id) = state?;
             loop {
@@ -567,7 +574,7 @@ mod tests {
         assert_eq!(recorded.attempts, 3);
         assert_eq!(recorded.headers.input_tokens, Some(7));
         assert_eq!(recorded.headers.output_tokens, Some(9));
-        assert_eq!(recorded.headers.request_id.as_deref(), Some("last"));
+        assert_eq!(out.request_id(), Some("last"));
     }
 
     fn model_timeout() -> Response {
