@@ -577,6 +577,75 @@ mod tests {
         assert_eq!(out.request_id(), Some("last"));
     }
 
+    /// An HTTP client that answers every request with the same response and counts requests.
+    #[derive(Debug, Clone, Default)]
+    struct Canned {
+        requests: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl aws_smithy_runtime_api::client::http::HttpConnector for Canned {
+        fn call(
+            &self,
+            _request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+        ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let answer = response(
+                200,
+                r#"{"ok":true}"#,
+                &[
+                    ("content-type", "application/json"),
+                    ("x-amzn-requestid", "canned-1"),
+                    ("x-amzn-bedrock-input-token-count", "3"),
+                    ("x-amzn-bedrock-output-token-count", "4"),
+                    ("x-amzn-bedrock-invocation-latency", "25"),
+                ],
+            );
+            aws_smithy_runtime_api::client::http::HttpConnectorFuture::ready(Ok(answer))
+        }
+    }
+
+    impl aws_smithy_runtime_api::client::http::HttpClient for Canned {
+        fn http_connector(
+            &self,
+            _settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+            _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+            aws_smithy_runtime_api::client::http::SharedHttpConnector::new(self.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_configured_http_client_carries_every_region_and_its_headers_are_read() {
+        let canned = Canned::default();
+        let backend = AwsBackend::new(AwsBackendConfig {
+            endpoint_url: Some("http://127.0.0.1:9".to_owned()),
+            credentials: Some(SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
+            )),
+            http_client: Some(SharedHttpClient::new(canned.clone())),
+            ..AwsBackendConfig::default()
+        });
+        for region in [Region::UsEast1, Region::UsWest2] {
+            let out = backend
+                .invoke_model(InvokeModelRequest {
+                    region,
+                    ..titan_request()
+                })
+                .await
+                .expect("the canned client answers");
+            assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
+            assert_eq!(out.request_id.as_deref(), Some("canned-1"));
+            assert_eq!((out.input_tokens, out.output_tokens), (Some(3), Some(4)));
+            assert_eq!(out.latency, Some(Duration::from_millis(25)));
+        }
+        assert_eq!(
+            canned.requests.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "both regions' clients sent through the configured HTTP client"
+        );
+    }
+
     fn model_timeout() -> Response {
         response(
             408,
