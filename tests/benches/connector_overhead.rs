@@ -1,15 +1,21 @@
 //! Benchmark: what the connector adds to an InvokeModel call. `Connector::invoke_model_generic`
 //! over the AWS SDK backend against the raw `aws-sdk-bedrockruntime` client's `invoke_model`,
-//! both against the same in-process emulator, at concurrency 1 and 64. Short rounds of the two
-//! alternate (and swap which goes first) so machine load drifts onto both equally. The figures
-//! are ratios, connector to raw client, each the median over adjacent round pairs (load that
-//! comes and goes hits both halves of a pair alike): of the rounds' p50 latencies and of their
-//! calls per second. The p50s over every call of a side are printed too.
+//! both against the same in-process emulator, over one shared HTTP client (one connection pool),
+//! at concurrency 1 and 64. The figures are ratios, connector to raw client, measured in one run:
+//!
+//! - Concurrency 1: one task alternates the two call by call (raw then connector, then the other
+//!   way round), so both see the same machine at the same moments. p50 ratio: of the p50s over
+//!   every call of each side. Throughput ratio: the median over blocks of consecutive call pairs
+//!   of each side's calls per second of its own call time in the block.
+//! - Concurrency 64: 64 tasks call one side for a short round, then the other side (the order
+//!   swaps every round). Both ratios are medians over adjacent round pairs (load that comes and
+//!   goes hits both halves of a pair alike): of the rounds' p50 latencies and of their calls per
+//!   second.
 //!
 //! Run with `cargo bench -p bedrock-e2e-tests --bench connector_overhead` (add `-- --quick` for
 //! a short run, `-- --control` to put a second raw client in the connector's place, which shows
-//! the harness's own bias: both ratios should come out near 1.000). Everything runs in this process on 127.0.0.1; no tracing subscriber is
-//! installed, as in an application that has none.
+//! the harness's own noise: both ratios should come out near 1.000). Everything runs in this
+//! process on 127.0.0.1; no tracing subscriber is installed, as in an application that has none.
 
 #![allow(
     clippy::print_stdout,
@@ -44,9 +50,12 @@ const THROUGHPUT_TARGET: f64 = 0.97;
 
 struct Plan {
     warmup: usize,
+    /// Call pairs at concurrency 1.
+    pairs: usize,
+    /// Call pairs per throughput block at concurrency 1.
+    block: usize,
+    /// Rounds per side at concurrency 64.
     rounds: usize,
-    /// Calls per round at concurrency 1.
-    sequential: usize,
     /// Calls per round at concurrency 64.
     concurrent: usize,
 }
@@ -56,16 +65,18 @@ impl Plan {
         if quick {
             Plan {
                 warmup: 200,
-                rounds: 6,
-                sequential: 200,
-                concurrent: 1_280,
+                pairs: 1_000,
+                block: 50,
+                rounds: 8,
+                concurrent: 640,
             }
         } else {
             Plan {
                 warmup: 1_000,
-                rounds: 30,
-                sequential: 400,
-                concurrent: 2_560,
+                pairs: 12_000,
+                block: 100,
+                rounds: 60,
+                concurrent: 1_280,
             }
         }
     }
@@ -107,25 +118,10 @@ impl Caller {
     }
 }
 
-/// Latencies and per-round throughput of one side.
-#[derive(Default)]
-struct Tally {
-    latencies: Vec<Duration>,
-    /// Calls per second of each round.
-    rates: Vec<f64>,
-    /// p50 latency of each round.
-    round_p50s: Vec<Duration>,
-}
-
-impl Tally {
-    fn p50(&mut self) -> Duration {
-        self.latencies.sort_unstable();
-        self.latencies[self.latencies.len() / 2]
-    }
-
-    fn calls_per_second(&self) -> f64 {
-        median(self.rates.clone())
-    }
+/// The p50 of `latencies` (sorted in place).
+fn p50(latencies: &mut [Duration]) -> Duration {
+    latencies.sort_unstable();
+    latencies[latencies.len() / 2]
 }
 
 /// Runs `calls` calls with `concurrency` in flight; returns each call's latency and the wall time.
@@ -163,17 +159,69 @@ struct Comparison {
     concurrency: usize,
     raw_p50: Duration,
     connector_p50: Duration,
-    /// Median over rounds of calls per second.
+    /// Median calls per second of each side.
     raw_rate: f64,
     connector_rate: f64,
-    /// Median over round pairs of the connector's rate divided by the raw client's rate in the
-    /// adjacent round: load that comes and goes hits both halves of a pair alike.
+    /// Connector's calls per second over the raw client's.
     rate_ratio: f64,
-    /// Median over round pairs of the connector's round p50 divided by the raw client's.
+    /// Connector's p50 over the raw client's.
     p50_ratio: f64,
 }
 
-async fn compare(
+/// Concurrency 1, call by call: pair `i` makes one raw call and one connector call, in an order
+/// that swaps every pair.
+async fn compare_sequential(
+    raw: &Caller,
+    connector: &Caller,
+    model: &ModelId,
+    body: &Bytes,
+    plan: &Plan,
+) -> Comparison {
+    let mut raw_latencies = Vec::with_capacity(plan.pairs);
+    let mut connector_latencies = Vec::with_capacity(plan.pairs);
+    for i in 0..plan.pairs {
+        let order = if i % 2 == 0 {
+            [
+                (raw, &mut raw_latencies),
+                (connector, &mut connector_latencies),
+            ]
+        } else {
+            [
+                (connector, &mut connector_latencies),
+                (raw, &mut raw_latencies),
+            ]
+        };
+        for (caller, latencies) in order {
+            let t = Instant::now();
+            let n = caller.call(model, body).await;
+            latencies.push(t.elapsed());
+            assert!(n > 0);
+        }
+    }
+    // Calls per second of each side's own call time, block by block.
+    let rates = |latencies: &[Duration]| -> Vec<f64> {
+        latencies
+            .chunks_exact(plan.block)
+            .map(|block| block.len() as f64 / block.iter().sum::<Duration>().as_secs_f64())
+            .collect()
+    };
+    let (raw_rates, connector_rates) = (rates(&raw_latencies), rates(&connector_latencies));
+    let raw_p50 = p50(&mut raw_latencies);
+    let connector_p50 = p50(&mut connector_latencies);
+    Comparison {
+        concurrency: 1,
+        raw_p50,
+        connector_p50,
+        raw_rate: median(raw_rates.clone()),
+        connector_rate: median(connector_rates.clone()),
+        rate_ratio: median_pair_ratio(&connector_rates, &raw_rates),
+        p50_ratio: connector_p50.as_secs_f64() / raw_p50.as_secs_f64(),
+    }
+}
+
+/// Concurrency `concurrency`, round by round: the two sides alternate rounds, and which goes
+/// first swaps every pair of rounds.
+async fn compare_concurrent(
     raw: &Caller,
     connector: &Caller,
     model: &ModelId,
@@ -181,41 +229,31 @@ async fn compare(
     plan: &Plan,
     concurrency: usize,
 ) -> Comparison {
-    let calls = if concurrency == 1 {
-        plan.sequential
-    } else {
-        plan.concurrent
-    };
-    let (mut raw_tally, mut connector_tally) = (Tally::default(), Tally::default());
+    // Per side: every latency, and each round's calls per second and p50.
+    type Side = (Vec<Duration>, Vec<f64>, Vec<f64>);
+    let (mut raw_side, mut connector_side): (Side, Side) = Default::default();
     for r in 0..plan.rounds {
-        // Alternate which side goes first, so neither always follows the other.
         let order = if r % 2 == 0 {
-            [(raw, &mut raw_tally), (connector, &mut connector_tally)]
+            [(raw, &mut raw_side), (connector, &mut connector_side)]
         } else {
-            [(connector, &mut connector_tally), (raw, &mut raw_tally)]
+            [(connector, &mut connector_side), (raw, &mut raw_side)]
         };
-        for (caller, tally) in order {
-            let (mut latencies, wall) = round(caller, model, body, calls, concurrency).await;
-            tally
-                .rates
-                .push(latencies.len() as f64 / wall.as_secs_f64());
-            latencies.sort_unstable();
-            tally.round_p50s.push(latencies[latencies.len() / 2]);
-            tally.latencies.extend(latencies);
+        for (caller, (all, rates, p50s)) in order {
+            let (mut latencies, wall) =
+                round(caller, model, body, plan.concurrent, concurrency).await;
+            rates.push(latencies.len() as f64 / wall.as_secs_f64());
+            p50s.push(p50(&mut latencies).as_secs_f64());
+            all.extend(latencies);
         }
     }
-    let seconds = |p50s: &[Duration]| p50s.iter().map(Duration::as_secs_f64).collect::<Vec<_>>();
     Comparison {
         concurrency,
-        raw_p50: raw_tally.p50(),
-        connector_p50: connector_tally.p50(),
-        raw_rate: raw_tally.calls_per_second(),
-        connector_rate: connector_tally.calls_per_second(),
-        rate_ratio: median_pair_ratio(&connector_tally.rates, &raw_tally.rates),
-        p50_ratio: median_pair_ratio(
-            &seconds(&connector_tally.round_p50s),
-            &seconds(&raw_tally.round_p50s),
-        ),
+        raw_p50: p50(&mut raw_side.0),
+        connector_p50: p50(&mut connector_side.0),
+        raw_rate: median(raw_side.1.clone()),
+        connector_rate: median(connector_side.1.clone()),
+        rate_ratio: median_pair_ratio(&connector_side.1, &raw_side.1),
+        p50_ratio: median_pair_ratio(&connector_side.2, &raw_side.2),
     }
 }
 
@@ -229,21 +267,24 @@ fn credentials() -> SharedCredentialsProvider {
     ))
 }
 
-/// The raw client, configured as the AWS backend configures its own (same region, retry and
-/// timeouts), so the difference is the connector's code alone.
+/// The raw client, configured as the AWS backend configures its own (same region, retry,
+/// timeouts and HTTP client), so the difference is the connector's code alone.
 fn raw_client(url: &str, backend: &AwsBackendConfig) -> aws_sdk_bedrockruntime::Client {
     let mut timeouts = TimeoutConfig::builder();
     if let Some(t) = backend.connect_timeout {
         timeouts = timeouts.connect_timeout(t);
     }
-    let config = aws_sdk_bedrockruntime::Config::builder()
+    let mut config = aws_sdk_bedrockruntime::Config::builder()
         .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
         .region(aws_sdk_bedrockruntime::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
         .endpoint_url(url)
         .retry_config(RetryConfig::standard().with_max_attempts(backend.max_attempts))
-        .timeout_config(timeouts.build())
-        .build();
+        .timeout_config(timeouts.build());
+    if let Some(http) = &backend.http_client {
+        config = config.http_client(http.clone());
+    }
+    let config = config.build();
     aws_sdk_bedrockruntime::Client::from_conf(config)
 }
 
@@ -277,6 +318,9 @@ fn main() {
         let backend_config = AwsBackendConfig {
             endpoint_url: Some(url.clone()),
             credentials: Some(credentials()),
+            // One connection pool for both sides: each call, whichever side makes it, goes out
+            // on the same kept-alive connections to the same server tasks.
+            http_client: bedrock_backend_aws::default_http_client(),
             ..AwsBackendConfig::default()
         };
         let raw = Caller::Raw(raw_client(&url, &backend_config));
@@ -300,8 +344,11 @@ fn main() {
         }
 
         println!(
-            "connector_overhead: InvokeModel, {} rounds per side, interleaved{}",
+            "connector_overhead: InvokeModel; concurrency 1: {} call pairs; concurrency 64: {} \
+             rounds of {} calls per side{}",
+            plan.pairs,
             plan.rounds,
+            plan.concurrent,
             match (quick, control) {
                 (false, false) => "",
                 (true, false) => " (--quick)",
@@ -315,7 +362,11 @@ fn main() {
         );
         let mut met = true;
         for concurrency in [1, 64] {
-            let c = compare(&raw, &connector, &model, &body, &plan, concurrency).await;
+            let c = if concurrency == 1 {
+                compare_sequential(&raw, &connector, &model, &body, &plan).await
+            } else {
+                compare_concurrent(&raw, &connector, &model, &body, &plan, concurrency).await
+            };
             println!(
                 "{:>11} | {:>12?} {:>12?} {:>9.3} | {:>11.0} {:>11.0} {:>9.3}",
                 c.concurrency,
