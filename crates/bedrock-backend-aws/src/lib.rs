@@ -99,7 +99,6 @@ struct Clients {
 pub struct AwsBackend {
     config: Arc<AwsBackendConfig>,
     clients: Arc<Mutex<HashMap<Region, Clients>>>,
-    pools: Arc<Pools>,
 }
 
 type InvokeOutcome = std::result::Result<
@@ -118,12 +117,17 @@ type StreamOutcome = std::result::Result<
     >,
 >;
 
-/// Heap slots for the runtime calls' SDK futures, reused across calls (see the `pool` module).
-#[derive(Debug)]
-struct Pools {
-    invoke: pool::FuturePool<InvokeOutcome>,
-    stream: pool::FuturePool<StreamOutcome>,
+thread_local! {
+    static FREE_INVOKE_SLOTS: pool::FreeSlots<InvokeOutcome> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    static FREE_STREAM_SLOTS: pool::FreeSlots<StreamOutcome> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
+
+/// Heap slots for the runtime calls' SDK futures, reused across calls (see the `pool` module).
+/// Slots are kept per thread, and every backend shares them.
+static INVOKE_SLOTS: pool::FuturePool<InvokeOutcome> = pool::FuturePool::new(&FREE_INVOKE_SLOTS);
+static STREAM_SLOTS: pool::FuturePool<StreamOutcome> = pool::FuturePool::new(&FREE_STREAM_SLOTS);
 
 impl AwsBackend {
     /// A backend with these settings. Clients are created per region on first use.
@@ -131,18 +135,14 @@ impl AwsBackend {
         AwsBackend {
             config: Arc::new(config),
             clients: Arc::default(),
-            pools: Arc::new(Pools {
-                invoke: pool::FuturePool::new(),
-                stream: pool::FuturePool::new(),
-            }),
         }
     }
 
     /// Uses these clients for `region` instead of building them, e.g. clients made from your own
     /// `SdkConfig`, or instrumented clients in tests. Their configuration is kept; the backend
-    /// wraps their HTTP client (the SDK's default one when none is set) to read attempts and
-    /// token-count headers, and adds to the runtime client the retry classifier that makes the
-    /// SDK retry `ModelTimeoutException`.
+    /// wraps their HTTP client (the SDK's default one when none is set) to count attempts, and
+    /// adds to the runtime client the retry classifier that reads Bedrock's token-count headers
+    /// and makes the SDK retry `ModelTimeoutException`.
     pub fn with_clients(
         self,
         region: Region,
@@ -262,12 +262,12 @@ impl AwsBackend {
     }
 }
 
-/// Adds the retry classifier that makes the SDK retry what the backend's error kinds call
-/// retryable (see the `retry` module).
+/// Adds the retry classifier that reads Bedrock's response headers and makes the SDK retry what
+/// the backend's error kinds call retryable (see the `retry` module).
 fn with_runtime_classifiers(
     conf: aws_sdk_bedrockruntime::config::Builder,
 ) -> aws_sdk_bedrockruntime::config::Builder {
-    conf.retry_classifier(retry::ModelTimeoutIsTransient)
+    conf.retry_classifier(retry::RuntimeClassifier)
 }
 
 fn span(operation: &'static str, model_id: Option<&ModelId>, region: Region) -> tracing::Span {
@@ -418,9 +418,9 @@ impl Backend for AwsBackend {
         let span = span("InvokeModel", Some(&request.model_id), request.region);
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model);
-        let mut slot = self.pools.invoke.boxed(call.send());
+        let mut slot = INVOKE_SLOTS.boxed(call.send());
         let (result, recorded) = send(&mut slot, &span).await;
-        self.pools.invoke.recycle(slot);
+        INVOKE_SLOTS.recycle(slot);
         let result = match result {
             Ok(mut out) => {
                 let content_type = std::mem::take(&mut out.content_type);
@@ -447,9 +447,9 @@ impl Backend for AwsBackend {
         );
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model_with_response_stream);
-        let mut slot = self.pools.stream.boxed(call.send());
+        let mut slot = STREAM_SLOTS.boxed(call.send());
         let (result, recorded) = send(&mut slot, &span).await;
-        self.pools.stream.recycle(slot);
+        STREAM_SLOTS.recycle(slot);
         let result = result.map_err(errors::map_sdk_error);
         record_outcome(&span, &recorded, started, &result);
         let output = result?;

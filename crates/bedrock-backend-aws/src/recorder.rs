@@ -1,19 +1,21 @@
 //! Per-call attempt counts and the response headers the SDK does not model (token counts and
-//! latency), captured by a thin wrapper around each client's HTTP client.
+//! latency). Attempts are counted by a thin wrapper around each client's HTTP client, which the
+//! SDK calls once per attempt; the headers are read by the runtime clients' retry classifier
+//! (see the `retry` module), which the SDK runs after every attempt with the response at hand.
 //!
 //! Why not an interceptor: a per-call interceptor (`customize().interceptor(..)`) makes the SDK
 //! build a config-override layer on every call (about 15 µs per InvokeModel, 5% of a local round
 //! trip), and even a client-level interceptor is consulted, through a config-bag lookup, at each
-//! of the ~20 hooks of every attempt (about 5,000 instructions per call). The HTTP client is
-//! called once per attempt and sees both the request and the response headers.
+//! of the ~20 hooks of every attempt (about 5,000 instructions per call). Reading the headers in
+//! the HTTP wrapper instead took a boxed future and one more layer of polling per attempt.
 //!
-//! The call's state reaches the wrapper through a thread-local that [`Recording`], the future
-//! [`record`] wraps around the SDK future, fills for the length of each of its polls; the
-//! orchestrator calls the HTTP connector, and polls its future, inside that poll, so the wrapper
-//! always sees it. The state is a few plain words owned by the call's future: no `Arc`, no locks.
-//! (tokio's `task_local!` serves as well, but measured with callgrind it cost about 600
-//! instructions per InvokeModel here, against about 160 for this.) Calls made outside
-//! [`record`] (through `AwsBackend::runtime_client`) pass straight through.
+//! The call's state reaches the wrapper and the classifier through a thread-local that
+//! [`Recording`], the future [`record`] wraps around the SDK future, fills for the length of each
+//! of its polls; the orchestrator calls both inside that poll, so they always see it. The state
+//! is a few plain words owned by the call's future: no `Arc`, no locks. (tokio's `task_local!`
+//! serves as well, but measured with callgrind it cost about 600 instructions per InvokeModel
+//! here, against about 160 for this.) Calls made outside [`record`] (through
+//! `AwsBackend::runtime_client`) pass straight through.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -122,6 +124,12 @@ fn with_current<R>(f: impl FnOnce(&mut CallState) -> R) -> Option<R> {
         })
         .ok()
         .flatten()
+}
+
+/// Notes the headers of an attempt's response for the call being polled, if there is one. The
+/// runtime clients' retry classifier calls this after every attempt that got a response.
+pub(crate) fn note_response(headers: &Headers) {
+    with_current(|state| state.headers = ResponseHeaders::read(headers));
 }
 
 /// Wraps `call` (an SDK `send()` future, already boxed) so that the clients' HTTP wrapper
@@ -261,19 +269,11 @@ impl HttpConnector for RecordingConnector {
             true
         })
         .unwrap_or(false);
-        if !outermost {
-            return self.inner.call(request);
-        }
         let call = self.inner.call(request);
-        with_current(|state| state.handing_on = false);
-        HttpConnectorFuture::new(async move {
-            let response = call.await?;
-            let headers = ResponseHeaders::read(response.headers());
-            // The orchestrator polls this future inside the call's own future, so the call's
-            // state is lent out here.
-            with_current(|state| state.headers = headers);
-            Ok(response)
-        })
+        if outermost {
+            with_current(|state| state.handing_on = false);
+        }
+        call
     }
 }
 

@@ -1,4 +1,6 @@
-//! Retry classification the SDK lacks for Bedrock. `ModelTimeoutException` (HTTP 408) is not
+//! The retry classifier of the backend's runtime clients. It reads Bedrock's response headers
+//! into the call's recorder (see the `recorder` module), and adds the retry classification the
+//! SDK lacks for Bedrock. `ModelTimeoutException` (HTTP 408) is not
 //! modelled as retryable and 408 is not a transient status for the SDK's standard classifiers,
 //! so without this the SDK would give up after one attempt while the backend reports the error
 //! as retryable ([`bedrock_core::ErrorKind::ModelTimeout`]). Installed on every runtime client
@@ -15,14 +17,19 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
 /// The error code Bedrock sends in `x-amzn-ErrorType` for a model that ran out of time.
 const MODEL_TIMEOUT: &str = "ModelTimeoutException";
 
-/// Classifies a `ModelTimeoutException` from InvokeModel or InvokeModelWithResponseStream as a
-/// transient error; says nothing about any other outcome, so the SDK's own classifiers decide.
-/// One classifier for both operations: the SDK sorts its classifiers on every attempt.
+/// Notes the response headers of every attempt for the call's recorder, and classifies a
+/// `ModelTimeoutException` from InvokeModel or InvokeModelWithResponseStream as a transient
+/// error; says nothing about any other outcome, so the SDK's own classifiers decide. One
+/// classifier for both jobs and both operations: the SDK sorts its classifiers on every call.
+/// No classifier the SDK installs ends classification early, so this one sees every attempt.
 #[derive(Debug)]
-pub(crate) struct ModelTimeoutIsTransient;
+pub(crate) struct RuntimeClassifier;
 
-impl ClassifyRetry for ModelTimeoutIsTransient {
+impl ClassifyRetry for RuntimeClassifier {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        if let Some(response) = ctx.response() {
+            crate::recorder::note_response(response.headers());
+        }
         let Some(Err(error)) = ctx.output_or_error() else {
             return RetryAction::NoActionIndicated;
         };
@@ -44,7 +51,7 @@ impl ClassifyRetry for ModelTimeoutIsTransient {
     }
 
     fn name(&self) -> &'static str {
-        "bedrock ModelTimeoutException is transient"
+        "bedrock runtime (response headers; ModelTimeoutException is transient)"
     }
 
     fn priority(&self) -> RetryClassifierPriority {
