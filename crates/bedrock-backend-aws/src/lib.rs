@@ -6,8 +6,7 @@ mod pool;
 mod recorder;
 mod retry;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -98,7 +97,16 @@ struct Clients {
 #[derive(Debug, Clone)]
 pub struct AwsBackend {
     config: Arc<AwsBackendConfig>,
-    clients: Arc<Mutex<HashMap<Region, Clients>>>,
+    /// The clients of each region, by the region's place in [`Region::ALL`]: a call finds its
+    /// clients without a lock or a hash, and each region's are built once, on first use.
+    clients: Arc<[OnceLock<Clients>]>,
+}
+
+/// The place of `region` in [`Region::ALL`] (which is sorted).
+fn region_slot(region: Region) -> usize {
+    Region::ALL
+        .binary_search(&region)
+        .expect("Region::ALL lists every region")
 }
 
 type InvokeOutcome = std::result::Result<
@@ -134,15 +142,16 @@ impl AwsBackend {
     pub fn new(config: AwsBackendConfig) -> Self {
         AwsBackend {
             config: Arc::new(config),
-            clients: Arc::default(),
+            clients: Region::ALL.iter().map(|_| OnceLock::new()).collect(),
         }
     }
 
     /// Uses these clients for `region` instead of building them, e.g. clients made from your own
-    /// `SdkConfig`, or instrumented clients in tests. Their configuration is kept; the backend
-    /// wraps their HTTP client (the SDK's default one when none is set) to count attempts, and
-    /// adds to the runtime client the retry classifier that reads Bedrock's token-count headers
-    /// and makes the SDK retry `ModelTimeoutException`.
+    /// `SdkConfig`, or instrumented clients in tests; clones of the backend made before this call
+    /// keep the clients they had. Their configuration is kept; the backend wraps their HTTP
+    /// client (the SDK's default one when none is set) to count attempts, and adds to the runtime
+    /// client the retry classifier that reads Bedrock's token-count headers and makes the SDK
+    /// retry `ModelTimeoutException`.
     pub fn with_clients(
         self,
         region: Region,
@@ -161,11 +170,20 @@ impl AwsBackend {
         let runtime = aws_sdk_bedrockruntime::Client::from_conf(
             with_runtime_classifiers(runtime_conf).build(),
         );
-        self.clients
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(region, Clients { control, runtime });
-        self
+        // A new table, so that clones made before this call keep the clients they had.
+        let slot = region_slot(region);
+        let mut replacement = Some(Clients { control, runtime });
+        let clients = self
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, clients)| match (i == slot, clients.get()) {
+                (true, _) => OnceLock::from(replacement.take().expect("one slot matches")),
+                (false, Some(clients)) => OnceLock::from(clients.clone()),
+                (false, None) => OnceLock::new(),
+            })
+            .collect();
+        AwsBackend { clients, ..self }
     }
 
     /// The settings.
@@ -206,16 +224,9 @@ impl AwsBackend {
         b.build()
     }
 
-    /// Runs `f` on the clients of `region`, building them on first use; the lock is held only
-    /// to clone the one client a call needs.
+    /// Runs `f` on the clients of `region`, building them on first use.
     fn with_region<T>(&self, region: Region, f: impl FnOnce(&Clients) -> T) -> T {
-        let mut map = self
-            .clients
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(map
-            .entry(region)
-            .or_insert_with(|| self.build_clients(region)))
+        f(self.clients[region_slot(region)].get_or_init(|| self.build_clients(region)))
     }
 
     fn build_clients(&self, region: Region) -> Clients {
@@ -512,6 +523,13 @@ mod tests {
             resp.headers_mut().insert(*k, *v);
         }
         resp
+    }
+
+    #[test]
+    fn every_region_has_its_own_client_slot() {
+        for (i, region) in Region::ALL.iter().enumerate() {
+            assert_eq!(region_slot(*region), i, "{region:?}");
+        }
     }
 
     #[tokio::test]
