@@ -171,19 +171,12 @@ impl AwsBackend {
             with_runtime_classifiers(runtime_conf).build(),
         );
         // A new table, so that clones made before this call keep the clients they had.
-        let slot = region_slot(region);
-        let mut replacement = Some(Clients { control, runtime });
-        let clients = self
-            .clients
-            .iter()
-            .enumerate()
-            .map(|(i, clients)| match (i == slot, clients.get()) {
-                (true, _) => OnceLock::from(replacement.take().expect("one slot matches")),
-                (false, Some(clients)) => OnceLock::from(clients.clone()),
-                (false, None) => OnceLock::new(),
-            })
-            .collect();
-        AwsBackend { clients, ..self }
+        let mut clients = self.clients.to_vec();
+        clients[region_slot(region)] = OnceLock::from(Clients { control, runtime });
+        AwsBackend {
+            clients: clients.into(),
+            ..self
+        }
     }
 
     /// The settings.
@@ -322,19 +315,6 @@ fn record_outcome<T>(
     }
 }
 
-/// Sends one SDK call inside the span, recording its attempts and Bedrock's response headers
-/// through the clients' HTTP wrapper.
-///
-/// The SDK's future is large (kilobytes); callers box it as soon as it exists (`Box::pin(
-/// call.send())`, or a pooled slot on the hot paths), so the backend's own futures stay small and
-/// are not copied in full when `async_trait` boxes them.
-async fn send<F: std::future::Future + Unpin>(
-    call: F,
-    span: &tracing::Span,
-) -> (F::Output, Recorded) {
-    recorder::record(call, span).await
-}
-
 /// The SDK call for an [`InvokeModelRequest`] on the runtime client of its region. InvokeModel
 /// and InvokeModelWithResponseStream take the same input through fluent builders of different
 /// types, so one macro fills either.
@@ -394,7 +374,7 @@ impl Backend for AwsBackend {
         if let Some(c) = request.by_customization_type {
             call = call.by_customization_type(c.as_str().into());
         }
-        let (result, recorded) = send(Box::pin(call.send()), &span).await;
+        let (result, recorded) = recorder::record(Box::pin(call.send()), &span).await;
         let result =
             result
                 .map_err(errors::map_sdk_error)
@@ -415,7 +395,7 @@ impl Backend for AwsBackend {
         let call = self
             .with_region(region, |c| c.control.get_foundation_model())
             .model_identifier(model_id.as_str());
-        let (result, recorded) = send(Box::pin(call.send()), &span).await;
+        let (result, recorded) = recorder::record(Box::pin(call.send()), &span).await;
         let result = result.map_err(errors::map_sdk_error).and_then(|out| {
             out.model_details()
                 .map(convert::details)
@@ -430,7 +410,7 @@ impl Backend for AwsBackend {
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model);
         let mut slot = INVOKE_SLOTS.boxed(call.send());
-        let (result, recorded) = send(&mut slot, &span).await;
+        let (result, recorded) = recorder::record(&mut slot, &span).await;
         INVOKE_SLOTS.recycle(slot);
         let result = match result {
             Ok(mut out) => {
@@ -459,7 +439,7 @@ impl Backend for AwsBackend {
         let started = Instant::now();
         let call = runtime_call!(self, request, invoke_model_with_response_stream);
         let mut slot = STREAM_SLOTS.boxed(call.send());
-        let (result, recorded) = send(&mut slot, &span).await;
+        let (result, recorded) = recorder::record(&mut slot, &span).await;
         STREAM_SLOTS.recycle(slot);
         let result = result.map_err(errors::map_sdk_error);
         record_outcome(&span, &recorded, started, &result);
@@ -586,7 +566,7 @@ mod tests {
             .model_id("amazon.titan-text-express-v1")
             .body(aws_smithy_types::Blob::new(b"{}".to_vec()))
             .send();
-        let (out, recorded) = send(Box::pin(call), &tracing::Span::none()).await;
+        let (out, recorded) = recorder::record(Box::pin(call), &tracing::Span::none()).await;
         let out = out.expect("the third attempt answers");
         assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
         assert_eq!(recorded.attempts, 3);

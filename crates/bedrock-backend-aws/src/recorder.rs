@@ -45,8 +45,8 @@ thread_local! {
 }
 
 /// Bedrock's token-count and latency headers of the last response. (The request id is not
-/// here: the SDK keeps it on its outputs and errors.) Kept to a few words: it travels inside the
-/// task-local state, which tokio moves in and out on every poll.
+/// here: the SDK keeps it on its outputs and errors.) Kept to a few words: it is part of the
+/// call's state, which moves in and out of the thread-local on every poll.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ResponseHeaders {
     pub(crate) input_tokens: Option<u32>,
@@ -107,8 +107,8 @@ pub(crate) struct Recorded {
 struct CallState {
     attempts: u32,
     /// Set while the outermost wrapper hands a request to the client it wraps, so that a client
-    /// wrapped twice (the backend's own client given back to `with_clients`) counts and reads
-    /// each attempt once.
+    /// wrapped twice (the backend's own client given back to `with_clients`) counts each attempt
+    /// once.
     handing_on: bool,
     headers: ResponseHeaders,
 }
@@ -132,9 +132,13 @@ pub(crate) fn note_response(headers: &Headers) {
     with_current(|state| state.headers = ResponseHeaders::read(headers));
 }
 
-/// Wraps `call` (an SDK `send()` future, already boxed) so that the clients' HTTP wrapper
-/// records its attempts and headers, each poll inside `span`; the output comes with what was
-/// recorded.
+/// Wraps `call` (an SDK `send()` future) so that the clients' HTTP wrapper counts its attempts
+/// and the retry classifier notes its response headers, each poll inside `span`; the output
+/// comes with what was recorded.
+///
+/// The SDK's future is large (kilobytes); callers box it as soon as it exists (`Box::pin(
+/// call.send())`, or a pooled slot on the hot paths), hence `Unpin`, so the backend's own
+/// futures stay small and are not copied in full when `async_trait` boxes them.
 pub(crate) fn record<F: Future + Unpin>(call: F, span: &tracing::Span) -> Recording<'_, F> {
     Recording {
         call,

@@ -1,10 +1,10 @@
 //! The retry classifier of the backend's runtime clients. It reads Bedrock's response headers
 //! into the call's recorder (see the `recorder` module), and adds the retry classification the
-//! SDK lacks for Bedrock. `ModelTimeoutException` (HTTP 408) is not
-//! modelled as retryable and 408 is not a transient status for the SDK's standard classifiers,
-//! so without this the SDK would give up after one attempt while the backend reports the error
-//! as retryable ([`bedrock_core::ErrorKind::ModelTimeout`]). Installed on every runtime client
-//! the backend uses, it makes the SDK's one retry loop agree with the error kinds.
+//! SDK lacks for Bedrock. `ModelTimeoutException` (HTTP 408) is not modelled as retryable and
+//! 408 is not a transient status for the SDK's standard classifiers, so without this the SDK
+//! would give up after one attempt while the backend reports the error as retryable
+//! ([`bedrock_core::ErrorKind::ModelTimeout`]). Installed on every runtime client the backend
+//! uses, it makes the SDK's one retry loop agree with the error kinds.
 
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError;
