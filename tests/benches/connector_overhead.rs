@@ -229,32 +229,41 @@ async fn compare_concurrent(
     plan: &Plan,
     concurrency: usize,
 ) -> Comparison {
-    // Per side: every latency, and each round's calls per second and p50.
-    type Side = (Vec<Duration>, Vec<f64>, Vec<f64>);
-    let (mut raw_side, mut connector_side): (Side, Side) = Default::default();
+    let (mut raw_side, mut connector_side) = (Rounds::default(), Rounds::default());
     for r in 0..plan.rounds {
         let order = if r % 2 == 0 {
             [(raw, &mut raw_side), (connector, &mut connector_side)]
         } else {
             [(connector, &mut connector_side), (raw, &mut raw_side)]
         };
-        for (caller, (all, rates, p50s)) in order {
+        for (caller, side) in order {
             let (mut latencies, wall) =
                 round(caller, model, body, plan.concurrent, concurrency).await;
-            rates.push(latencies.len() as f64 / wall.as_secs_f64());
-            p50s.push(p50(&mut latencies).as_secs_f64());
-            all.extend(latencies);
+            side.rates.push(latencies.len() as f64 / wall.as_secs_f64());
+            side.p50s.push(p50(&mut latencies).as_secs_f64());
+            side.latencies.extend(latencies);
         }
     }
     Comparison {
         concurrency,
-        raw_p50: p50(&mut raw_side.0),
-        connector_p50: p50(&mut connector_side.0),
-        raw_rate: median(raw_side.1.clone()),
-        connector_rate: median(connector_side.1.clone()),
-        rate_ratio: median_pair_ratio(&connector_side.1, &raw_side.1),
-        p50_ratio: median_pair_ratio(&connector_side.2, &raw_side.2),
+        raw_p50: p50(&mut raw_side.latencies),
+        connector_p50: p50(&mut connector_side.latencies),
+        raw_rate: median(raw_side.rates.clone()),
+        connector_rate: median(connector_side.rates.clone()),
+        rate_ratio: median_pair_ratio(&connector_side.rates, &raw_side.rates),
+        p50_ratio: median_pair_ratio(&connector_side.p50s, &raw_side.p50s),
     }
+}
+
+/// What the rounds of one side measured.
+#[derive(Default)]
+struct Rounds {
+    /// Every call's latency.
+    latencies: Vec<Duration>,
+    /// Calls per second of each round.
+    rates: Vec<f64>,
+    /// p50 latency of each round, in seconds.
+    p50s: Vec<f64>,
 }
 
 fn credentials() -> SharedCredentialsProvider {
