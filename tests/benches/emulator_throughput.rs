@@ -27,11 +27,11 @@ use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_types::Blob;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
 use bedrock_auth::{KnownCredential, SigningKeyCache, verify_sigv4, verify_sigv4_scope};
-use bedrock_backend_mock::{SimRequest, Simulator, SimulatorConfig};
 use bedrock_core::Region;
 use bedrock_emulator::{
     EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
 };
+use bedrock_simulator::{SimRequest, Simulator, SimulatorConfig};
 use bytes::Bytes;
 use support::{median, median_pair_ratio};
 

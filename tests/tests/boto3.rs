@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bedrock_backend_mock::{Operation, SimulatorConfig};
 use bedrock_emulator::{Emulator, EmulatorConfig};
+use bedrock_simulator::{Operation, SimulatorConfig};
 
 /// How long the script may run (its cases take a few seconds; a first import of boto3 more).
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(300);

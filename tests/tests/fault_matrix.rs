@@ -11,7 +11,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_credential_types::Credentials;
 use bedrock_backend_aws::{AwsBackendConfig, RetryMode};
-use bedrock_backend_mock::{Fault, FaultRule, Operation, SimulatorConfig, StreamErrorKind};
 use bedrock_connector::{
     ChatMessage, ChatRequest, Connector, Error, ErrorKind, InferenceParams,
     InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeOptions, ModelInput, Region,
@@ -21,6 +20,7 @@ use bedrock_emulator::{
     Credentials as EmulatorCredentials, EXAMPLE_ACCESS_KEY_ID, Emulator, EmulatorConfig,
     EmulatorHandle,
 };
+use bedrock_simulator::{Fault, FaultRule, Operation, SimulatorConfig, StreamErrorKind};
 use futures::StreamExt as _;
 use serde_json::json;
 use support::{
@@ -185,7 +185,7 @@ async fn throttling_twice_then_success_takes_three_attempts() {
     .await;
     let response = s.invoke_titan().await.expect("the third attempt succeeds");
     assert!(!response.body.is_empty());
-    assert!(response.output_tokens.is_some());
+    assert!(response.metadata.output_tokens.is_some());
     s.assert_attempts(TITAN_TEXT, 3);
     let log = s.emulator.simulator().request_log();
     let statuses: Vec<u16> = log.iter().map(|e| e.outcome.status).collect();
@@ -205,7 +205,13 @@ async fn throttling_always_fails_as_throttling_after_three_attempts() {
         },
     )
     .await;
-    assert!(matches!(err, Error::Throttling(_)));
+    assert!(matches!(
+        err,
+        Error::Service {
+            kind: ErrorKind::Throttling,
+            ..
+        }
+    ));
     let d = err.service_details().unwrap();
     assert_eq!(d.model_id.as_deref(), Some(TITAN_TEXT));
     assert_eq!(d.region, Some(Region::UsEast1));
@@ -593,7 +599,13 @@ async fn expired_session_token_is_a_credentials_error_after_one_attempt() {
     let credentials = Credentials::new(KEY, SECRET, Some(TOKEN.to_owned()), None, "expired");
     let (relay, err) = titan_through_relay(emulator.addr(), credentials).await;
     assert_service_error(&err, ErrorKind::Credentials, "ExpiredTokenException", 403);
-    assert!(matches!(err, Error::Credentials(_)));
+    assert!(matches!(
+        err,
+        Error::Service {
+            kind: ErrorKind::Credentials,
+            ..
+        }
+    ));
     assert!(!err.is_retryable());
     assert!(err.service_message().unwrap().contains("expired"), "{err}");
     assert!(

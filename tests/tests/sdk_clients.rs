@@ -26,16 +26,16 @@ use aws_sdk_bedrockruntime::types::ResponseStream;
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
 use aws_smithy_types::Blob;
 use base64::Engine as _;
-use bedrock_backend_mock::{
-    Fault, FaultRule, LoggedRequest, MockBackend, Operation, Simulator, SimulatorConfig,
-    StreamErrorKind,
-};
 use bedrock_core::{
     Backend as _, CustomizationType, InferenceType, InvokeModelRequest,
     ListFoundationModelsRequest, Modality, ModelId, ModelSummary, Region,
 };
 use bedrock_emulator::{
     EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, EmulatorConfig, EmulatorHandle,
+};
+use bedrock_simulator::{
+    Fault, FaultRule, LoggedRequest, MockBackend, Operation, Simulator, SimulatorConfig,
+    StreamErrorKind,
 };
 use serde_json::{Value, json};
 use support::{example_credentials, png_size, start_emulator, with_simulator, within};
@@ -957,14 +957,14 @@ async fn service_errors_arrive_as_typed_sdk_errors() {
         .await,
         InvokeModelError::ValidationException
     );
-    assert_eq!(e.message(), Some(bedrock_backend_mock::INVALID_MODEL_ID));
+    assert_eq!(e.message(), Some(bedrock_simulator::INVALID_MODEL_ID));
 
     // 403: model access not granted.
     let e = expect_variant!(
         invoke_error(&client, CLAUDE_V2, &claude_legacy_body()).await,
         InvokeModelError::AccessDeniedException
     );
-    assert_eq!(e.message(), Some(bedrock_backend_mock::ACCESS_NOT_GRANTED));
+    assert_eq!(e.message(), Some(bedrock_simulator::ACCESS_NOT_GRANTED));
 
     // 403: an access key the emulator does not know.
     let (stranger, _) = runtime_client_with(
@@ -996,14 +996,14 @@ async fn service_errors_arrive_as_typed_sdk_errors() {
         invoke_error(&client, "anthropic.claude-9", &claude_messages_body(10)).await,
         InvokeModelError::ResourceNotFoundException
     );
-    assert_eq!(e.message(), Some(bedrock_backend_mock::MODEL_NOT_FOUND));
+    assert_eq!(e.message(), Some(bedrock_simulator::MODEL_NOT_FOUND));
     // 404: past its end-of-life date on the simulated day (Claude 3.5 Haiku: 2026-06-19).
     let retired = "anthropic.claude-3-5-haiku-20241022-v1:0";
     let e = expect_variant!(
         invoke_error(&client, retired, &claude_messages_body(10)).await,
         InvokeModelError::ResourceNotFoundException
     );
-    assert_eq!(e.message(), Some(bedrock_backend_mock::END_OF_LIFE));
+    assert_eq!(e.message(), Some(bedrock_simulator::END_OF_LIFE));
     // 404: GetFoundationModel of an unknown model.
     let control = control_client(&emulator.url());
     let err = within(
@@ -1170,7 +1170,7 @@ async fn bodies_are_identical_across_emulators_processes_and_the_mock() {
             "{model}: the emulator's body differs from the mock's"
         );
         assert_eq!(
-            response.request_id.as_deref(),
+            response.metadata.request_id.as_deref(),
             Some(first[i].1.as_str()),
             "{model}"
         );

@@ -126,7 +126,7 @@ fn the_dependency_rule_check_catches_an_adapter_depending_on_a_backend() {
         Package {
             name: "bedrock-adapter-x".into(),
             manifest: PathBuf::new(),
-            deps: vec!["bedrock-core".into(), "bedrock-backend-mock".into()],
+            deps: vec!["bedrock-core".into(), "bedrock-simulator".into()],
         },
         Package {
             name: "bedrock-backend-y".into(),

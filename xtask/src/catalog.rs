@@ -4,6 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Deserialize;
+use time::Date;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 use crate::error::{CatalogProblem, Error};
 
@@ -581,28 +584,9 @@ pub fn camel_case(name: &str) -> String {
 
 /// Whether `date` is a real calendar date written `YYYY-MM-DD`.
 fn is_date(date: &str) -> bool {
-    let bytes = date.as_bytes();
-    if bytes.len() != 10
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
-    {
-        return false;
-    }
-    let number = |range: std::ops::Range<usize>| -> u32 { date[range].parse().unwrap_or_default() };
-    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days_in_month).contains(&day)
+    const FORMAT: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
+    // The length rules out a leading sign, which `[year]` would otherwise accept.
+    date.len() == 10 && Date::parse(date, FORMAT).is_ok()
 }
 
 #[cfg(test)]
@@ -653,6 +637,10 @@ mod tests {
             "2026-00-10",
             "2026/06/30",
             "2026-06-3x",
+            "+2026-06-30",
+            "-2026-06-30",
+            "02026-06-30",
+            "2026-06-30 ",
         ] {
             assert!(!is_date(bad), "{bad}");
         }

@@ -1,5 +1,5 @@
 //! The errors of `cargo xtask`: unreadable files, invalid catalog entries, stale generated files,
-//! bad arguments and templates.
+//! failed commands, bad arguments and templates.
 
 use std::fmt;
 use std::io;
@@ -71,6 +71,15 @@ pub enum Error {
         /// The template, relative to `xtask/templates/new-adapter/`.
         template: String,
         /// What is wrong, with the line or the placeholder.
+        message: String,
+    },
+    /// A command xtask runs (the request-schema dump) could not run, failed, or printed
+    /// something other than what was expected.
+    #[error("`{command}` failed: {message}")]
+    Command {
+        /// The command line.
+        command: String,
+        /// What went wrong, with the command's own error output.
         message: String,
     },
     /// An adapter's request schema cannot be published.

@@ -56,14 +56,6 @@ pub fn catalog_generators() -> Vec<Generator> {
     ]
 }
 
-/// Every generator of the workspace, as `cargo xtask codegen` runs them: the catalog's, then
-/// the published request schemas of the built-in adapters ([`schemas::schema_generators`]).
-pub fn generators() -> Vec<Generator> {
-    let mut all = catalog_generators();
-    all.extend(schemas::schema_generators());
-    all
-}
-
 /// What [`run`] did to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileStatus {
@@ -74,12 +66,21 @@ pub enum FileStatus {
 }
 
 /// The outcome for one generated file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileOutcome {
     /// The file, relative to the workspace root.
-    pub path: &'static str,
+    pub path: String,
     /// What happened to it.
     pub status: FileStatus,
+}
+
+/// The content one generator produced for one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// The file, relative to the workspace root, with `/` separators.
+    pub path: String,
+    /// Its full content.
+    pub content: String,
 }
 
 /// The workspace root: the directory above this crate's manifest.
@@ -88,36 +89,84 @@ pub fn workspace_root() -> PathBuf {
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
 }
 
-/// Runs every generator of [`generators`] on this workspace.
+/// Runs every generator of this workspace, as `cargo xtask codegen` does.
 pub fn run_codegen(mode: Mode) -> Result<Vec<FileOutcome>, Error> {
-    run(&workspace_root(), &generators(), mode)
+    codegen(&workspace_root(), mode)
 }
 
-/// Runs `generators` on the workspace at `root`.
+/// Runs every generator on the workspace at `root`: first the catalog's
+/// ([`catalog_generators`]), which need nothing but the TOML files, then the request schemas
+/// ([`schemas::SchemaSet::load`]), which need the workspace to build.
+///
+/// In [`Mode::Write`] the catalog's files are written before the schemas are dumped, so a
+/// catalog change reaches bedrock-core before the dump compiles it, and a workspace that does
+/// not build still gets its catalog files. In [`Mode::Check`] both stages are compared and every
+/// stale file of either is named in one [`Error::Stale`].
+pub fn codegen(root: &Path, mode: Mode) -> Result<Vec<FileOutcome>, Error> {
+    let mut stale = Vec::new();
+    let mut outcomes = match run(root, &catalog_generators(), mode) {
+        Ok(outcomes) => outcomes,
+        Err(Error::Stale { files }) if mode == Mode::Check => {
+            stale = files;
+            Vec::new()
+        }
+        Err(err) => return Err(err),
+    };
+    let schemas = schemas::SchemaSet::load(root)?;
+    match write_files(root, schemas.files()?, mode) {
+        Ok(more) => outcomes.extend(more),
+        Err(Error::Stale { files }) => stale.extend(files),
+        Err(err) => return Err(err),
+    }
+    if stale.is_empty() {
+        Ok(outcomes)
+    } else {
+        Err(Error::Stale { files: stale })
+    }
+}
+
+/// Runs `generators` on the workspace at `root`, then [`write_files`] with what they produced.
 ///
 /// Every generator runs before anything is written, so a failing generator leaves every file as
-/// it was. In [`Mode::Write`] only files whose content changes are rewritten (their timestamps
-/// stay put otherwise); in [`Mode::Check`] nothing is written and any difference, including a
-/// missing file, fails with [`Error::Stale`] naming every such file.
+/// it was.
 pub fn run(root: &Path, generators: &[Generator], mode: Mode) -> Result<Vec<FileOutcome>, Error> {
-    let mut planned = Vec::with_capacity(generators.len());
+    let mut files = Vec::with_capacity(generators.len());
     for generator in generators {
-        let content = (generator.generate)(root, generator.path)?;
-        let path = root.join(generator.path);
+        files.push(GeneratedFile {
+            path: generator.path.to_owned(),
+            content: (generator.generate)(root, generator.path)?,
+        });
+    }
+    write_files(root, files, mode)
+}
+
+/// Writes (or, in [`Mode::Check`], compares) `files` under `root`.
+///
+/// In [`Mode::Write`] only files whose content changes are rewritten (their timestamps stay put
+/// otherwise); in [`Mode::Check`] nothing is written and any difference, including a missing
+/// file, fails with [`Error::Stale`] naming every such file.
+pub fn write_files(
+    root: &Path,
+    files: Vec<GeneratedFile>,
+    mode: Mode,
+) -> Result<Vec<FileOutcome>, Error> {
+    let mut planned = Vec::with_capacity(files.len());
+    for file in files {
+        let path = root.join(&file.path);
         let current = match std::fs::read_to_string(&path) {
             Ok(text) => Some(text),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(Error::Read { path, source }),
         };
-        let fresh = current.as_deref() == Some(content.as_str());
-        planned.push((generator.path, path, content, fresh));
+        let fresh = current.as_deref() == Some(file.content.as_str());
+        planned.push((file, path, fresh));
     }
 
     if mode == Mode::Check {
         let stale: Vec<String> = planned
             .iter()
-            .filter(|(_, _, _, fresh)| !fresh)
-            .map(|(name, ..)| (*name).to_owned())
+            .filter(|(_, _, fresh)| !fresh)
+            .map(|(file, ..)| file.path.clone())
             .collect();
         if !stale.is_empty() {
             return Err(Error::Stale { files: stale });
@@ -125,7 +174,7 @@ pub fn run(root: &Path, generators: &[Generator], mode: Mode) -> Result<Vec<File
     }
 
     let mut outcomes = Vec::with_capacity(planned.len());
-    for (name, path, content, fresh) in planned {
+    for (file, path, fresh) in planned {
         let status = if fresh {
             FileStatus::Unchanged
         } else {
@@ -135,13 +184,16 @@ pub fn run(root: &Path, generators: &[Generator], mode: Mode) -> Result<Vec<File
                     source,
                 })?;
             }
-            std::fs::write(&path, content).map_err(|source| Error::Write {
+            std::fs::write(&path, &file.content).map_err(|source| Error::Write {
                 path: path.clone(),
                 source,
             })?;
             FileStatus::Written
         };
-        outcomes.push(FileOutcome { path: name, status });
+        outcomes.push(FileOutcome {
+            path: file.path,
+            status,
+        });
     }
     Ok(outcomes)
 }

@@ -127,9 +127,10 @@ fn new_adapter(name: &str, provider: Option<&str>) -> ExitCode {
             }
             println!(
                 "\nnext:\n  cargo test -p {crate_name}\n  adapt the request and response types in \
-                 src/lib.rs to the model family's documented format (see the crate README)\n  \
-                 replace the example model id `{model}` in the README and tests with real ids\n  \
-                 docs/writing-an-adapter.md explains the trait, the suite and the snapshots",
+                 src/text.rs and the patterns and limits in src/models.rs to the model family's \
+                 documented format\n  replace the example model id `{model}` in the README and \
+                 tests with a real id, and review the snapshots\n  docs/writing-an-adapter.md \
+                 walks through each step",
                 crate_name = adapter.crate_name(),
                 model = adapter.example_model_id(),
             );

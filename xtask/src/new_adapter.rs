@@ -17,12 +17,13 @@ pub struct Template {
     pub source: &'static str,
     /// The template's text, compiled into xtask.
     pub text: &'static str,
-    /// Where the rendering goes, relative to the new crate's directory.
+    /// Where the rendering goes, relative to the new crate's directory; placeholders are filled
+    /// here too (`tests/{{snake}}/main.rs`).
     pub output: &'static str,
 }
 
 macro_rules! template {
-    ($source:literal => $output:literal) => {
+    ($source:literal, $output:literal) => {
         Template {
             source: $source,
             text: include_str!(concat!("../templates/new-adapter/", $source)),
@@ -31,18 +32,109 @@ macro_rules! template {
     };
 }
 
-/// Every file of a new adapter crate.
+/// Every file of a new adapter crate, in the one adapter layout: the adapter in `src/` (lib,
+/// models, one module per API), its tests in one test binary `tests/<name>/`, their inputs and
+/// recorded responses in `tests/data/`, and the reviewed snapshots beside the tests.
 pub const TEMPLATES: &[Template] = &[
-    template!("Cargo.toml.tmpl" => "Cargo.toml"),
-    template!("README.md.tmpl" => "README.md"),
-    template!("lib.rs.tmpl" => "src/lib.rs"),
-    template!("conformance.rs.tmpl" => "tests/conformance.rs"),
-    template!("data/response_stop.json.tmpl" => "tests/data/responses/stop.json"),
-    template!("data/response_length.json.tmpl" => "tests/data/responses/length.json"),
-    template!("data/stream_greeting.jsonl.tmpl" => "tests/data/streams/greeting.jsonl"),
-    template!("data/stream_greeting.json.tmpl" => "tests/data/streams/greeting.json"),
-    template!("data/stream_length.jsonl.tmpl" => "tests/data/streams/length.jsonl"),
-    template!("data/stream_length.json.tmpl" => "tests/data/streams/length.json"),
+    template!("Cargo.toml.tmpl", "Cargo.toml"),
+    template!("README.md.tmpl", "README.md"),
+    template!("src/lib.rs.tmpl", "src/lib.rs"),
+    template!("src/models.rs.tmpl", "src/models.rs"),
+    template!("src/text.rs.tmpl", "src/text.rs"),
+    template!("tests/adapter/main.rs.tmpl", "tests/{{snake}}/main.rs"),
+    template!("tests/adapter/bodies.rs.tmpl", "tests/{{snake}}/bodies.rs"),
+    template!(
+        "tests/adapter/invalid.rs.tmpl",
+        "tests/{{snake}}/invalid.rs"
+    ),
+    template!(
+        "tests/adapter/outputs.rs.tmpl",
+        "tests/{{snake}}/outputs.rs"
+    ),
+    template!(
+        "tests/adapter/conformance.rs.tmpl",
+        "tests/{{snake}}/conformance.rs"
+    ),
+    template!(
+        "tests/adapter/registry.rs.tmpl",
+        "tests/{{snake}}/registry.rs"
+    ),
+    template!(
+        "tests/adapter/schemas.rs.tmpl",
+        "tests/{{snake}}/schemas.rs"
+    ),
+    template!(
+        "tests/data/valid_inputs.json.tmpl",
+        "tests/data/valid_inputs.json"
+    ),
+    template!(
+        "tests/data/invalid_inputs.json.tmpl",
+        "tests/data/invalid_inputs.json"
+    ),
+    template!(
+        "tests/data/responses/stop.json.tmpl",
+        "tests/data/responses/stop.json"
+    ),
+    template!(
+        "tests/data/responses/length.json.tmpl",
+        "tests/data/responses/length.json"
+    ),
+    template!(
+        "tests/data/streams/greeting.jsonl.tmpl",
+        "tests/data/streams/greeting.jsonl"
+    ),
+    template!(
+        "tests/data/streams/greeting.whole.json.tmpl",
+        "tests/data/streams/greeting.whole.json"
+    ),
+    template!(
+        "tests/data/streams/length.jsonl.tmpl",
+        "tests/data/streams/length.jsonl"
+    ),
+    template!(
+        "tests/data/streams/length.whole.json.tmpl",
+        "tests/data/streams/length.whole.json"
+    ),
+    template!(
+        "tests/adapter/snapshots/bodies__body_bounds.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__bodies__body_bounds.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/bodies__body_prompt_only.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__bodies__body_prompt_only.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/bodies__body_sampled.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__bodies__body_sampled.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/bodies__body_stop_sequences.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__bodies__body_stop_sequences.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/bodies__body_through_a_profile.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__bodies__body_through_a_profile.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/outputs__output_length.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__outputs__output_length.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/outputs__output_stop.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__outputs__output_stop.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/outputs__stream_greeting.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__outputs__stream_greeting.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/outputs__stream_length.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__outputs__stream_length.snap"
+    ),
+    template!(
+        "tests/adapter/snapshots/schemas__schema_api.snap.tmpl",
+        "tests/{{snake}}/snapshots/{{snake}}__schemas__schema_{{name}}-text.snap"
+    ),
 ];
 
 /// A checked request for a new adapter crate.
@@ -242,7 +334,8 @@ pub fn scaffold(root: &Path, adapter: &NewAdapter) -> Result<Vec<String>, Error>
     let values = adapter.placeholders();
     let mut files = Vec::with_capacity(TEMPLATES.len());
     for template in TEMPLATES {
-        let path = format!("{crate_dir}/{}", template.output);
+        let output = render(template.source, template.output, &values)?;
+        let path = format!("{crate_dir}/{output}");
         let mut text = render(template.source, template.text, &values)?;
         if template.output.ends_with(".rs") {
             text = format_rust(root, &path, &text)?;

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use tempfile::TempDir;
 use xtask::catalog::{Catalog, MODELS_FILE, REGIONS_FILE};
-use xtask::schemas::{SCHEMAS_MD, schema_files, schema_generators};
-use xtask::{Error, FileStatus, Mode, catalog_generators, generators, run, run_codegen};
+use xtask::schemas::{SCHEMAS_DIR, SCHEMAS_MD, SchemaSet, adapter_features, dump_command};
+use xtask::{Error, FileStatus, Mode, catalog_generators, run, run_codegen, write_files};
 
 #[test]
 fn generated_files_are_fresh() {
@@ -17,8 +17,8 @@ fn generated_files_are_fresh() {
 }
 
 #[test]
-fn every_generated_file_path_is_unique_and_relative() {
-    let all = generators();
+fn every_catalog_file_path_is_unique_and_relative() {
+    let all = catalog_generators();
     for (i, generator) in all.iter().enumerate() {
         assert!(
             !Path::new(generator.path).is_absolute(),
@@ -146,7 +146,7 @@ fn a_catalog_edit_makes_every_dependent_file_stale_until_regenerated() {
     let written: Vec<&str> = outcomes
         .iter()
         .filter(|o| o.status == FileStatus::Written)
-        .map(|o| o.path)
+        .map(|o| o.path.as_str())
         .collect();
     assert_eq!(
         written,
@@ -160,6 +160,32 @@ fn a_catalog_edit_makes_every_dependent_file_stale_until_regenerated() {
             .contains("\"US West (Oregon, edited)\"")
     );
     run(scratch.path(), &catalog_generators(), Mode::Check).expect("fresh after writing");
+}
+
+/// The catalog's files need nothing but the TOML: a workspace whose adapters cannot be built
+/// (here: there are none) still gets them, and the failed schema dump is reported.
+#[test]
+fn codegen_writes_the_catalog_files_before_the_schema_dump_runs() {
+    let scratch = scratch_workspace();
+    let regions = scratch.path().join(REGIONS_FILE);
+    let edited = read(&regions).replace("\"US West (Oregon)\"", "\"US West (Oregon, edited)\"");
+    fs::write(&regions, edited).expect("edit the copy");
+
+    match xtask::codegen(scratch.path(), Mode::Write) {
+        Err(Error::Read { path, .. }) => {
+            assert!(
+                path.ends_with(xtask::schemas::DUMP_MANIFEST),
+                "{}",
+                path.display()
+            );
+        }
+        other => panic!("expected the dump to fail, got {other:?}"),
+    }
+    assert!(
+        read(&scratch.path().join(xtask::rust_source::REGIONS_RS))
+            .contains("\"US West (Oregon, edited)\"")
+    );
+    run(scratch.path(), &catalog_generators(), Mode::Check).expect("the catalog files are fresh");
 }
 
 #[test]
@@ -526,86 +552,219 @@ fn the_catalog_is_large_enough_to_be_useful() {
 // Published request schemas of the built-in adapters.
 // ---------------------------------------------------------------------------------------------
 
+/// The real dump: it runs `cargo run -p bedrock-connector --example request_schemas`, so the
+/// adapters must build.
 #[test]
 fn every_api_of_every_built_in_adapter_has_its_published_schema() {
-    let registry = bedrock_connector::default_registry();
-    let mut expected: Vec<String> = registry
-        .adapters()
-        .iter()
-        .flat_map(|adapter| {
-            adapter
-                .models()
-                .iter()
-                .map(|p| format!("docs/schemas/{}/{}.json", adapter.name(), p.api))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    expected.sort();
-    expected.dedup();
-    let listed: Vec<&str> = schema_files().iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(listed, expected);
-    assert!(listed.len() >= 8, "{listed:?}");
+    let root = xtask::workspace_root();
+    let set = SchemaSet::load(&root).unwrap_or_else(|err| panic!("{err}"));
+    let paths: Vec<String> = set.apis().iter().map(|api| api.path()).collect();
+    assert!(paths.len() >= 8, "{paths:?}");
     for adapter in ["claude", "titan", "stability"] {
         assert!(
-            schema_files().iter().any(|f| f.adapter == adapter),
+            set.apis().iter().any(|api| api.adapter == adapter),
             "no schema of adapter `{adapter}`"
         );
     }
 
-    let root = xtask::workspace_root();
     let index = read(&root.join(SCHEMAS_MD));
-    for file in schema_files() {
-        let text = read(&root.join(&file.path));
-        assert!(text.ends_with("}\n"), "{}: no trailing newline", file.path);
-        let published: serde_json::Value = serde_json::from_str(&text)
-            .unwrap_or_else(|err| panic!("{} is not JSON: {err}", file.path));
-        let schema = registry
-            .get(&file.adapter)
-            .and_then(|a| a.request_schema(file.api))
-            .unwrap_or_else(|| panic!("{}: no schema", file.path));
-        assert_eq!(&published, schema.as_value(), "{}", file.path);
+    for api in set.apis() {
+        let path = api.path();
+        let text = read(&root.join(&path));
+        assert!(text.ends_with("}\n"), "{path}: no trailing newline");
+        let published: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|err| panic!("{path} is not JSON: {err}"));
+        assert!(
+            published == api.schema,
+            "{path} differs from what the adapter publishes: run `cargo xtask codegen`"
+        );
         assert!(
             published.get("type").is_some() || published.get("oneOf").is_some(),
-            "{}",
-            file.path
-        );
-        let link = format!("]({})", file.path.replacen("docs/", "../", 1));
-        assert!(index.contains(&link), "the index lacks {link}");
-        assert!(
-            index.contains(&format!("| `{}` |", file.api)),
-            "{}",
-            file.api
-        );
-    }
-}
-
-#[test]
-fn schema_generators_need_no_input_files() {
-    let scratch = tempfile::tempdir().expect("create a temporary directory");
-    let generators = schema_generators();
-    let paths: Vec<&str> = generators.iter().map(|g| g.path).collect();
-    assert_eq!(paths.last(), Some(&SCHEMAS_MD));
-    expect_stale(run(scratch.path(), &generators, Mode::Check), &paths);
-
-    let outcomes = run(scratch.path(), &generators, Mode::Write).expect("write");
-    assert!(outcomes.iter().all(|o| o.status == FileStatus::Written));
-    run(scratch.path(), &generators, Mode::Check).expect("fresh after writing");
-    let root = xtask::workspace_root();
-    for path in paths {
-        assert_eq!(
-            read(&scratch.path().join(path)),
-            read(&root.join(path)),
             "{path}"
         );
+        let link = format!("]({})", path.replacen("docs/", "../", 1));
+        assert!(index.contains(&link), "the index lacks {link}");
+        assert!(index.contains(&format!("| `{}` |", api.api)), "{}", api.api);
+    }
+
+    // A schema file whose API is gone would stay published without this.
+    let mut orphans = Vec::new();
+    for dir in fs::read_dir(root.join(SCHEMAS_DIR)).expect("list docs/schemas") {
+        let dir = dir.expect("an entry").path();
+        for file in fs::read_dir(&dir).expect("list an adapter's schemas") {
+            let file = file.expect("an entry").path();
+            let relative = file
+                .strip_prefix(&root)
+                .expect("under the root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !paths.contains(&relative) {
+                orphans.push(relative);
+            }
+        }
+    }
+    assert!(
+        orphans.is_empty(),
+        "no adapter API publishes {orphans:?}: delete them"
+    );
+}
+
+/// A small dump, as the connector's example prints it, with keys out of order.
+const DUMP: &str = r#"[
+  {"adapter": "zeta", "api": "zeta-text", "patterns": ["zeta.z-v1", "zeta.y*"],
+   "capabilities": ["text", "streaming"],
+   "schema": {"type": "object", "title": "ZetaRequest", "properties": {"prompt": {"type": "string"}},
+              "$schema": "https://json-schema.org/draft/2020-12/schema"}},
+  {"adapter": "alpha", "api": "alpha-embed", "patterns": ["alpha.embed*"],
+   "capabilities": ["embedding"], "schema": {"type": "object"}}
+]"#;
+
+#[test]
+fn schema_files_come_from_the_dump_alone() {
+    let set = SchemaSet::from_json(DUMP).expect("a valid dump");
+    let files = set.files().expect("files");
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "docs/schemas/alpha/alpha-embed.json",
+            "docs/schemas/zeta/zeta-text.json",
+            SCHEMAS_MD
+        ]
+    );
+    assert_eq!(
+        files[1].content,
+        "{\n  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n  \"properties\": \
+         {\n    \"prompt\": {\n      \"type\": \"string\"\n    }\n  },\n  \"title\": \
+         \"ZetaRequest\",\n  \"type\": \"object\"\n}\n"
+    );
+    let index = &files[2].content;
+    assert!(
+        index.starts_with("<!-- Generated by `cargo xtask codegen`"),
+        "{index}"
+    );
+    assert!(
+        index.contains(
+            "| zeta | `zeta-text` | `zeta.z-v1`, `zeta.y*` | text, streaming | \
+             [zeta-text.json](../schemas/zeta/zeta-text.json) |"
+        ),
+        "{index}"
+    );
+    assert!(index.contains("\n2 schemas from 2 adapters."), "{index}");
+
+    let scratch = tempfile::tempdir().expect("create a temporary directory");
+    expect_stale(
+        write_files(scratch.path(), files.clone(), Mode::Check),
+        &paths,
+    );
+    let outcomes = write_files(scratch.path(), files.clone(), Mode::Write).expect("write");
+    assert!(outcomes.iter().all(|o| o.status == FileStatus::Written));
+    let outcomes = write_files(scratch.path(), files, Mode::Check).expect("fresh after writing");
+    assert!(outcomes.iter().all(|o| o.status == FileStatus::Unchanged));
+}
+
+#[test]
+fn a_bad_dump_names_what_is_wrong() {
+    let cases = [
+        ("not JSON", "the dump is not a list of adapter APIs"),
+        (
+            r#"[{"adapter": "a", "api": "x"}]"#,
+            "the dump is not a list of adapter APIs",
+        ),
+        (
+            r#"[{"adapter": "../a", "api": "x", "patterns": ["a."], "capabilities": [], "schema": {}}]"#,
+            "`../a` cannot name a file",
+        ),
+        (
+            r#"[{"adapter": "a", "api": "x", "patterns": [], "capabilities": [], "schema": {}}]"#,
+            "adapter `a` API `x`: no pattern routes ids to it",
+        ),
+        (
+            r#"[{"adapter": "a", "api": "x", "patterns": ["a."], "capabilities": [], "schema": {}},
+                {"adapter": "a", "api": "x", "patterns": ["b."], "capabilities": [], "schema": {}}]"#,
+            "adapter `a` API `x`: listed twice",
+        ),
+    ];
+    for (dump, expected) in cases {
+        match SchemaSet::from_json(dump) {
+            Err(err @ Error::Schema { .. }) => {
+                let message = err.to_string();
+                assert!(message.contains(expected), "`{message}` lacks `{expected}`");
+            }
+            other => panic!("{dump}: expected a schema error, got {other:?}"),
+        }
+    }
+    let not_an_object =
+        r#"[{"adapter": "a", "api": "x", "patterns": ["a."], "capabilities": [], "schema": true}]"#;
+    let set = SchemaSet::from_json(not_an_object).expect("parses");
+    match set.files() {
+        Err(Error::Schema { message, .. }) => {
+            assert!(message.contains("not a JSON object"), "{message}");
+        }
+        other => panic!("expected a schema error, got {other:?}"),
     }
 }
 
 #[test]
-fn an_unknown_schema_path_is_an_error() {
-    match xtask::schemas::schema_json("docs/schemas/nobody/nothing.json") {
-        Err(Error::Schema { message, .. }) => {
-            assert!(message.contains("not the schema file"), "{message}");
+fn the_dump_builds_the_connector_with_its_adapter_features_only() {
+    let root = xtask::workspace_root();
+    assert_eq!(
+        adapter_features(&root).expect("the connector's features"),
+        ["claude", "stability", "titan"]
+    );
+    let command = dump_command(&root).expect("a command");
+    let args: Vec<String> = command
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        args.join(" "),
+        "run --quiet --package bedrock-connector --no-default-features --features \
+         claude,stability,titan --example request_schemas"
+    );
+    assert_eq!(command.get_current_dir(), Some(root.as_path()));
+
+    let scratch = tempfile::tempdir().expect("create a temporary directory");
+    let manifest = scratch.path().join(xtask::schemas::DUMP_MANIFEST);
+    fs::create_dir_all(manifest.parent().expect("a parent")).expect("mkdir");
+    fs::write(
+        &manifest,
+        "[package]\nname = \"bedrock-connector\"\n\n[features]\n\
+         default = [\"zeta\", \"aws\"]\n\
+         zeta = [\"dep:bedrock-adapter-zeta\"]\n\
+         alpha = [\"dep:bedrock-adapter-alpha\", \"dep:bedrock-adapter-alpha-extra\"]\n\
+         aws = [\"dep:bedrock-backend-aws\"]\n\
+         mixed = [\"dep:bedrock-adapter-zeta\", \"dep:bedrock-history\"]\n\
+         none = []\n",
+    )
+    .expect("write");
+    assert_eq!(
+        adapter_features(scratch.path()).expect("features"),
+        ["alpha", "zeta"]
+    );
+    fs::write(&manifest, "[package]\nname = \"bedrock-connector\"\n").expect("write");
+    assert!(matches!(
+        adapter_features(scratch.path()),
+        Err(Error::Parse { .. })
+    ));
+}
+
+/// The point of running the schema dump in its own process: xtask links nothing of the
+/// workspace, so it builds (and can regenerate bedrock-core's files) when they do not.
+#[test]
+fn xtask_depends_on_no_workspace_crate() {
+    let manifest: toml::Table =
+        toml::from_str(&read(&xtask::workspace_root().join("xtask/Cargo.toml")))
+            .expect("xtask's manifest parses");
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(table) = manifest.get(section).and_then(toml::Value::as_table) else {
+            continue;
+        };
+        for (name, spec) in table {
+            assert!(
+                !name.starts_with("bedrock") && spec.get("path").is_none(),
+                "xtask's {section} include `{name}`"
+            );
         }
-        other => panic!("expected a schema error, got {other:?}"),
     }
 }

@@ -1,5 +1,6 @@
-//! `cargo xtask new-adapter`: argument checks, template rendering, the command line, and
-//! scaffolded crates that pass their own tests, clippy and rustfmt in a scratch workspace.
+//! `cargo xtask new-adapter`: argument checks, template rendering, the command line, the size
+//! of the scaffolded adapter, and scaffolded crates that pass their own tests, clippy and
+//! rustfmt in a scratch workspace.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -107,21 +108,51 @@ fn the_names_derived_from_an_adapter_name() {
     assert!(NewAdapter::new("Acme", None).is_err());
 }
 
+/// The first line every generated Rust file opens with: the crate root's doc is its README, every
+/// other module has a `//!` line.
+fn opens_with_its_doc(output: &str, text: &str) -> bool {
+    if output == "src/lib.rs" {
+        text.starts_with("#![doc = include_str!(\"../README.md\")]\n")
+    } else {
+        text.starts_with("//! ")
+    }
+}
+
 #[test]
 fn rendering_fills_every_placeholder_of_every_template() {
     let adapter = NewAdapter::new("acme-text", Some("acme.text-")).expect("valid");
     let values = adapter.placeholders();
+    let mut outputs = Vec::new();
     for template in TEMPLATES {
         let out = render(template.source, template.text, &values)
             .unwrap_or_else(|e| panic!("{}: {e}", template.source));
         assert!(!out.contains("{{"), "{}: {out}", template.source);
-        if template.output.ends_with(".rs") {
+        let output = render(template.source, template.output, &values).expect("renders");
+        if output.ends_with(".rs") {
             assert!(
-                out.starts_with("//! "),
-                "{} does not open with a `//!` line",
-                template.output
+                opens_with_its_doc(&output, &out),
+                "{output} does not open with its doc"
             );
         }
+        assert!(!outputs.contains(&output), "{output} is written twice");
+        outputs.push(output);
+    }
+    for expected in [
+        "src/lib.rs",
+        "src/models.rs",
+        "src/text.rs",
+        "tests/acme_text/main.rs",
+        "tests/acme_text/bodies.rs",
+        "tests/acme_text/invalid.rs",
+        "tests/acme_text/outputs.rs",
+        "tests/acme_text/conformance.rs",
+        "tests/acme_text/registry.rs",
+        "tests/acme_text/schemas.rs",
+        "tests/data/valid_inputs.json",
+        "tests/data/invalid_inputs.json",
+        "tests/acme_text/snapshots/acme_text__schemas__schema_acme-text-text.snap",
+    ] {
+        assert!(outputs.iter().any(|o| o == expected), "no {expected}");
     }
     let by_output = |output: &str| {
         let template = TEMPLATES
@@ -135,9 +166,126 @@ fn rendering_fills_every_placeholder_of_every_template() {
     assert!(manifest.contains("[lints]\nworkspace = true"));
     let lib = by_output("src/lib.rs");
     assert!(lib.contains("pub struct AcmeTextAdapter;"));
-    assert!(lib.contains("pub const MODEL_PREFIX: &str = \"acme.text-\";"));
-    assert!(lib.contains("pub const TEXT_API: &str = \"acme-text-text\";"));
+    let models = by_output("src/models.rs");
+    assert!(models.contains("matches: ModelMatch::Prefix(\"acme.text-\"),"));
+    assert!(models.contains("pub const TEXT_API: &str = \"acme-text-text\";"));
     assert!(by_output("README.md").contains("use bedrock_adapter_acme_text::{"));
+}
+
+/// A template file that is not listed would silently never be written.
+#[test]
+fn every_template_file_is_listed() {
+    let dir = xtask::workspace_root().join("xtask/templates/new-adapter");
+    let mut on_disk = Vec::new();
+    let mut pending = vec![dir.clone()];
+    while let Some(current) = pending.pop() {
+        for entry in fs::read_dir(&current).expect("list the templates") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(&dir).expect("under the directory");
+                on_disk.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    on_disk.sort();
+    let mut listed: Vec<String> = TEMPLATES.iter().map(|t| t.source.to_owned()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+}
+
+/// Counts the lines of every `src/**/*.rs` file under `crate_dir`, leaving out
+/// `#[cfg(test)]` modules (the attribute, the `mod` line and everything to its closing brace).
+fn non_test_lines(crate_dir: &Path) -> usize {
+    let mut files = Vec::new();
+    let mut pending = vec![crate_dir.join("src")];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).expect("list src") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut count = 0;
+    for file in files {
+        let text = read(&file);
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if line.trim() == "#[cfg(test)]" {
+                // rustfmt'd: the module is the next item and closes with a `}` at its indent.
+                let Some(item) = lines.next() else { break };
+                if item.trim_end().ends_with('{') {
+                    let indent = &item[..item.len() - item.trim_start().len()];
+                    let close = format!("{indent}}}");
+                    for inner in lines.by_ref() {
+                        if inner == close {
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            count += 1;
+        }
+    }
+    count
+}
+
+#[test]
+fn non_test_lines_leave_out_test_modules() {
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    fs::create_dir_all(scratch.path().join("src/inner")).expect("mkdir");
+    fs::write(
+        scratch.path().join("src/lib.rs"),
+        "//! Doc.\n\nmod inner;\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {\n    }\n}\n",
+    )
+    .expect("write");
+    fs::write(
+        scratch.path().join("src/inner/mod.rs"),
+        "//! Inner.\n#[cfg(test)]\nmod tests;\nfn f() {}\n",
+    )
+    .expect("write");
+    assert_eq!(non_test_lines(scratch.path()), 4 + 2);
+}
+
+/// Issue 11's budget: the scaffolded adapter is at most 200 lines of non-test source, so that
+/// an adapter is its types, validation, body building and parsing, and nothing else.
+#[test]
+fn a_scaffolded_adapter_is_at_most_200_lines_of_non_test_source() {
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    fs::copy(
+        xtask::workspace_root().join("rustfmt.toml"),
+        scratch.path().join("rustfmt.toml"),
+    )
+    .expect("copy rustfmt.toml");
+    for adapter in [
+        NewAdapter::new("mistral", None).expect("valid"),
+        NewAdapter::new("acme-text", Some("acme.text-")).expect("valid"),
+    ] {
+        scaffold(scratch.path(), &adapter).expect("scaffold");
+        let dir = scratch.path().join(adapter.crate_dir());
+        let lines = non_test_lines(&dir);
+        assert!(
+            lines <= 200,
+            "{}: {lines} lines of non-test source",
+            adapter.crate_name()
+        );
+        let mut sources: Vec<String> = fs::read_dir(dir.join("src"))
+            .expect("list src")
+            .map(|e| {
+                e.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        sources.sort();
+        assert_eq!(sources, ["lib.rs", "models.rs", "text.rs"]);
+    }
 }
 
 #[test]
@@ -284,6 +432,11 @@ fn mini_workspace() -> TempDir {
 /// Runs cargo in `dir` offline, with its own target directory under the real one so that it
 /// neither contends for the outer build's lock nor leaves anything in the scratch directory.
 fn cargo(dir: &Path, args: &[&str]) -> Output {
+    cargo_with(dir, args, &[])
+}
+
+/// [`cargo`] with more environment variables.
+fn cargo_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let target: PathBuf = xtask::workspace_root().join("target/scaffold-check");
     let program = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     Command::new(program)
@@ -292,6 +445,7 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_TERM_COLOR", "never")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|err| panic!("cargo {args:?}: {err}"))
 }
@@ -335,8 +489,11 @@ fn scaffolded_crates_pass_their_tests_clippy_and_rustfmt() {
         for file in &files {
             let text = read(&root.join(file));
             assert!(!text.contains("{{"), "{file} keeps a placeholder");
+            let output = file
+                .strip_prefix(&format!("{}/", adapter.crate_dir()))
+                .expect("inside the crate");
             if file.ends_with(".rs") {
-                assert!(text.starts_with("//! "), "{file} lacks its `//!` line");
+                assert!(opens_with_its_doc(output, &text), "{file} lacks its doc");
             }
         }
     }
@@ -345,23 +502,53 @@ fn scaffolded_crates_pass_their_tests_clippy_and_rustfmt() {
         Err(Error::AdapterExists { .. })
     ));
 
-    let test_run = cargo(root, &["test", "--offline"]);
+    // As CI runs them: the shipped snapshots must match, and nothing may be written.
+    let test_run = cargo_with(
+        root,
+        &["test", "--offline"],
+        &[("INSTA_UPDATE", "no"), ("CI", "true")],
+    );
     let stdout = assert_success("cargo test in the scratch workspace", &test_run);
     // Cargo reports which binary runs on stderr, the tests' results on stdout.
     let stderr = String::from_utf8_lossy(&test_run.stderr);
     let counts = passed_counts(&stdout);
-    // Per crate: unit tests, the conformance test binary, the README doctest.
+    // Per crate: the (empty) unit tests, the `tests/<name>/` binary, the README doctest.
     assert_eq!(counts.len(), 3 * adapters.len(), "{stdout}");
-    assert!(counts.iter().all(|&n| n > 0), "{counts:?}\n{stdout}");
-    let conformance = "test the_adapter_passes_the_conformance_suite ... ok";
     assert_eq!(
-        stdout.matches(conformance).count(),
-        adapters.len(),
-        "{stdout}"
+        counts.iter().filter(|&&n| n > 0).count(),
+        2 * adapters.len(),
+        "{counts:?}\n{stdout}"
     );
+    for test in [
+        "conformance::the_adapter_passes_the_conformance_suite",
+        "bodies::every_valid_input_builds_its_snapshotted_body",
+        "invalid::every_invalid_input_names_its_field",
+        "outputs::example_responses_parse_to_their_snapshotted_outputs",
+        "registry::bare_ids_profiles_and_arns_resolve_to_the_adapter",
+        "schemas::schema_and_validation_refuse_the_same_bad_bodies",
+    ] {
+        assert_eq!(
+            stdout.matches(&format!("test {test} ... ok")).count(),
+            adapters.len(),
+            "{test}\n{stdout}"
+        );
+    }
     for adapter in &adapters {
         let doc_tests = format!("Doc-tests {}", adapter.crate_name().replace('-', "_"));
         assert!(stderr.contains(&doc_tests), "{stderr}");
+        let snapshots = root
+            .join(adapter.crate_dir())
+            .join("tests")
+            .join(adapter.name().replace('-', "_"))
+            .join("snapshots");
+        for entry in fs::read_dir(&snapshots).expect("list the snapshots") {
+            let name = entry.expect("an entry").file_name();
+            let name = name.to_string_lossy();
+            assert!(
+                name.ends_with(".snap"),
+                "{name} was written next to the snapshots"
+            );
+        }
     }
 
     assert_success(

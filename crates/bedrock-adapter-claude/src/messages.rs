@@ -4,15 +4,19 @@
 use base64::Engine as _;
 use bedrock_core::types::InvocationMetrics;
 use bedrock_core::{
-    ChatMessage, ChatRequest, ContentPart, Error, ExtraFields, ImageFormat, InferenceParams,
-    Result, Role, ServiceDetails, StopReason, StreamEvent, TextOutput, TextRequest, Usage,
+    ChatMessage, ChatRequest, ContentPart, Error, ErrorKind, ExtraFields, ImageFormat,
+    InferenceParams, Result, Role, ServiceDetails, StopReason, StreamEvent, TextOutput,
+    TextRequest, Usage, check_extra_keys,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::models::{FALLBACK_MAX_OUTPUT_TOKENS, accepts_images, max_output_tokens};
-use crate::validation::{self, MAX_STOP_SEQUENCES, MAX_TOP_K, role_name};
+use crate::models::{
+    API_SELECTOR, DEFAULT_MAX_TOKENS, FALLBACK_MAX_OUTPUT_TOKENS, MAX_STOP_SEQUENCES, MAX_TOP_K,
+    accepts_images, max_output_tokens,
+};
+use crate::validation::{self, role_name};
 
 /// The `anthropic_version` Bedrock requires.
 pub const ANTHROPIC_VERSION: &str = "bedrock-2023-05-31";
@@ -28,6 +32,15 @@ pub const MIN_THINKING_BUDGET: u64 = 1_024;
 
 /// The `extra` fields the Messages body takes.
 pub const EXTRA_FIELDS: [&str; 4] = ["anthropic_beta", "tools", "tool_choice", "thinking"];
+
+/// [`EXTRA_FIELDS`] and the API selector, which picks the API rather than filling the body.
+const EXTRA_KEYS: [&str; 5] = [
+    EXTRA_FIELDS[0],
+    EXTRA_FIELDS[1],
+    EXTRA_FIELDS[2],
+    EXTRA_FIELDS[3],
+    API_SELECTOR,
+];
 
 /// The request body of the Messages API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -514,12 +527,12 @@ fn body(
     validation::system(system)?;
     let max_tokens = validation::token_limit(
         "max_tokens",
-        params.max_tokens.unwrap_or(crate::DEFAULT_MAX_TOKENS),
+        params.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         max_output_tokens(base_model_id),
         base_model_id,
     )?;
     validation::sampling(params)?;
-    validation::extra_keys(extra, &EXTRA_FIELDS, "Messages")?;
+    check_extra_keys(extra, &EXTRA_KEYS, "Messages")?;
     Ok(MessagesRequest {
         anthropic_version: AnthropicVersion::Bedrock20230531,
         anthropic_beta: extra_beta(extra)?,
@@ -731,7 +744,8 @@ pub(crate) fn parse_event(value: Value) -> Result<Vec<StreamEvent>> {
             output_tokens: Some(m.output_token_count),
         }],
         MessagesStreamEvent::Error { error } => {
-            return Err(Error::ModelError(
+            return Err(Error::from_service(
+                ErrorKind::ModelError,
                 ServiceDetails::new(error.message).with_error_type(error.kind),
             ));
         }

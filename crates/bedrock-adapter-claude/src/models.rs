@@ -1,18 +1,21 @@
-//! Which Claude ids the adapter serves, through which API, and how many tokens each generates.
+//! Which Claude ids the adapter serves, through which API, and the limits of each model.
 
 use bedrock_core::catalog::{self, Modality};
 use bedrock_core::{Capabilities, Error, ExtraFields, ModelMatch, ModelPattern, Result};
-
-use crate::validation::API_SELECTOR;
-
-/// The adapter's name in a [`bedrock_core::Registry`].
-pub const ADAPTER_NAME: &str = "claude";
+use serde_json::Value;
 
 /// Anthropic's legacy Text Completions API (`prompt` / `completion`).
 pub const TEXT_COMPLETIONS_API: &str = "claude-text-completions";
 
 /// Anthropic's Messages API (`messages` / `content`).
 pub const MESSAGES_API: &str = "claude-messages";
+
+/// Every API of the adapter.
+pub const APIS: &[&str] = &[TEXT_COMPLETIONS_API, MESSAGES_API];
+
+/// The `extra` key that picks the API for models served by both (`messages` or
+/// `text-completions`).
+pub const API_SELECTOR: &str = "api";
 
 /// The ids whose default API is Text Completions; the Messages API serves them too when asked
 /// with `extra: {"api": "messages"}`.
@@ -37,9 +40,10 @@ const MESSAGES_CAPABILITIES: Capabilities = Capabilities {
     ..Capabilities::NONE
 };
 
-/// Exact ids for the legacy models beat the `anthropic.claude` prefix, which sends every other
-/// Claude id, including ones released after this table, to the Messages API.
-pub(crate) const PATTERNS: &[ModelPattern] = &[
+/// The ids the adapter serves. Exact ids for the legacy models beat the `anthropic.claude`
+/// prefix, which sends every other Claude id, including ones released after this table, to the
+/// Messages API.
+pub static MODEL_PATTERNS: &[ModelPattern] = &[
     ModelPattern {
         matches: ModelMatch::Exact(TEXT_COMPLETIONS_MODELS[0]),
         api: TEXT_COMPLETIONS_API,
@@ -61,6 +65,16 @@ pub(crate) const PATTERNS: &[ModelPattern] = &[
         capabilities: MESSAGES_CAPABILITIES,
     },
 ];
+
+/// `max_tokens` / `max_tokens_to_sample` sent when the request leaves `params.max_tokens` unset
+/// (both APIs require the field).
+pub const DEFAULT_MAX_TOKENS: u32 = 1_024;
+
+/// Highest `top_k` Claude accepts on Bedrock.
+pub const MAX_TOP_K: u32 = 500;
+
+/// Most stop sequences one request may carry (Bedrock's Claude parameter table).
+pub const MAX_STOP_SEQUENCES: usize = 8191;
 
 /// The most output tokens per response, by model id prefix (the longest matching prefix wins),
 /// from Anthropic's model comparison table.
@@ -127,6 +141,39 @@ impl ClaudeApi {
             _ => None,
         }
     }
+
+    /// The API whose response `body` is, told by its shape (`content` or `completion`) rather
+    /// than by the route, since a legacy model asked through the Messages API answers in the
+    /// Messages shape.
+    pub(crate) fn of_response(body: &Value) -> Result<Self> {
+        const WHAT: &str = "Claude response";
+        match json_object(WHAT, body)? {
+            map if map.contains_key("content") => Ok(ClaudeApi::Messages),
+            map if map.contains_key("completion") => Ok(ClaudeApi::TextCompletions),
+            _ => Err(Error::decode(format!(
+                "{WHAT}: neither `content` (Messages API) nor `completion` (Text Completions API) is present"
+            ))),
+        }
+    }
+
+    /// The API whose stream chunk `chunk` is, told by its shape (`type` or `completion`), for the
+    /// same reason as [`ClaudeApi::of_response`].
+    pub(crate) fn of_stream_chunk(chunk: &Value) -> Result<Self> {
+        const WHAT: &str = "Claude stream chunk";
+        match json_object(WHAT, chunk)? {
+            map if map.contains_key("type") => Ok(ClaudeApi::Messages),
+            map if map.contains_key("completion") => Ok(ClaudeApi::TextCompletions),
+            _ => Err(Error::decode(format!(
+                "{WHAT}: neither `type` (Messages API event) nor `completion` (Text Completions chunk) is present"
+            ))),
+        }
+    }
+}
+
+fn json_object<'a>(what: &str, value: &'a Value) -> Result<&'a serde_json::Map<String, Value>> {
+    value
+        .as_object()
+        .ok_or_else(|| Error::decode(format!("{what}: expected a JSON object, got {value}")))
 }
 
 /// The API a request uses: the pattern's, unless `extra.api` asks for Messages on a legacy model.

@@ -4,13 +4,15 @@
 use bedrock_core::types::InvocationMetrics;
 use bedrock_core::{
     ChatRequest, ContentPart, Error, InferenceParams, Result, Role, StopReason, StreamEvent,
-    TextOutput, TextRequest,
+    TextOutput, TextRequest, check_extra_keys,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::models::max_output_tokens;
-use crate::validation::{self, MAX_STOP_SEQUENCES, MAX_TOP_K};
+use crate::models::{
+    API_SELECTOR, DEFAULT_MAX_TOKENS, MAX_STOP_SEQUENCES, MAX_TOP_K, max_output_tokens,
+};
+use crate::validation;
 
 /// The marker that opens a user turn.
 pub const HUMAN_TURN: &str = "\n\nHuman:";
@@ -86,7 +88,7 @@ pub struct TextCompletionsChunk {
 /// Builds the body for a text request: a plain prompt is wrapped in one Human turn (after the
 /// system prompt); a prompt that already has turns is checked against [`PROMPT_RULE`].
 pub(crate) fn build_text(base_model_id: &str, req: &TextRequest) -> Result<TextCompletionsRequest> {
-    validation::extra_keys(&req.extra, &[], "Text Completions")?;
+    check_extra_keys(&req.extra, &[API_SELECTOR], "Text Completions")?;
     legacy_system(req.system.as_deref())?;
     if req.prompt.trim().is_empty() {
         return Err(Error::invalid(
@@ -108,7 +110,7 @@ pub(crate) fn build_text(base_model_id: &str, req: &TextRequest) -> Result<TextC
 
 /// Builds the body for a chat request: the messages become alternating turns.
 pub(crate) fn build_chat(base_model_id: &str, req: &ChatRequest) -> Result<TextCompletionsRequest> {
-    validation::extra_keys(&req.extra, &[], "Text Completions")?;
+    check_extra_keys(&req.extra, &[API_SELECTOR], "Text Completions")?;
     legacy_system(req.system.as_deref())?;
     validation::roles(&req.messages, true)?;
     let mut prompt = req.system.clone().unwrap_or_default();
@@ -178,7 +180,7 @@ fn body(
     let max = max_output_tokens(base_model_id).min(MAX_TOKENS_TO_SAMPLE);
     let max_tokens_to_sample = validation::token_limit(
         "max_tokens_to_sample",
-        params.max_tokens.unwrap_or(crate::DEFAULT_MAX_TOKENS),
+        params.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         max,
         base_model_id,
     )?;

@@ -1,17 +1,9 @@
 //! Checks shared by both APIs; each failure is an `Error::InvalidInput` naming the body field,
 //! the value and what is allowed.
 
-use bedrock_core::{ChatMessage, Error, ExtraFields, InferenceParams, Result, Role};
+use bedrock_core::{ChatMessage, Error, InferenceParams, Result, Role};
 
-/// Highest `top_k` Claude accepts on Bedrock.
-pub const MAX_TOP_K: u32 = 500;
-
-/// Most stop sequences one request may carry (Bedrock's Claude parameter table).
-pub const MAX_STOP_SEQUENCES: usize = 8191;
-
-/// The `extra` key that picks the API for models served by both (`messages` or
-/// `text-completions`).
-pub const API_SELECTOR: &str = "api";
+use crate::models::{MAX_STOP_SEQUENCES, MAX_TOP_K};
 
 /// A sampling value that must lie in `0.0..=1.0` (NaN is rejected too).
 pub(crate) fn unit_interval(field: &str, value: Option<f32>) -> Result<()> {
@@ -128,25 +120,6 @@ pub(crate) fn system(value: Option<&str>) -> Result<()> {
         )),
         _ => Ok(()),
     }
-}
-
-/// Rejects `extra` keys outside `allowed`, ignoring the API selector.
-pub(crate) fn extra_keys(extra: &ExtraFields, allowed: &[&str], api: &str) -> Result<()> {
-    for key in extra.keys() {
-        if key != API_SELECTOR && !allowed.contains(&key.as_str()) {
-            let mut keys: Vec<&str> = allowed.to_vec();
-            keys.push(API_SELECTOR);
-            return Err(Error::invalid(
-                format!("extra.{key}"),
-                &extra[key],
-                format!(
-                    "the {api} body takes these extra fields: {}",
-                    keys.join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,23 +1,9 @@
-//! Reading and checking the family-specific fields callers pass in `ImageRequest::extra`.
+//! Reading and checking the family-specific fields callers pass in `ImageRequest::extra`
+//! (unknown keys are refused by `bedrock_core::check_extra_keys`), and range checks of the
+//! neutral parameters.
 
 use bedrock_core::{Error, ExtraFields, Result};
 use serde_json::Value;
-
-/// Fails on the first key of `extra` that is not in `known`, naming it and listing the known
-/// ones: a misspelt option must not be dropped silently, and Bedrock would reject it anyway.
-pub(crate) fn reject_unknown(extra: &ExtraFields, known: &[&str], api: &str) -> Result<()> {
-    match extra.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(key) => Err(Error::invalid(
-            key.as_str(),
-            short(&extra[key]),
-            format!(
-                "not a field of the {api} body; the extra fields it takes: {}",
-                known.join(", ")
-            ),
-        )),
-        None => Ok(()),
-    }
-}
 
 /// A JSON value rendered for an error message.
 pub(crate) fn short(value: &Value) -> String {
@@ -112,7 +98,12 @@ pub(crate) fn check_range_u64(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bedrock_core::ImageRequest;
     use serde_json::json;
+
+    use crate::models::Sd3Variant;
+    use crate::sd3::Sd3Request;
+    use crate::sdxl::SdxlRequest;
 
     fn extra(v: Value) -> ExtraFields {
         v.as_object().cloned().unwrap()
@@ -120,11 +111,20 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named_with_the_known_ones() {
-        let e = extra(json!({"style_preset": "anime", "stlye": "x"}));
-        let err = reject_unknown(&e, &["style_preset", "sampler"], "stability-sdxl").unwrap_err();
-        assert_eq!(err.field(), Some("stlye"));
+        let mut request = ImageRequest::new("a lighthouse");
+        request.extra = extra(json!({"style_preset": "anime", "stlye": "x"}));
+        let err = SdxlRequest::from_image_request(&request).unwrap_err();
+        assert_eq!(err.field(), Some("extra.stlye"));
         assert!(err.to_string().contains("style_preset, sampler"), "{err}");
-        assert!(reject_unknown(&extra(json!({"sampler": "DDIM"})), &["sampler"], "x").is_ok());
+        request.extra = extra(json!({"sampler": "DDIM"}));
+        assert!(SdxlRequest::from_image_request(&request).is_ok());
+        let err = Sd3Request::from_image_request(Sd3Variant::Sd3, &request).unwrap_err();
+        assert_eq!(err.field(), Some("extra.sampler"));
+        assert!(
+            err.to_string()
+                .contains("aspect_ratio, mode, image, strength"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -4,13 +4,16 @@
 //! Field names, ranges and enums follow Bedrock's Stable Diffusion 3, 3.5 Large, Stable Image
 //! Ultra and Core parameter pages and Stability AI's published request schemas.
 
-use bedrock_core::{Error, GeneratedImage, ImageFormat, ImageOutput, ImageRequest, Result};
+use bedrock_core::{
+    Error, GeneratedImage, ImageFormat, ImageOutput, ImageRequest, Result, check_extra_keys,
+    decode_json,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::SD3_API;
 use crate::extra::{self, check_range_u64};
 use crate::image_data::{check_input_image, decode_response_image};
+use crate::models::{SD3_API, Sd3Variant};
 use crate::sdxl::{NoImage, model_error};
 
 /// The longest `prompt` and `negative_prompt`, in characters.
@@ -84,48 +87,6 @@ wire_enum! {
     }
 }
 
-/// Which models of the API a request is for: they differ in what they take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sd3Variant {
-    /// Stable Diffusion 3 Large and 3.5 Large (`stability.sd3*`): text-to-image and
-    /// image-to-image; JPEG or PNG output.
-    Sd3,
-    /// Stable Image Ultra and Core (`stability.stable-image-*`): text-to-image only; JPEG, PNG
-    /// or WebP output.
-    StableImage,
-}
-
-impl Sd3Variant {
-    /// The variant for a bare model id of this API.
-    pub fn for_model(base_model_id: &str) -> Sd3Variant {
-        if base_model_id.starts_with("stability.sd3") {
-            Sd3Variant::Sd3
-        } else {
-            Sd3Variant::StableImage
-        }
-    }
-
-    /// The output formats the variant returns.
-    pub fn output_formats(self) -> &'static [Sd3OutputFormat] {
-        match self {
-            Sd3Variant::Sd3 => &[Sd3OutputFormat::Jpeg, Sd3OutputFormat::Png],
-            Sd3Variant::StableImage => Sd3OutputFormat::ALL,
-        }
-    }
-
-    /// Whether the variant has an image-to-image mode.
-    pub fn has_image_to_image(self) -> bool {
-        self == Sd3Variant::Sd3
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Sd3Variant::Sd3 => "Stable Diffusion 3 Large / 3.5 Large",
-            Sd3Variant::StableImage => "Stable Image Ultra / Core",
-        }
-    }
-}
-
 /// The InvokeModel body of Stable Diffusion 3 / 3.5 Large and Stable Image Ultra / Core.
 ///
 /// This covers every model of the API: `webp` output is for Stable Image Ultra and Core only,
@@ -193,7 +154,7 @@ impl Sd3Request {
     /// [`Error::InvalidInput`] naming the first field out of range.
     pub fn from_image_request(variant: Sd3Variant, req: &ImageRequest) -> Result<Sd3Request> {
         let extra = &req.extra;
-        extra::reject_unknown(extra, &EXTRA_FIELDS, SD3_API)?;
+        check_extra_keys(extra, &EXTRA_FIELDS, SD3_API)?;
 
         let chars = req.prompt.chars().count();
         if chars == 0 || chars > MAX_PROMPT_CHARS {
@@ -428,8 +389,7 @@ impl Sd3Response {
     /// # Errors
     /// [`Error::Decode`] when the body is not such a response.
     pub fn from_slice(body: &[u8]) -> Result<Sd3Response> {
-        serde_json::from_slice(body)
-            .map_err(|e| Error::decode_json("Stability SD3 / Stable Image response", e))
+        decode_json("Stability SD3 / Stable Image response", body)
     }
 
     /// The decoded images with their seeds and finish reasons (`None` where the response says

@@ -4,15 +4,16 @@
 //! and "image to image" parameter pages.
 
 use bedrock_core::{
-    Error, GeneratedImage, ImageFormat, ImageOutput, ImageRequest, Result, ServiceDetails,
+    Error, ErrorKind, GeneratedImage, ImageFormat, ImageOutput, ImageRequest, Result,
+    ServiceDetails, check_extra_keys, decode_json,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::SDXL_API;
 use crate::extra::{self, check_range_f32, check_range_u64};
 use crate::image_data::{check_input_image, decode_response_image};
+use crate::models::SDXL_API;
 
 /// The longest text of one prompt, in characters.
 pub const MAX_PROMPT_CHARS: usize = 2000;
@@ -267,7 +268,7 @@ impl SdxlRequest {
     /// [`Error::InvalidInput`] naming the first body field out of range.
     pub fn from_image_request(req: &ImageRequest) -> Result<SdxlRequest> {
         let extra = &req.extra;
-        extra::reject_unknown(extra, &EXTRA_FIELDS, SDXL_API)?;
+        check_extra_keys(extra, &EXTRA_FIELDS, SDXL_API)?;
 
         let mut text_prompts = vec![TextPrompt {
             text: req.prompt.clone(),
@@ -589,7 +590,7 @@ impl SdxlResponse {
     /// # Errors
     /// [`Error::Decode`] when the body is not an SDXL response.
     pub fn from_slice(body: &[u8]) -> Result<SdxlResponse> {
-        serde_json::from_slice(body).map_err(|e| Error::decode_json("Stability SDXL response", e))
+        decode_json("Stability SDXL response", body)
     }
 
     /// The decoded images, each with its seed and finish reason (`SUCCESS`, or
@@ -660,5 +661,8 @@ pub(crate) fn model_error(why: NoImage, message: String) -> Error {
             "the model could not generate an image for this request; check its parameters"
         }
     };
-    Error::ModelError(ServiceDetails::new(message).with_hint(hint))
+    Error::from_service(
+        ErrorKind::ModelError,
+        ServiceDetails::new(message).with_hint(hint),
+    )
 }

@@ -1,10 +1,9 @@
 //! Titan Text Embeddings G1 and V2: the `titan-embeddings` request body and response.
 
-use bedrock_core::{EmbeddingOutput, EmbeddingRequest, Error, Result};
+use bedrock_core::{EmbeddingOutput, EmbeddingRequest, Error, Result, check_extra_keys};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::body::check_extra_keys;
 use crate::models::{EMBEDDINGS_API, EmbeddingsGeneration};
 
 /// The most characters sent as `inputText`. V2 documents 50,000 characters or 8,192 tokens;

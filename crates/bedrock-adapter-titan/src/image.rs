@@ -4,12 +4,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bedrock_core::{
-    Error, GeneratedImage, ImageFormat, ImageOutput, ImageRequest, Result, ServiceDetails,
+    Error, ErrorKind, GeneratedImage, ImageFormat, ImageOutput, ImageRequest, Result,
+    ServiceDetails, check_extra_keys,
 };
 use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
 
-use crate::body::{check_extra_keys, check_range, wire_float};
+use crate::float::{check_range, wire_float};
 use crate::models::IMAGE_API;
 
 /// The `width x height` pairs Titan Image Generator accepts, as `(width, height)`.
@@ -311,9 +312,10 @@ impl TitanImageResponse {
     pub fn into_output(self) -> Result<ImageOutput> {
         if self.images.is_empty() {
             return match self.error {
-                Some(message) if !message.is_empty() => {
-                    Err(Error::ModelError(ServiceDetails::new(message)))
-                }
+                Some(message) if !message.is_empty() => Err(Error::from_service(
+                    ErrorKind::ModelError,
+                    ServiceDetails::new(message),
+                )),
                 _ => Err(Error::decode("Titan Image response has no images")),
             };
         }

@@ -2,11 +2,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use bedrock_core::{EmbeddingOutput, EmbeddingRequest, Error, ImageFormat, Result, ServiceDetails};
+use bedrock_core::{
+    EmbeddingOutput, EmbeddingRequest, Error, ErrorKind, ImageFormat, Result, ServiceDetails,
+    check_extra_keys,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::body::check_extra_keys;
 use crate::models::MULTIMODAL_EMBEDDINGS_API;
 
 /// The vector lengths the model can return.
@@ -157,9 +159,10 @@ impl TitanMultimodalEmbeddingsResponse {
                 embedding,
                 input_tokens: self.input_text_token_count,
             }),
-            (None, Some(message)) if !message.is_empty() => {
-                Err(Error::ModelError(ServiceDetails::new(message)))
-            }
+            (None, Some(message)) if !message.is_empty() => Err(Error::from_service(
+                ErrorKind::ModelError,
+                ServiceDetails::new(message),
+            )),
             (None, _) => Err(Error::decode(
                 "Titan Multimodal Embeddings response has no `embedding`",
             )),

@@ -3,12 +3,12 @@
 
 use bedrock_core::{
     ChatRequest, ContentPart, Error, InvocationMetrics, Result, Role, StopReason, StreamEvent,
-    TextOutput, TextRequest, Usage,
+    TextOutput, TextRequest, Usage, check_extra_keys,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::body::{check_extra_keys, check_range, wire_float};
+use crate::float::{check_range, wire_float};
 use crate::models::{TEXT_API, text_model_limits};
 
 /// The only stop sequences Titan Text accepts, as Bedrock's validator states them

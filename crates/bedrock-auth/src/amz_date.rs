@@ -1,18 +1,31 @@
 //! Conversions between `SystemTime` and the timestamp formats SigV4 uses (`20150830T123600Z`).
 
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use time::format_description::BorrowedFormatItem;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// RFC 3339 in UTC with whole seconds: `2015-08-30T12:36:00Z`.
+const RFC3339_SECONDS: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// The SigV4 basic format: `20150830T123600Z`.
+const AMZ_DATE: &[BorrowedFormatItem<'_>] =
+    format_description!("[year][month][day]T[hour][minute][second]Z");
 
 /// Formats `time` as an RFC 3339 timestamp with whole seconds, e.g. `2015-08-30T12:36:00Z`.
+/// Years outside 1 to 9999 have no RFC 3339 form and are written as seconds since the epoch.
 pub(crate) fn format_rfc3339(time: SystemTime) -> String {
     let secs = match time.duration_since(UNIX_EPOCH) {
         Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
         Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
     };
-    DateTime::from_secs(secs)
-        .fmt(Format::DateTime)
-        .unwrap_or_else(|_| format!("{secs} seconds after the Unix epoch"))
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .filter(|utc| (1..=9999).contains(&utc.year()))
+        .and_then(|utc| utc.format(RFC3339_SECONDS).ok())
+        .unwrap_or_else(|| format!("{secs} seconds after the Unix epoch"))
 }
 
 /// Formats `time` in the SigV4 basic format, e.g. `20150830T123600Z`.
@@ -37,12 +50,13 @@ pub(crate) fn parse_amz_date(value: &str) -> Option<SystemTime> {
     if let Some(time) = plain_amz_date(bytes) {
         return Some(time);
     }
-    // Anything unusual (a leap second, a date before 1970, an impossible day) goes to the
-    // general parser, which decides as before.
+    // A leap second or a date before 1970 goes to the RFC 3339 parser, which decides as before:
+    // it takes a leap second only at 23:59:60 on the last day of a month (as
+    // 23:59:59.999999999), and dates before 1970 as times before the epoch.
     via_rfc3339(value)
 }
 
-/// A shape-checked `YYYYMMDDTHHMMSSZ` through the general RFC 3339 parser.
+/// A shape-checked `YYYYMMDDTHHMMSSZ` through the RFC 3339 parser.
 fn via_rfc3339(value: &str) -> Option<SystemTime> {
     parse_rfc3339(&format!(
         "{}-{}-{}T{}:{}:{}Z",
@@ -55,47 +69,32 @@ fn via_rfc3339(value: &str) -> Option<SystemTime> {
     ))
 }
 
-/// The common case of [`parse_amz_date`] computed directly: a digit-checked
-/// `YYYYMMDDTHHMMSSZ` from 1970 on, with a real day of the month and seconds below 60;
-/// `None` for anything else.
+/// The common case of [`parse_amz_date`]: a `YYYYMMDDTHHMMSSZ` from 1970 on that names a real
+/// date and time. `None` for anything else, including a leap second, which `time` refuses
+/// outside its RFC 3339 parser.
 fn plain_amz_date(bytes: &[u8]) -> Option<SystemTime> {
-    let number = |from: usize, to: usize| {
-        bytes[from..to]
-            .iter()
-            .fold(0u64, |n, digit| n * 10 + u64::from(digit - b'0'))
-    };
-    let (year, month, day) = (number(0, 4), number(4, 6), number(6, 8));
-    let (hour, minute, second) = (number(9, 11), number(11, 13), number(13, 15));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if year < 1970 || day == 0 || day > month_days || hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    // Days since 1970-01-01 of the civil date (years counted from March, so the leap day
-    // comes last).
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let (era, year_of_era) = (y / 400, y % 400);
-    let day_of_year = (153 * m + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = (era * 146_097 + day_of_era).checked_sub(719_468)?;
-    let secs = days * 86_400 + hour * 3_600 + minute * 60 + second;
-    UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs))
+    let value = std::str::from_utf8(bytes).ok()?;
+    let utc = PrimitiveDateTime::parse(value, AMZ_DATE).ok()?.assume_utc();
+    let secs = u64::try_from(utc.unix_timestamp()).ok()?;
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
-/// Parses an RFC 3339 timestamp such as `2030-01-01T00:00:00Z` or `2030-01-01T00:00:00.123Z`.
+/// Parses an RFC 3339 timestamp in UTC such as `2030-01-01T00:00:00Z` or
+/// `2030-01-01T00:00:00.123Z`. Offsets other than `Z`, and separators other than `T` or `t`
+/// (which `time` would accept), are refused.
 pub(crate) fn parse_rfc3339(value: &str) -> Option<SystemTime> {
-    let parsed = DateTime::from_str(value, Format::DateTime).ok()?;
-    SystemTime::try_from(parsed).ok()
+    let separator_ok = matches!(value.as_bytes().get(10), None | Some(b'T' | b't'));
+    if !value.ends_with('Z') || !separator_ok {
+        return None;
+    }
+    let utc = OffsetDateTime::parse(value, &Rfc3339).ok()?;
+    // Checked, where `SystemTime::from` would panic on a platform that cannot hold the time.
+    let since_epoch = utc - OffsetDateTime::UNIX_EPOCH;
+    if since_epoch.is_negative() {
+        UNIX_EPOCH.checked_sub(since_epoch.unsigned_abs())
+    } else {
+        UNIX_EPOCH.checked_add(since_epoch.unsigned_abs())
+    }
 }
 
 #[cfg(test)]

@@ -369,45 +369,10 @@ where
 }
 
 /// [`verify_sigv4`] for a server that verifies many requests: `lookup` lends what it knows
-/// about an access key instead of handing over a copy, and signing keys come from `cache`
-/// (derived once per access key, secret, day, region and service instead of on every request).
-/// Same checks, same order, same results.
-///
-/// # Errors
-/// As [`verify_sigv4`].
-#[allow(
-    clippy::too_many_arguments,
-    reason = "verify_sigv4's arguments plus the cache"
-)]
-pub fn verify_sigv4_cached<'k, L>(
-    method: &str,
-    path_and_query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    lookup: L,
-    now: SystemTime,
-    max_skew: Duration,
-    cache: &SigningKeyCache,
-) -> Result<VerifiedIdentity, VerifyError>
-where
-    L: Fn(&str) -> Option<&'k KnownCredential>,
-{
-    verify_sigv4_scope(
-        method,
-        path_and_query,
-        headers,
-        body,
-        lookup,
-        now,
-        max_skew,
-        cache,
-    )
-    .map(|scope| scope.to_identity())
-}
-
-/// [`verify_sigv4_cached`] answering with a [`VerifiedScope`] that borrows from `headers`
-/// instead of an owned [`VerifiedIdentity`]: a server that checks every request and needs only
-/// the scope allocates nothing for the answer. Same checks, same order, same errors.
+/// about an access key instead of handing over a copy, signing keys come from `cache` (derived
+/// once per access key, secret, day, region and service instead of on every request), and the
+/// answer is a [`VerifiedScope`] that borrows from `headers`. Same checks, same order, same
+/// results as [`verify_sigv4`].
 ///
 /// # Errors
 /// As [`verify_sigv4`].
@@ -739,7 +704,7 @@ impl SigningKey {
 const SIGNING_KEY_CACHE_CAPACITY: usize = 32;
 
 /// Derived SigV4 signing keys, by access key, day, region and service, for
-/// [`verify_sigv4_cached`] and [`verify_sigv4_scope`]. A signing key depends on the secret too:
+/// [`verify_sigv4_scope`]. A signing key depends on the secret too:
 /// an entry is used only while the secret it was derived from is the one the lookup returns.
 /// Holds at most 32 keys (the oldest is replaced first); shareable between threads.
 #[derive(Default)]

@@ -3,23 +3,19 @@
 
 use std::error::Error as StdError;
 
+use aws_credential_types::provider::error::{CredentialsError, TokenError};
 use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::event_stream::RawMessage;
 use bedrock_core::{Error, ErrorKind, ServiceDetails};
 
-/// Whether anything in an error's source chain talks about credentials or identity.
+/// Whether the SDK could not get an identity to sign with: a credentials provider's
+/// `CredentialsError` (missing, expired, the provider failed or timed out) or a token provider's
+/// `TokenError` somewhere in the error's source chain.
 fn is_credentials_failure(err: &(dyn StdError + 'static)) -> bool {
-    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = current {
-        let text = e.to_string().to_ascii_lowercase();
-        if text.contains("credential") || text.contains("identity") {
-            return true;
-        }
-        current = e.source();
-    }
-    false
+    std::iter::successors(Some(err), |&e| e.source())
+        .any(|e| e.is::<CredentialsError>() || e.is::<TokenError>())
 }
 
 /// Maps an SDK error of any Bedrock operation to the core error.
@@ -51,7 +47,10 @@ where
         _ => ("the call failed", false),
     };
     if is_credentials_failure(&err) {
-        return Error::Credentials(ServiceDetails::new(format!("{what}: {described}")));
+        return Error::from_service(
+            ErrorKind::Credentials,
+            ServiceDetails::new(format!("{what}: {described}")),
+        );
     }
     Error::Transport {
         message: format!("{what}: {described}"),

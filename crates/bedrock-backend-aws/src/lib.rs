@@ -2,30 +2,32 @@
 
 mod convert;
 mod errors;
-mod pool;
-mod recorder;
+mod metadata;
 mod retry;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{
+    ProvideCredentials, SharedCredentialsProvider, future as credentials_future,
+};
 use aws_sdk_bedrockruntime::operation::RequestId as _;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
+use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin as _;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use bedrock_core::{
     Backend, ChunkStream, Error, InvokeModelRequest, InvokeModelResponse,
-    ListFoundationModelsRequest, ListFoundationModelsResponse, ModelId, ModelSummary, Region,
-    Result, StreamChunk,
+    InvokeModelStreamResponse, ListFoundationModelsRequest, ListFoundationModelsResponse, ModelId,
+    ModelSummary, Region, Result, StreamChunk,
 };
 use bytes::Bytes;
-use futures::StreamExt;
 
 pub use aws_smithy_runtime_api::client::http::SharedHttpClient;
 pub use errors::{map_sdk_error, map_stream_error};
-pub use recorder::default_http_client;
-use recorder::{Recorded, recording_http_client};
 
 /// How the SDK retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,6 +89,18 @@ impl Default for AwsBackendConfig {
     }
 }
 
+/// The HTTP client the SDK builds by default for the latest behaviour version (hyper with
+/// rustls), as a value that can be given to several clients: SDK clients configured with the
+/// same `SharedHttpClient` share its connection pool. `None` only in an SDK built without a
+/// default client.
+pub fn default_http_client() -> Option<SharedHttpClient> {
+    let plugin = aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(
+        BehaviorVersion::latest(),
+    )?;
+    let empty = RuntimeComponentsBuilder::new("bedrock-backend-aws");
+    plugin.runtime_components(&empty).http_client()
+}
+
 #[derive(Debug, Clone)]
 struct Clients {
     control: aws_sdk_bedrock::Client,
@@ -97,8 +111,8 @@ struct Clients {
 #[derive(Debug, Clone)]
 pub struct AwsBackend {
     config: Arc<AwsBackendConfig>,
-    /// The clients of each region, by the region's place in [`Region::ALL`]: a call finds its
-    /// clients without a lock or a hash, and each region's are built once, on first use.
+    /// The clients of each region, by the region's place in [`Region::ALL`], each built once, on
+    /// first use, and shared by every clone of the backend.
     clients: Arc<[OnceLock<Clients>]>,
 }
 
@@ -108,34 +122,6 @@ fn region_slot(region: Region) -> usize {
         .binary_search(&region)
         .expect("Region::ALL lists every region")
 }
-
-type InvokeOutcome = std::result::Result<
-    aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelOutput,
-    aws_sdk_bedrockruntime::error::SdkError<
-        aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
->;
-
-type StreamOutcome = std::result::Result<
-    aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput,
-    aws_sdk_bedrockruntime::error::SdkError<
-        aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamError,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
->;
-
-thread_local! {
-    static FREE_INVOKE_SLOTS: pool::FreeSlots<InvokeOutcome> =
-        const { std::cell::RefCell::new(Vec::new()) };
-    static FREE_STREAM_SLOTS: pool::FreeSlots<StreamOutcome> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Heap slots for the runtime calls' SDK futures, reused across calls (see the `pool` module).
-/// Slots are kept per thread, and every backend shares them.
-static INVOKE_SLOTS: pool::FuturePool<InvokeOutcome> = pool::FuturePool::new(&FREE_INVOKE_SLOTS);
-static STREAM_SLOTS: pool::FuturePool<StreamOutcome> = pool::FuturePool::new(&FREE_STREAM_SLOTS);
 
 impl AwsBackend {
     /// A backend with these settings. Clients are created per region on first use.
@@ -148,27 +134,16 @@ impl AwsBackend {
 
     /// Uses these clients for `region` instead of building them, e.g. clients made from your own
     /// `SdkConfig`, or instrumented clients in tests; clones of the backend made before this call
-    /// keep the clients they had. Their configuration is kept; the backend wraps their HTTP
-    /// client (the SDK's default one when none is set) to count attempts, and adds to the runtime
-    /// client the retry classifier that reads Bedrock's token-count headers and makes the SDK
-    /// retry `ModelTimeoutException`.
+    /// keep the clients they had. Their configuration is kept; the backend adds to the runtime
+    /// client the retry classifier that makes the SDK retry `ModelTimeoutException`.
     pub fn with_clients(
         self,
         region: Region,
         control: aws_sdk_bedrock::Client,
         runtime: aws_sdk_bedrockruntime::Client,
     ) -> Self {
-        let mut control_conf = control.config().to_builder();
-        if let Some(http) = recording_http_client(control.config().http_client()) {
-            control_conf = control_conf.http_client(http);
-        }
-        let mut runtime_conf = runtime.config().to_builder();
-        if let Some(http) = recording_http_client(runtime.config().http_client()) {
-            runtime_conf = runtime_conf.http_client(http);
-        }
-        let control = aws_sdk_bedrock::Client::from_conf(control_conf.build());
         let runtime = aws_sdk_bedrockruntime::Client::from_conf(
-            with_runtime_classifiers(runtime_conf).build(),
+            with_runtime_classifiers(runtime.config().to_builder()).build(),
         );
         // A new table, so that clones made before this call keep the clients they had.
         let mut clients = self.clients.to_vec();
@@ -217,9 +192,9 @@ impl AwsBackend {
         b.build()
     }
 
-    /// Runs `f` on the clients of `region`, building them on first use.
-    fn with_region<T>(&self, region: Region, f: impl FnOnce(&Clients) -> T) -> T {
-        f(self.clients[region_slot(region)].get_or_init(|| self.build_clients(region)))
+    /// The clients of `region`, built on first use.
+    fn clients(&self, region: Region) -> &Clients {
+        self.clients[region_slot(region)].get_or_init(|| self.build_clients(region))
     }
 
     fn build_clients(&self, region: Region) -> Clients {
@@ -235,7 +210,7 @@ impl AwsBackend {
             .timeout_config(self.timeout_config());
         // One HTTP client (one connection pool) per region, shared by both services, unless the
         // configuration names one for all.
-        if let Some(http) = recording_http_client(self.config.http_client.clone()) {
+        if let Some(http) = self.config.http_client.clone().or_else(default_http_client) {
             control = control.http_client(http.clone());
             runtime = runtime.http_client(http);
         }
@@ -243,10 +218,13 @@ impl AwsBackend {
             control = control.endpoint_url(url);
             runtime = runtime.endpoint_url(url);
         }
-        if let Some(creds) = &self.config.credentials {
-            control = control.credentials_provider(creds.clone());
-            runtime = runtime.credentials_provider(creds.clone());
-        }
+        let creds = self
+            .config
+            .credentials
+            .clone()
+            .unwrap_or_else(|| SharedCredentialsProvider::new(NoCredentials));
+        control = control.credentials_provider(creds.clone());
+        runtime = runtime.credentials_provider(creds);
         Clients {
             control: aws_sdk_bedrock::Client::from_conf(control.build()),
             runtime: aws_sdk_bedrockruntime::Client::from_conf(
@@ -257,62 +235,39 @@ impl AwsBackend {
 
     /// The runtime client for `region`, for calls this backend does not wrap.
     pub fn runtime_client(&self, region: Region) -> aws_sdk_bedrockruntime::Client {
-        self.with_region(region, |c| c.runtime.clone())
+        self.clients(region).runtime.clone()
     }
 
     /// The control-plane client for `region`.
     pub fn control_client(&self, region: Region) -> aws_sdk_bedrock::Client {
-        self.with_region(region, |c| c.control.clone())
+        self.clients(region).control.clone()
     }
 }
 
-/// Adds the retry classifier that reads Bedrock's response headers and makes the SDK retry what
-/// the backend's error kinds call retryable (see the `retry` module).
+/// The credentials of clients built with none configured. Without any provider the SDK fails
+/// with an auth-scheme error of a type it does not export; this one fails every call with the
+/// SDK's own `CredentialsError`, which the error mapping reports as [`Error::Credentials`], and
+/// names the setting that is missing.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(&'a self) -> credentials_future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        credentials_future::ProvideCredentials::ready(Err(CredentialsError::not_loaded(
+            "no credentials are configured (`AwsBackendConfig::credentials` is `None`)",
+        )))
+    }
+}
+
+/// Adds the retry classifier that makes the SDK retry what the backend's error kinds call
+/// retryable (see the `retry` module).
 fn with_runtime_classifiers(
     conf: aws_sdk_bedrockruntime::config::Builder,
 ) -> aws_sdk_bedrockruntime::config::Builder {
-    conf.retry_classifier(retry::RuntimeClassifier)
-}
-
-fn span(operation: &'static str, model_id: Option<&ModelId>, region: Region) -> tracing::Span {
-    tracing::info_span!(
-        "bedrock",
-        operation,
-        model_id = model_id.map(|m| m.as_str()),
-        region = region.as_str(),
-        attempts = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
-        input_tokens = tracing::field::Empty,
-        output_tokens = tracing::field::Empty,
-        error_kind = tracing::field::Empty,
-    )
-}
-
-fn record_outcome<T>(
-    span: &tracing::Span,
-    recorded: &Recorded,
-    started: Instant,
-    result: &Result<T>,
-) {
-    if span.is_disabled() {
-        return;
-    }
-    let headers = &recorded.headers;
-    span.record("attempts", recorded.attempts);
-    span.record("latency_ms", started.elapsed().as_millis() as u64);
-    if let Some(n) = headers.input_tokens {
-        span.record("input_tokens", n);
-    }
-    if let Some(n) = headers.output_tokens {
-        span.record("output_tokens", n);
-    }
-    match result {
-        Ok(_) => tracing::debug!(parent: span, "call succeeded"),
-        Err(e) => {
-            span.record("error_kind", e.kind().as_str());
-            tracing::debug!(parent: span, retryable = e.is_retryable(), "call failed");
-        }
-    }
+    conf.retry_classifier(retry::ModelTimeoutIsTransient)
 }
 
 /// The SDK call for an [`InvokeModelRequest`] on the runtime client of its region. InvokeModel
@@ -328,9 +283,13 @@ macro_rules! runtime_call {
             accept,
             trace,
             guardrail,
+            // The history layer's business, not Bedrock's.
+            save_prompt: _,
         } = $request;
         let mut call = $backend
-            .with_region(region, |c| c.runtime.$operation())
+            .clients(region)
+            .runtime
+            .$operation()
             .model_id(model_id.as_str())
             // Without a copy when the caller's body owns its bytes.
             .body(aws_smithy_types::Blob::new(Vec::from(body)))
@@ -359,9 +318,7 @@ impl Backend for AwsBackend {
         region: Region,
         request: &ListFoundationModelsRequest,
     ) -> Result<ListFoundationModelsResponse> {
-        let span = span("ListFoundationModels", None, region);
-        let started = Instant::now();
-        let mut call = self.with_region(region, |c| c.control.list_foundation_models());
+        let mut call = self.clients(region).control.list_foundation_models();
         if let Some(p) = &request.by_provider {
             call = call.by_provider(p);
         }
@@ -374,15 +331,10 @@ impl Backend for AwsBackend {
         if let Some(c) = request.by_customization_type {
             call = call.by_customization_type(c.as_str().into());
         }
-        let (result, recorded) = recorder::record(Box::pin(call.send()), &span).await;
-        let result =
-            result
-                .map_err(errors::map_sdk_error)
-                .map(|out| ListFoundationModelsResponse {
-                    models: out.model_summaries().iter().map(convert::summary).collect(),
-                });
-        record_outcome(&span, &recorded, started, &result);
-        result
+        let out = call.send().await.map_err(errors::map_sdk_error)?;
+        Ok(ListFoundationModelsResponse {
+            models: out.model_summaries().iter().map(convert::summary).collect(),
+        })
     }
 
     async fn get_foundation_model(
@@ -390,64 +342,48 @@ impl Backend for AwsBackend {
         region: Region,
         model_id: &ModelId,
     ) -> Result<ModelSummary> {
-        let span = span("GetFoundationModel", Some(model_id), region);
-        let started = Instant::now();
-        let call = self
-            .with_region(region, |c| c.control.get_foundation_model())
-            .model_identifier(model_id.as_str());
-        let (result, recorded) = recorder::record(Box::pin(call.send()), &span).await;
-        let result = result.map_err(errors::map_sdk_error).and_then(|out| {
-            out.model_details()
-                .map(convert::details)
-                .ok_or_else(|| Error::decode("GetFoundationModel returned no modelDetails"))
-        });
-        record_outcome(&span, &recorded, started, &result);
-        result
+        let out = self
+            .clients(region)
+            .control
+            .get_foundation_model()
+            .model_identifier(model_id.as_str())
+            .send()
+            .await
+            .map_err(errors::map_sdk_error)?;
+        out.model_details()
+            .map(convert::details)
+            .ok_or_else(|| Error::decode("GetFoundationModel returned no modelDetails"))
     }
 
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse> {
-        let span = span("InvokeModel", Some(&request.model_id), request.region);
+        let recorder = metadata::CallRecorder::default();
         let started = Instant::now();
-        let call = runtime_call!(self, request, invoke_model);
-        let mut slot = INVOKE_SLOTS.boxed(call.send());
-        let (result, recorded) = recorder::record(&mut slot, &span).await;
-        INVOKE_SLOTS.recycle(slot);
-        let result = match result {
-            Ok(mut out) => {
-                let content_type = std::mem::take(&mut out.content_type);
-                Ok(InvokeModelResponse {
-                    request_id: out.request_id().map(str::to_owned),
-                    content_type,
-                    body: Bytes::from(out.body.into_inner()),
-                    input_tokens: recorded.headers.input_tokens,
-                    output_tokens: recorded.headers.output_tokens,
-                    latency: recorded.headers.latency(),
-                })
-            }
-            Err(e) => Err(errors::map_sdk_error(e)),
-        };
-        record_outcome(&span, &recorded, started, &result);
-        result
+        let out = runtime_call!(self, request, invoke_model)
+            .customize()
+            .interceptor(recorder.clone())
+            .send()
+            .await
+            .map_err(errors::map_sdk_error)?;
+        let metadata = recorder.metadata(started.elapsed());
+        Ok(InvokeModelResponse::new(
+            out.body.into_inner(),
+            out.content_type,
+            metadata,
+        ))
     }
 
-    async fn invoke_model_stream(&self, request: InvokeModelRequest) -> Result<ChunkStream> {
-        let span = span(
-            "InvokeModelWithResponseStream",
-            Some(&request.model_id),
-            request.region,
-        );
-        let started = Instant::now();
-        let call = runtime_call!(self, request, invoke_model_with_response_stream);
-        let mut slot = STREAM_SLOTS.boxed(call.send());
-        let (result, recorded) = recorder::record(&mut slot, &span).await;
-        STREAM_SLOTS.recycle(slot);
-        let result = result.map_err(errors::map_sdk_error);
-        record_outcome(&span, &recorded, started, &result);
-        let output = result?;
+    async fn invoke_model_stream(
+        &self,
+        request: InvokeModelRequest,
+    ) -> Result<InvokeModelStreamResponse> {
+        let output = runtime_call!(self, request, invoke_model_with_response_stream)
+            .send()
+            .await
+            .map_err(errors::map_sdk_error)?;
         // Errors inside the stream carry the request id of the response that opened it.
         let request_id = output.request_id().map(str::to_owned);
         let receiver = output.body;
-        let stream = futures::stream::unfold(Some((receiver, request_id)), |state| async move {
+        let chunks = futures::stream::unfold(Some((receiver, request_id)), |state| async move {
             let (mut rx, request_id) = state?;
             loop {
                 match rx.recv().await {
@@ -468,22 +404,9 @@ impl Backend for AwsBackend {
                 }
             }
         });
-        Ok(in_span(stream, span))
+        let chunks: ChunkStream = Box::pin(chunks);
+        Ok(InvokeModelStreamResponse::new(chunks))
     }
-}
-
-/// Enters the call's span around every chunk, so chunk-level events nest under the call.
-fn in_span<S>(stream: S, span: tracing::Span) -> ChunkStream
-where
-    S: futures::Stream<Item = Result<StreamChunk>> + Send + 'static,
-{
-    Box::pin(stream.map(move |item| {
-        let _enter = span.enter();
-        if let Err(e) = &item {
-            tracing::debug!(error_kind = e.kind().as_str(), "stream ended with an error");
-        }
-        item
-    }))
 }
 
 #[cfg(test)]
@@ -491,6 +414,7 @@ mod tests {
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use aws_smithy_runtime_api::http::{Response, StatusCode};
     use aws_smithy_types::body::SdkBody;
+    use bedrock_core::CallMetadata;
 
     use super::*;
 
@@ -513,7 +437,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_recorder_counts_attempts_and_keeps_the_last_headers() {
+    async fn call_metadata_counts_attempts_and_keeps_the_last_headers() {
         let rule = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
             .sequence()
             .http_response(|| {
@@ -523,6 +447,7 @@ mod tests {
                     &[
                         ("x-amzn-errortype", "ThrottlingException"),
                         ("x-amzn-requestid", "first"),
+                        ("x-amzn-bedrock-invocation-latency", "1"),
                     ],
                 )
             })
@@ -535,6 +460,7 @@ mod tests {
                         ("content-type", "application/json"),
                         ("x-amzn-bedrock-input-token-count", "7"),
                         ("x-amzn-bedrock-output-token-count", "9"),
+                        ("x-amzn-bedrock-invocation-latency", "321"),
                         ("x-amzn-requestid", "last"),
                     ],
                 )
@@ -552,27 +478,50 @@ mod tests {
             control,
             runtime,
         );
-        let client = backend.runtime_client(Region::UsEast1);
-        // Handing the backend's own clients back wraps them twice; attempts still count once.
+        // Handing the backend's own clients back adds its retry classifier twice; attempts still
+        // count once.
         let backend = AwsBackend::new(AwsBackendConfig::default()).with_clients(
             Region::UsEast1,
             backend.control_client(Region::UsEast1),
-            client,
+            backend.runtime_client(Region::UsEast1),
         );
-        let client = backend.runtime_client(Region::UsEast1);
 
-        let call = client
-            .invoke_model()
-            .model_id("amazon.titan-text-express-v1")
-            .body(aws_smithy_types::Blob::new(b"{}".to_vec()))
-            .send();
-        let (out, recorded) = recorder::record(Box::pin(call), &tracing::Span::none()).await;
-        let out = out.expect("the third attempt answers");
+        let out = backend
+            .invoke_model(titan_request())
+            .await
+            .expect("the third attempt answers");
         assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
-        assert_eq!(recorded.attempts, 3);
-        assert_eq!(recorded.headers.input_tokens, Some(7));
-        assert_eq!(recorded.headers.output_tokens, Some(9));
-        assert_eq!(out.request_id(), Some("last"));
+        assert_eq!(out.content_type, "application/json");
+        assert_eq!(
+            out.metadata,
+            CallMetadata {
+                request_id: Some("last".to_owned()),
+                latency: Duration::from_millis(321),
+                input_tokens: Some(7),
+                output_tokens: Some(9),
+                attempts: Some(3),
+            }
+        );
+        assert_eq!(rule.num_calls(), 3);
+        assert_eq!((out.prompt_id, out.history_error), (None, None));
+    }
+
+    #[tokio::test]
+    async fn without_bedrocks_headers_the_metadata_has_the_round_trip_and_one_attempt() {
+        let rule = mock!(aws_sdk_bedrockruntime::Client::invoke_model)
+            .then_http_response(|| response(200, r#"{"ok":true}"#, &[]));
+        let started = Instant::now();
+        let out = mocked_backend(&rule)
+            .invoke_model(titan_request())
+            .await
+            .expect("answers");
+        let m = out.metadata;
+        assert_eq!(m.attempts, Some(1));
+        assert_eq!(
+            (m.request_id, m.input_tokens, m.output_tokens),
+            (None, None, None)
+        );
+        assert!(m.latency > Duration::ZERO && m.latency <= started.elapsed());
     }
 
     /// An HTTP client that answers every request with the same response and counts requests.
@@ -633,9 +582,11 @@ mod tests {
                 .await
                 .expect("the canned client answers");
             assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
-            assert_eq!(out.request_id.as_deref(), Some("canned-1"));
-            assert_eq!((out.input_tokens, out.output_tokens), (Some(3), Some(4)));
-            assert_eq!(out.latency, Some(Duration::from_millis(25)));
+            let m = &out.metadata;
+            assert_eq!(m.request_id.as_deref(), Some("canned-1"));
+            assert_eq!((m.input_tokens, m.output_tokens), (Some(3), Some(4)));
+            assert_eq!(m.latency, Duration::from_millis(25));
+            assert_eq!(m.attempts, Some(1));
         }
         assert_eq!(
             canned.requests.load(std::sync::atomic::Ordering::SeqCst),
@@ -686,6 +637,7 @@ mod tests {
             .await
             .expect("the third attempt answers");
         assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
+        assert_eq!(out.metadata.attempts, Some(3));
         assert_eq!(rule.num_calls(), 3);
 
         let rule = mock!(aws_sdk_bedrockruntime::Client::invoke_model)

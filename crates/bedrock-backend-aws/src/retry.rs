@@ -1,10 +1,9 @@
-//! The retry classifier of the backend's runtime clients. It reads Bedrock's response headers
-//! into the call's recorder (see the `recorder` module), and adds the retry classification the
-//! SDK lacks for Bedrock. `ModelTimeoutException` (HTTP 408) is not modelled as retryable and
-//! 408 is not a transient status for the SDK's standard classifiers, so without this the SDK
-//! would give up after one attempt while the backend reports the error as retryable
-//! ([`bedrock_core::ErrorKind::ModelTimeout`]). Installed on every runtime client the backend
-//! uses, it makes the SDK's one retry loop agree with the error kinds.
+//! The retry classification the SDK lacks for Bedrock. `ModelTimeoutException` (HTTP 408) is
+//! not modelled as retryable and 408 is not a transient status for the SDK's standard
+//! classifiers, so without this the SDK would give up after one attempt while the backend
+//! reports the error as retryable ([`bedrock_core::ErrorKind::ModelTimeout`]). Installed on
+//! every runtime client the backend uses, it makes the SDK's one retry loop agree with the error
+//! kinds.
 
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError;
@@ -17,19 +16,13 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
 /// The error code Bedrock sends in `x-amzn-ErrorType` for a model that ran out of time.
 const MODEL_TIMEOUT: &str = "ModelTimeoutException";
 
-/// Notes the response headers of every attempt for the call's recorder, and classifies a
-/// `ModelTimeoutException` from InvokeModel or InvokeModelWithResponseStream as a transient
-/// error; says nothing about any other outcome, so the SDK's own classifiers decide. One
-/// classifier for both jobs and both operations: the SDK sorts its classifiers on every call.
-/// No classifier the SDK installs ends classification early, so this one sees every attempt.
+/// Classifies a `ModelTimeoutException` from InvokeModel or InvokeModelWithResponseStream as a
+/// transient error; says nothing about any other outcome, so the SDK's own classifiers decide.
 #[derive(Debug)]
-pub(crate) struct RuntimeClassifier;
+pub(crate) struct ModelTimeoutIsTransient;
 
-impl ClassifyRetry for RuntimeClassifier {
+impl ClassifyRetry for ModelTimeoutIsTransient {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
-        if let Some(response) = ctx.response() {
-            crate::recorder::note_response(response.headers());
-        }
         let Some(Err(error)) = ctx.output_or_error() else {
             return RetryAction::NoActionIndicated;
         };
@@ -51,7 +44,7 @@ impl ClassifyRetry for RuntimeClassifier {
     }
 
     fn name(&self) -> &'static str {
-        "bedrock runtime (response headers; ModelTimeoutException is transient)"
+        "bedrock runtime (ModelTimeoutException is transient)"
     }
 
     fn priority(&self) -> RetryClassifierPriority {

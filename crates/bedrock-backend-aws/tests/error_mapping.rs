@@ -1,11 +1,20 @@
 //! Error mapping from the SDK to the core's kinds, with SDK clients mocked by aws-smithy-mocks:
 //! real HTTP error responses go through the SDK's own deserializers, then through our mapping.
 
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::RetryConfig;
-use bedrock_backend_aws::{AwsBackend, AwsBackendConfig};
+use bedrock_backend_aws::{AwsBackend, AwsBackendConfig, SharedHttpClient};
 use bedrock_core::{Backend, Error, ErrorKind, InvokeModelRequest, ModelId, Region};
 
 fn error_response(status: u16, error_type: &str, message: &str) -> Response {
@@ -138,10 +147,12 @@ async fn token_count_headers_reach_the_response() {
     );
     let out = backend.invoke_model(request()).await.unwrap();
     assert_eq!(out.body.as_ref(), br#"{"ok":true}"#);
-    assert_eq!(out.input_tokens, Some(12));
-    assert_eq!(out.output_tokens, Some(34));
-    assert_eq!(out.latency, Some(std::time::Duration::from_millis(56)));
-    assert_eq!(out.request_id.as_deref(), Some("req-42"));
+    let m = &out.metadata;
+    assert_eq!(m.input_tokens, Some(12));
+    assert_eq!(m.output_tokens, Some(34));
+    assert_eq!(m.latency, std::time::Duration::from_millis(56));
+    assert_eq!(m.request_id.as_deref(), Some("req-42"));
+    assert_eq!(m.attempts, Some(1));
 }
 
 #[tokio::test]
@@ -153,8 +164,85 @@ async fn a_missing_credentials_provider_is_a_credentials_error() {
     });
     let err = backend.invoke_model(request()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
-    assert!(matches!(err, Error::Credentials(_)));
+    assert!(matches!(
+        err,
+        Error::Service {
+            kind: ErrorKind::Credentials,
+            ..
+        }
+    ));
+    assert!(
+        err.to_string().contains("AwsBackendConfig::credentials"),
+        "names the missing setting: {err}"
+    );
     assert!(!err.is_retryable());
+}
+
+/// A credentials provider that always fails, with a message that names no credentials.
+#[derive(Debug)]
+struct FailingProvider;
+
+impl ProvideCredentials for FailingProvider {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Err(CredentialsError::provider_error("boom")))
+    }
+}
+
+/// An HTTP client whose every request fails before a response, with this message.
+#[derive(Debug, Clone)]
+struct Unreachable(&'static str);
+
+impl HttpConnector for Unreachable {
+    fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+        HttpConnectorFuture::ready(Err(ConnectorError::io(self.0.into())))
+    }
+}
+
+impl HttpClient for Unreachable {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(self.clone())
+    }
+}
+
+fn real_backend(
+    credentials: SharedCredentialsProvider,
+    http_client: Option<SharedHttpClient>,
+) -> AwsBackend {
+    AwsBackend::new(AwsBackendConfig {
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        credentials: Some(credentials),
+        http_client,
+        max_attempts: 1,
+        ..AwsBackendConfig::default()
+    })
+}
+
+#[tokio::test]
+async fn credentials_failures_are_classified_by_the_sdks_error_type_not_by_words() {
+    // A provider that fails with a message that says nothing about credentials.
+    let err = real_backend(SharedCredentialsProvider::new(FailingProvider), None)
+        .invoke_model(request())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
+    assert!(!err.is_retryable());
+
+    // A connection failure whose message talks about credentials and identity is still a
+    // transport failure.
+    let creds = Credentials::new("AKID", "SECRET", None, None, "test");
+    let http = SharedHttpClient::new(Unreachable("credential and identity server unreachable"));
+    let err = real_backend(SharedCredentialsProvider::new(creds), Some(http))
+        .invoke_model(request())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
 }
 
 #[test]

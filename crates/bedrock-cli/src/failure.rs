@@ -255,7 +255,8 @@ mod tests {
 
     #[test]
     fn text_and_json_forms_carry_kind_message_hint_and_request_id() {
-        let err = CliError::Bedrock(Error::NotFound(
+        let err = CliError::Bedrock(Error::from_service(
+            ErrorKind::NotFound,
             ServiceDetails::new("Could not resolve the foundation model")
                 .with_request_id("req-1")
                 .with_hint("use a profile"),

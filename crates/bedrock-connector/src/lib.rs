@@ -1,5 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+/// The workspace README's examples, compiled and run as doctests so that they stay true.
+#[cfg(all(doctest, feature = "mock", feature = "claude"))]
+#[doc = include_str!("../../../README.md")]
+mod workspace_readme {}
+
 use std::sync::Arc;
 
 pub use bedrock_core::*;
@@ -15,10 +20,13 @@ pub use bedrock_adapter_titan as titan;
 pub use bedrock_auth as auth;
 #[cfg(feature = "aws")]
 pub use bedrock_backend_aws as aws;
-#[cfg(feature = "mock")]
-pub use bedrock_backend_mock as mock;
 #[cfg(feature = "history")]
 pub use bedrock_history as history_sqlite;
+#[cfg(feature = "mock")]
+pub use bedrock_simulator as simulator;
+/// The simulator crate under the name of its feature, `mock`, for code written against it.
+#[cfg(feature = "mock")]
+pub use bedrock_simulator as mock;
 
 /// A registry with every adapter this build enables (features `claude`, `titan`, `stability`).
 pub fn default_registry() -> Registry {
@@ -39,7 +47,7 @@ pub trait ConnectorBuilderExt: Sized {
 
     /// Uses the deterministic in-process simulator as the backend.
     #[cfg(feature = "mock")]
-    fn mock_backend(self, config: bedrock_backend_mock::SimulatorConfig) -> Self;
+    fn mock_backend(self, config: bedrock_simulator::SimulatorConfig) -> Self;
 
     /// Uses the AWS SDK backend with these settings.
     #[cfg(feature = "aws")]
@@ -52,8 +60,8 @@ impl ConnectorBuilderExt for ConnectorBuilder {
     }
 
     #[cfg(feature = "mock")]
-    fn mock_backend(self, config: bedrock_backend_mock::SimulatorConfig) -> Self {
-        self.backend(Arc::new(bedrock_backend_mock::MockBackend::new(config)))
+    fn mock_backend(self, config: bedrock_simulator::SimulatorConfig) -> Self {
+        self.backend(Arc::new(bedrock_simulator::MockBackend::new(config)))
     }
 
     #[cfg(feature = "aws")]

@@ -1,13 +1,20 @@
-//! The `ModelAdapter` seam: one model family's request builder and response parser.
+//! The `ModelAdapter` seam: one model family's request builder and response parser, the
+//! `Route` the registry hands it, and the helpers every adapter needs.
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use schemars::generate::SchemaSettings;
+use schemars::transform::RecursiveTransform;
+use schemars::{JsonSchema, Schema};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model_id::ModelId;
-use crate::model_io::{ModelInput, ModelOutput, StreamEvent};
+use crate::model_io::{ExtraFields, ModelInput, ModelOutput, StreamEvent};
 
 /// What an API of an adapter can do. Conformance tests switch on these.
 #[derive(
@@ -82,6 +89,17 @@ impl ModelMatch {
     }
 }
 
+/// `anthropic.claude-v2` for an exact id, `anthropic.claude*` for a prefix: how error messages
+/// and listings describe a pattern.
+impl std::fmt::Display for ModelMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            ModelMatch::Exact(id) => f.write_str(id),
+            ModelMatch::Prefix(prefix) => write!(f, "{prefix}*"),
+        }
+    }
+}
+
 /// One entry of what an adapter serves: which ids, through which of its APIs, with what
 /// capabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,21 +137,81 @@ pub struct RequestBody {
 }
 
 impl RequestBody {
-    /// A JSON body serialised from `value`.
-    pub fn json(value: &serde_json::Value) -> Self {
-        RequestBody {
-            body: Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
+    /// A JSON body serialised from a typed request, as `serde_json` writes it (an `f32` field
+    /// holding `0.7` goes on the wire as `0.7`). A value that cannot be serialised (a map with
+    /// non-string keys, a failing `Serialize` impl) is an [`Error::Decode`] naming the type.
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Self> {
+        let body = serde_json::to_vec(value).map_err(|e| Error::Decode {
+            message: format!(
+                "could not encode the request body ({}): {e}",
+                std::any::type_name::<T>()
+            ),
+            source: Some(Box::new(e)),
+        })?;
+        Ok(RequestBody {
+            body: Bytes::from(body),
             content_type: "application/json",
             accept: "application/json",
+        })
+    }
+}
+
+/// What the registry resolved a model id to, handed to the adapter that serves it: the id as
+/// the caller gave it, the bare model id behind it, and the pattern (API and capabilities)
+/// that matched. Adapters never resolve an id themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The id as the caller gave it (bare, profile id or ARN).
+    pub model_id: ModelId,
+    /// The bare foundation-model id behind it.
+    pub base_model_id: String,
+    /// The adapter's pattern that matched.
+    pub pattern: ModelPattern,
+    /// The name of the adapter that serves it.
+    pub adapter: String,
+}
+
+impl Route {
+    /// The route of `model_id` through `pattern` of `adapter`; `None` when the id names no
+    /// foundation model (an application-profile or provisioned-model ARN).
+    pub fn new(model_id: &ModelId, pattern: ModelPattern, adapter: &str) -> Option<Self> {
+        Some(Route {
+            base_model_id: model_id.base_model_id()?.to_owned(),
+            model_id: model_id.clone(),
+            pattern,
+            adapter: adapter.to_owned(),
+        })
+    }
+
+    /// The adapter's API that serves the model (`claude-messages`, `titan-embeddings`, ...).
+    pub fn api(&self) -> &'static str {
+        self.pattern.api
+    }
+
+    /// What that API can do.
+    pub fn capabilities(&self) -> Capabilities {
+        self.pattern.capabilities
+    }
+
+    /// [`Error::Unsupported`] for `operation` on this route: what an adapter returns for an
+    /// input its API has no body for.
+    pub fn unsupported(&self, operation: &str) -> Error {
+        Error::Unsupported {
+            operation: operation.to_owned(),
+            adapter: self.adapter.clone(),
+            api: self.pattern.api.to_owned(),
+            model_id: self.model_id.to_string(),
         }
     }
 }
 
 /// One model family's request builder and response parser.
 ///
-/// Adapters are pure: no I/O, no state that changes between calls. `build_body` validates the
-/// input and fails with [`crate::Error::InvalidInput`] naming the field, so nothing invalid is
-/// ever sent. The trait is object-safe; registries hold `Arc<dyn ModelAdapter>`.
+/// Adapters are pure: no I/O, no state that changes between calls. The [`crate::Registry`]
+/// resolves the model id once and checks the route's capabilities before any of these methods
+/// runs, so an adapter only validates the input and builds the body (failing with
+/// [`Error::InvalidInput`] naming the field, so nothing invalid is ever sent), and parses the
+/// answer. The trait is object-safe; registries hold `Arc<dyn ModelAdapter>`.
 pub trait ModelAdapter: Debug + Send + Sync + 'static {
     /// A short unique name (`claude`, `titan`).
     fn name(&self) -> &str;
@@ -151,20 +229,14 @@ pub trait ModelAdapter: Debug + Send + Sync + 'static {
     /// The JSON Schema of the request body of one of the adapter's APIs.
     fn request_schema(&self, api: &str) -> Option<schemars::Schema>;
 
-    /// Builds and validates the request body of `input` for `model_id`.
-    fn build_body(&self, model_id: &ModelId, input: &ModelInput) -> Result<RequestBody>;
+    /// Builds and validates the request body of `input` for the model on `route`.
+    fn build_body(&self, route: &Route, input: &ModelInput) -> Result<RequestBody>;
 
     /// Parses a whole (non-streamed) response body.
-    fn parse_output(&self, model_id: &ModelId, body: &[u8]) -> Result<ModelOutput>;
+    fn parse_output(&self, route: &Route, body: &[u8]) -> Result<ModelOutput>;
 
     /// Parses one chunk of a response stream (the model's JSON inside a `chunk` event).
-    fn parse_stream_chunk(&self, model_id: &ModelId, chunk: &[u8]) -> Result<Vec<StreamEvent>>;
-
-    /// The pattern that serves `model_id`, if any.
-    fn pattern_for(&self, model_id: &ModelId) -> Option<&ModelPattern> {
-        let base = model_id.base_model_id()?;
-        ModelPattern::best(self.models(), base).map(|(p, _)| p)
-    }
+    fn parse_stream_chunk(&self, route: &Route, chunk: &[u8]) -> Result<Vec<StreamEvent>>;
 }
 
 impl<T: ModelAdapter + ?Sized> ModelAdapter for Arc<T> {
@@ -180,13 +252,138 @@ impl<T: ModelAdapter + ?Sized> ModelAdapter for Arc<T> {
     fn request_schema(&self, api: &str) -> Option<schemars::Schema> {
         (**self).request_schema(api)
     }
-    fn build_body(&self, model_id: &ModelId, input: &ModelInput) -> Result<RequestBody> {
-        (**self).build_body(model_id, input)
+    fn build_body(&self, route: &Route, input: &ModelInput) -> Result<RequestBody> {
+        (**self).build_body(route, input)
     }
-    fn parse_output(&self, model_id: &ModelId, body: &[u8]) -> Result<ModelOutput> {
-        (**self).parse_output(model_id, body)
+    fn parse_output(&self, route: &Route, body: &[u8]) -> Result<ModelOutput> {
+        (**self).parse_output(route, body)
     }
-    fn parse_stream_chunk(&self, model_id: &ModelId, chunk: &[u8]) -> Result<Vec<StreamEvent>> {
-        (**self).parse_stream_chunk(model_id, chunk)
+    fn parse_stream_chunk(&self, route: &Route, chunk: &[u8]) -> Result<Vec<StreamEvent>> {
+        (**self).parse_stream_chunk(route, chunk)
+    }
+}
+
+/// Parses a response body (or stream chunk) as `T`; the error names `what` was being parsed.
+pub fn decode_json<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| Error::decode_json(what, e))
+}
+
+/// The JSON Schema (draft 2020-12) of a request type, as every adapter publishes it: an
+/// optional field is left out of the body when unset, never sent as `null`, so the schema
+/// does not allow `null` for it.
+pub fn request_schema<T: JsonSchema>() -> Schema {
+    SchemaSettings::draft2020_12()
+        .with_transform(RecursiveTransform(drop_null as fn(&mut Schema)))
+        .into_generator()
+        .into_root_schema_for::<T>()
+}
+
+fn drop_null(schema: &mut Schema) {
+    if let Some(Value::Array(types)) = schema.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            schema.insert("type".to_owned(), only);
+        }
+    }
+    let null = serde_json::json!({"type": "null"});
+    if let Some(Value::Array(alternatives)) = schema.get_mut("anyOf")
+        && alternatives.contains(&null)
+    {
+        alternatives.retain(|s| s != &null);
+        if alternatives.len() == 1
+            && let Some(Value::Object(only)) = schema
+                .remove("anyOf")
+                .and_then(|mut a| a.as_array_mut().and_then(Vec::pop))
+        {
+            for (key, value) in only {
+                schema.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Fails on the first key of `extra` that is not in `allowed`, naming it `extra.KEY` and
+/// listing what the `api` body accepts.
+pub fn check_extra_keys(extra: &ExtraFields, allowed: &[&str], api: &str) -> Result<()> {
+    match extra
+        .iter()
+        .find(|(key, _)| !allowed.contains(&key.as_str()))
+    {
+        None => Ok(()),
+        Some((key, value)) => {
+            let allowed = if allowed.is_empty() {
+                format!("no extra fields; the {api} body has no other options")
+            } else {
+                format!("extra fields of the {api} body: {}", allowed.join(", "))
+            };
+            Err(Error::invalid(format!("extra.{key}"), value, allowed))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(JsonSchema, Serialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        a: u32,
+    }
+
+    /// A documented struct.
+    #[derive(JsonSchema, Serialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        /// Optional scalar.
+        count: Option<u32>,
+        /// Optional object.
+        inner: Option<Inner>,
+        /// A float.
+        temperature: f32,
+    }
+
+    #[test]
+    fn optional_fields_do_not_allow_null() {
+        let schema = request_schema::<Outer>().to_value();
+        assert_eq!(schema["properties"]["count"]["type"], "integer");
+        assert_eq!(schema["properties"]["inner"]["$ref"], "#/$defs/Inner");
+        assert_eq!(
+            schema["properties"]["inner"]["description"],
+            "Optional object."
+        );
+        assert!(schema["properties"]["inner"].get("anyOf").is_none());
+    }
+
+    #[test]
+    fn json_bodies_keep_the_written_f32_decimal() {
+        let body = RequestBody::json(&Outer {
+            count: None,
+            inner: None,
+            temperature: 0.7,
+        })
+        .unwrap();
+        assert_eq!(
+            &body.body[..],
+            br#"{"count":null,"inner":null,"temperature":0.7}"#
+        );
+    }
+
+    #[test]
+    fn a_body_that_cannot_be_encoded_is_an_error_not_an_empty_body() {
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(vec![1u8], 1u8);
+        let err = RequestBody::json(&map).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Decode, "{err}");
+    }
+
+    #[test]
+    fn extra_keys_are_named_with_their_prefix() {
+        let mut extra = ExtraFields::new();
+        extra.insert("top_k".to_owned(), serde_json::json!(5));
+        assert!(check_extra_keys(&extra, &["top_k"], "x").is_ok());
+        let err = check_extra_keys(&extra, &["seed"], "x").unwrap_err();
+        assert_eq!(err.field(), Some("extra.top_k"));
     }
 }

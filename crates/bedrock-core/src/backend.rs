@@ -8,6 +8,7 @@ use futures::Stream;
 
 use crate::catalog::Region;
 use crate::error::Result;
+use crate::history::PromptId;
 use crate::model_id::ModelId;
 use crate::types::{
     InvokeModelRequest, InvokeModelResponse, ListFoundationModelsRequest,
@@ -17,6 +18,33 @@ use crate::types::{
 /// A response stream: chunks in order, then the end. A failure mid-stream is an `Err` item,
 /// after which the stream ends.
 pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<StreamChunk>> + Send + 'static>>;
+
+/// The answer to InvokeModelWithResponseStream: the chunks, and the saved prompt when the call
+/// asked for one (its row is completed when the stream ends).
+pub struct InvokeModelStreamResponse {
+    /// The chunks.
+    pub chunks: ChunkStream,
+    /// The saved prompt, when the call asked for it.
+    pub prompt_id: Option<PromptId>,
+}
+
+impl InvokeModelStreamResponse {
+    /// A response of these chunks, with nothing saved.
+    pub fn new(chunks: ChunkStream) -> Self {
+        InvokeModelStreamResponse {
+            chunks,
+            prompt_id: None,
+        }
+    }
+}
+
+impl Debug for InvokeModelStreamResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvokeModelStreamResponse")
+            .field("prompt_id", &self.prompt_id)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Answers Bedrock's calls: the AWS SDK against the real service or the emulator, or the
 /// deterministic in-process simulator.
@@ -47,7 +75,10 @@ pub trait Backend: Debug + Send + Sync + 'static {
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse>;
 
     /// InvokeModelWithResponseStream.
-    async fn invoke_model_stream(&self, request: InvokeModelRequest) -> Result<ChunkStream>;
+    async fn invoke_model_stream(
+        &self,
+        request: InvokeModelRequest,
+    ) -> Result<InvokeModelStreamResponse>;
 }
 
 #[async_trait::async_trait]
@@ -72,7 +103,10 @@ impl<T: Backend + ?Sized> Backend for Arc<T> {
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse> {
         (**self).invoke_model(request).await
     }
-    async fn invoke_model_stream(&self, request: InvokeModelRequest) -> Result<ChunkStream> {
+    async fn invoke_model_stream(
+        &self,
+        request: InvokeModelRequest,
+    ) -> Result<InvokeModelStreamResponse> {
         (**self).invoke_model_stream(request).await
     }
 }

@@ -1,27 +1,26 @@
 //! `Connector`: registry + backend + region + optional prompt history, with the raw
-//! InvokeModelGeneric path and typed calls that go through the resolved adapter.
+//! InvokeModelGeneric path and typed calls. A typed call is prepared once (resolved, checked,
+//! its body built) and sent through the same backend call as the raw path.
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 
-use crate::adapter::RequestBody;
 use crate::backend::{Backend, ChunkStream};
 use crate::catalog::Region;
 use crate::error::{Error, Result};
-use crate::history::{NewPrompt, PromptHistory, PromptId, PromptOutcome};
+use crate::history::{PromptHistory, PromptId};
+use crate::layers::{HistoryLayer, TracingLayer};
 use crate::model_id::ModelId;
 use crate::model_io::{
     ChatRequest, EmbeddingOutput, EmbeddingRequest, ImageOutput, ImageRequest, ModelInput,
     ModelOutput, StreamEvent, TextOutput, TextRequest,
 };
-use crate::registry::{Registry, Resolved};
+use crate::registry::{PreparedCall, Registry, Resolved};
 use crate::types::{
-    InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeOptions,
-    ListFoundationModelsRequest, ListFoundationModelsResponse, ModelSummary, StreamChunk,
+    CallMetadata, InvokeModelGenericRequest, InvokeModelGenericResponse, InvokeModelRequest,
+    InvokeOptions, ListFoundationModelsRequest, ListFoundationModelsResponse, ModelSummary,
 };
 
 /// A stream of family-neutral events from a streamed typed call. Errors end the stream.
@@ -32,16 +31,12 @@ pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent>> + Send + '
 pub struct Invocation {
     /// The parsed output.
     pub output: ModelOutput,
+    /// Request id, latency, token counts and attempts, as the backend reported them.
+    pub metadata: CallMetadata,
     /// The saved prompt, when the call asked for it.
     pub prompt_id: Option<PromptId>,
-    /// Input tokens, from the response headers.
-    pub input_tokens: Option<u32>,
-    /// Output tokens, from the response headers.
-    pub output_tokens: Option<u32>,
-    /// Invocation latency.
-    pub latency: Duration,
-    /// Request id.
-    pub request_id: Option<String>,
+    /// Set when the model answered but the saved prompt's history row could not be completed.
+    pub history_error: Option<String>,
 }
 
 /// A streamed call: the events, and the prompt id when the call asked for one.
@@ -61,6 +56,9 @@ impl std::fmt::Debug for InvocationStream {
 }
 
 /// The entry point: resolves adapters, calls the backend, keeps the prompt history.
+///
+/// The backend it was built with is wrapped in a [`TracingLayer`] and, when a history is set,
+/// a [`HistoryLayer`]; every call, raw or typed, whole or streamed, goes through them.
 #[derive(Debug, Clone)]
 pub struct Connector {
     backend: Arc<dyn Backend>,
@@ -104,30 +102,20 @@ impl ConnectorBuilder {
         self
     }
 
-    /// Whether a backend has been set.
-    pub fn has_backend(&self) -> bool {
-        self.backend.is_some()
-    }
-
-    /// Whether a registry has been set.
-    pub fn has_registry(&self) -> bool {
-        self.registry.is_some()
-    }
-
-    /// The region set so far, if any.
-    pub fn region_or_default(&self) -> Region {
-        self.region.unwrap_or(Region::UsEast1)
-    }
-
     /// The connector; fails when no backend was set.
     pub fn build(self) -> Result<Connector> {
         let backend = self.backend.ok_or_else(|| {
             Error::invalid(
                 "backend",
                 "none",
-                "a backend (AWS, the mock, or your own `Backend`)",
+                "a backend (AWS, the simulator, or your own `Backend`)",
             )
         })?;
+        let traced = TracingLayer::new(backend);
+        let backend: Arc<dyn Backend> = match &self.history {
+            Some(history) => Arc::new(HistoryLayer::new(traced, Arc::clone(history))),
+            None => Arc::new(traced),
+        };
         Ok(Connector {
             backend,
             registry: self.registry.unwrap_or_default(),
@@ -143,22 +131,6 @@ impl Connector {
         ConnectorBuilder::default()
     }
 
-    /// A connector over `backend` with the adapters in `registry`, calling `region`.
-    pub fn new(backend: Arc<dyn Backend>, registry: Arc<Registry>, region: Region) -> Self {
-        Connector {
-            backend,
-            registry,
-            region,
-            history: None,
-        }
-    }
-
-    /// Keeps saved prompts in `history`.
-    pub fn with_history(mut self, history: Arc<dyn PromptHistory>) -> Self {
-        self.history = Some(history);
-        self
-    }
-
     /// The default region.
     pub fn region(&self) -> Region {
         self.region
@@ -169,7 +141,7 @@ impl Connector {
         &self.registry
     }
 
-    /// The backend.
+    /// The backend, with the connector's layers around it.
     pub fn backend(&self) -> &Arc<dyn Backend> {
         &self.backend
     }
@@ -208,61 +180,8 @@ impl Connector {
         request: InvokeModelGenericRequest,
     ) -> Result<InvokeModelGenericResponse> {
         let region = request.region.unwrap_or(self.region);
-        let prompt_id = if request.save_prompt {
-            Some(self.save_prompt(&request, region, false).await?)
-        } else {
-            None
-        };
-        let model_id = request.model_id.clone();
-        let backend_request = request.into_backend_request(region);
-        let started = Instant::now();
-        let result = self
-            .backend
-            .as_ref()
-            .invoke_model(backend_request)
+        self.send_request(request.into_backend_request(region))
             .await
-            .map_err(|e| e.with_call_context(Some(&model_id), Some(region)));
-        let measured = started.elapsed();
-        match result {
-            Ok(resp) => {
-                let latency = resp.latency.unwrap_or(measured);
-                if let Some(id) = &prompt_id {
-                    self.complete(
-                        id,
-                        PromptOutcome::Completed {
-                            content_type: resp.content_type.clone(),
-                            body: resp.body.clone(),
-                            input_tokens: resp.input_tokens,
-                            output_tokens: resp.output_tokens,
-                            latency,
-                        },
-                    )
-                    .await?;
-                }
-                Ok(InvokeModelGenericResponse {
-                    content_type: resp.content_type,
-                    body: resp.body,
-                    prompt_id,
-                    input_tokens: resp.input_tokens,
-                    output_tokens: resp.output_tokens,
-                    latency,
-                    request_id: resp.request_id,
-                })
-            }
-            Err(err) => {
-                if let Some(id) = &prompt_id {
-                    self.complete(
-                        id,
-                        PromptOutcome::Failed {
-                            kind: err.kind(),
-                            message: err.to_string(),
-                        },
-                    )
-                    .await?;
-                }
-                Err(err)
-            }
-        }
     }
 
     /// InvokeModelWithResponseStream on a raw body. With `save_prompt`, the row is completed
@@ -273,91 +192,70 @@ impl Connector {
         request: InvokeModelGenericRequest,
     ) -> Result<(Option<PromptId>, ChunkStream)> {
         let region = request.region.unwrap_or(self.region);
-        let prompt_id = if request.save_prompt {
-            Some(self.save_prompt(&request, region, true).await?)
-        } else {
-            None
-        };
-        let model_id = request.model_id.clone();
-        let backend_request = request.into_backend_request(region);
-        let started = Instant::now();
-        let stream = match self
-            .backend
-            .as_ref()
-            .invoke_model_stream(backend_request)
+        self.send_stream_request(request.into_backend_request(region))
             .await
-        {
-            Ok(s) => s,
-            Err(err) => {
-                let err = err.with_call_context(Some(&model_id), Some(region));
-                if let Some(id) = &prompt_id {
-                    self.complete(
-                        id,
-                        PromptOutcome::Failed {
-                            kind: err.kind(),
-                            message: err.to_string(),
-                        },
-                    )
-                    .await?;
-                }
-                return Err(err);
-            }
-        };
-        let context = (model_id, region);
-        let stream = stream.map(move |item| {
-            item.map_err(|e| e.with_call_context(Some(&context.0), Some(context.1)))
-        });
-        let stream: ChunkStream = match (&prompt_id, &self.history) {
-            (Some(id), Some(history)) => Box::pin(recording_stream(
-                Box::pin(stream),
-                Arc::clone(history),
-                id.clone(),
-                started,
-            )),
-            _ => Box::pin(stream),
-        };
-        Ok((prompt_id, stream))
     }
 
-    /// Resolves the adapter and API that serve `model_id`.
+    /// Resolves the adapter and route that serve `model_id`.
     pub fn resolve(&self, model_id: &ModelId) -> Result<Resolved> {
         self.registry.resolve(model_id)
     }
 
-    /// Builds the request body of a typed call without sending it (see [`Registry::build_body`]).
-    pub fn build_body(
+    /// Prepares a typed call without sending it (see [`Registry::prepare`]).
+    pub fn prepare(
         &self,
         model_id: &ModelId,
         input: &ModelInput,
-    ) -> Result<(Resolved, RequestBody)> {
-        self.registry.build_body(model_id, input)
+        options: InvokeOptions,
+    ) -> Result<PreparedCall> {
+        self.registry.prepare(model_id, input, options)
     }
 
-    /// A typed call: the adapter builds the body, the backend sends it, the adapter parses the
-    /// answer. A registry miss or invalid input fails before anything is sent.
+    /// Sends a prepared call and lets its adapter parse the answer.
+    pub async fn send(&self, call: PreparedCall) -> Result<Invocation> {
+        let region = call.options.region.unwrap_or(self.region);
+        let response = self.send_request(call.request(region)).await?;
+        let Resolved { adapter, route } = call.resolved;
+        let output = adapter
+            .parse_output(&route, &response.body)
+            .map_err(|e| e.with_call_context(Some(&route.model_id), Some(region)))?;
+        Ok(Invocation {
+            output,
+            metadata: response.metadata,
+            prompt_id: response.prompt_id,
+            history_error: response.history_error,
+        })
+    }
+
+    /// Sends a prepared call as a stream; its adapter parses each chunk into events.
+    pub async fn send_stream(&self, call: PreparedCall) -> Result<InvocationStream> {
+        call.check_streaming()?;
+        let region = call.options.region.unwrap_or(self.region);
+        let (prompt_id, chunks) = self.send_stream_request(call.request(region)).await?;
+        let Resolved { adapter, route } = call.resolved;
+        let events = chunks.flat_map(move |chunk| {
+            let items: Vec<Result<StreamEvent>> =
+                match chunk.and_then(|c| adapter.parse_stream_chunk(&route, &c.bytes)) {
+                    Ok(events) => events.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                };
+            futures::stream::iter(items)
+        });
+        Ok(InvocationStream {
+            prompt_id,
+            events: Box::pin(events),
+        })
+    }
+
+    /// A typed call: prepared once, sent, parsed. A registry miss or invalid input fails before
+    /// anything is sent.
     pub async fn invoke(
         &self,
         model_id: &ModelId,
         input: &ModelInput,
         options: InvokeOptions,
     ) -> Result<Invocation> {
-        let (resolved, body) = self.build_body(model_id, input)?;
-        let response = self
-            .invoke_model_generic(InvokeModelGenericRequest::from_body(
-                model_id.clone(),
-                body,
-                options,
-            ))
-            .await?;
-        let output = resolved.adapter.parse_output(model_id, &response.body)?;
-        Ok(Invocation {
-            output,
-            prompt_id: response.prompt_id,
-            input_tokens: response.input_tokens,
-            output_tokens: response.output_tokens,
-            latency: response.latency,
-            request_id: response.request_id,
-        })
+        self.send(self.prepare(model_id, input, options)?).await
     }
 
     /// A streamed typed call (text or chat): events as they arrive.
@@ -367,40 +265,8 @@ impl Connector {
         input: &ModelInput,
         options: InvokeOptions,
     ) -> Result<InvocationStream> {
-        let (resolved, body) = self.build_body(model_id, input)?;
-        if !resolved.pattern.capabilities.streaming {
-            return Err(Error::Unsupported {
-                operation: "streaming".to_owned(),
-                adapter: resolved.adapter.name().to_owned(),
-                api: resolved.pattern.api.to_owned(),
-                model_id: model_id.to_string(),
-            });
-        }
-        let (prompt_id, chunks) = self
-            .invoke_model_generic_stream(InvokeModelGenericRequest::from_body(
-                model_id.clone(),
-                body,
-                options,
-            ))
-            .await?;
-        let adapter = resolved.adapter;
-        let model = model_id.clone();
-        let events = chunks
-            .map(move |chunk| match chunk {
-                Ok(c) => adapter.parse_stream_chunk(&model, &c.bytes),
-                Err(e) => Err(e),
-            })
-            .flat_map(|parsed: Result<Vec<StreamEvent>>| {
-                let items: Vec<Result<StreamEvent>> = match parsed {
-                    Ok(events) => events.into_iter().map(Ok).collect(),
-                    Err(e) => vec![Err(e)],
-                };
-                futures::stream::iter(items)
-            });
-        Ok(InvocationStream {
-            prompt_id,
-            events: Box::pin(events),
-        })
+        self.send_stream(self.prepare(model_id, input, options)?)
+            .await
     }
 
     /// A typed call with default options, returning only the parsed output.
@@ -467,110 +333,46 @@ impl Connector {
             .into_images()
     }
 
-    async fn save_prompt(
+    /// The one place a whole call reaches the backend.
+    async fn send_request(
         &self,
-        request: &InvokeModelGenericRequest,
-        region: Region,
-        stream: bool,
-    ) -> Result<PromptId> {
-        let Some(history) = &self.history else {
+        request: InvokeModelRequest,
+    ) -> Result<InvokeModelGenericResponse> {
+        self.check_history(&request)?;
+        let (model_id, region) = (request.model_id.clone(), request.region);
+        self.backend
+            .invoke_model(request)
+            .await
+            .map_err(|e| e.with_call_context(Some(&model_id), Some(region)))
+    }
+
+    /// The one place a streamed call reaches the backend.
+    async fn send_stream_request(
+        &self,
+        request: InvokeModelRequest,
+    ) -> Result<(Option<PromptId>, ChunkStream)> {
+        self.check_history(&request)?;
+        let (model_id, region) = (request.model_id.clone(), request.region);
+        let response = self
+            .backend
+            .invoke_model_stream(request)
+            .await
+            .map_err(|e| e.with_call_context(Some(&model_id), Some(region)))?;
+        let chunks = response
+            .chunks
+            .map(move |item| item.map_err(|e| e.with_call_context(Some(&model_id), Some(region))));
+        Ok((response.prompt_id, Box::pin(chunks)))
+    }
+
+    /// `save_prompt` needs a history to save to; without one the call fails before sending.
+    fn check_history(&self, request: &InvokeModelRequest) -> Result<()> {
+        if request.save_prompt && self.history.is_none() {
             return Err(Error::invalid(
                 "save_prompt",
                 true,
-                "false, unless the connector has a prompt history (Connector::with_history)",
+                "false, unless the connector has a prompt history (ConnectorBuilder::history)",
             ));
-        };
-        history
-            .save(NewPrompt {
-                model_id: request.model_id.to_string(),
-                region,
-                content_type: request.content_type.clone(),
-                accept: request.accept.clone(),
-                body: request.body.clone(),
-                stream,
-            })
-            .await
+        }
+        Ok(())
     }
-
-    async fn complete(&self, id: &PromptId, outcome: PromptOutcome) -> Result<()> {
-        match &self.history {
-            Some(h) => h.complete(id, outcome).await,
-            None => Ok(()),
-        }
-    }
-}
-
-struct Recording {
-    inner: ChunkStream,
-    history: Arc<dyn PromptHistory>,
-    id: PromptId,
-    started: Instant,
-    collected: BytesMut,
-    metrics: Option<crate::types::InvocationMetrics>,
-    done: bool,
-}
-
-/// Passes chunks through and completes the history row when the stream ends or fails.
-fn recording_stream(
-    inner: ChunkStream,
-    history: Arc<dyn PromptHistory>,
-    id: PromptId,
-    started: Instant,
-) -> impl Stream<Item = Result<StreamChunk>> + Send + 'static {
-    let state = Recording {
-        inner,
-        history,
-        id,
-        started,
-        collected: BytesMut::new(),
-        metrics: None,
-        done: false,
-    };
-    futures::stream::unfold(state, |mut st| async move {
-        if st.done {
-            return None;
-        }
-        match st.inner.next().await {
-            Some(Ok(chunk)) => {
-                if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&chunk.bytes)
-                    && let Some(m) = crate::types::InvocationMetrics::from_chunk(&value)
-                {
-                    st.metrics = Some(m);
-                }
-                st.collected.extend_from_slice(&chunk.bytes);
-                st.collected.extend_from_slice(b"\n");
-                Some((Ok(chunk), st))
-            }
-            Some(Err(err)) => {
-                st.done = true;
-                let outcome = PromptOutcome::Failed {
-                    kind: err.kind(),
-                    message: err.to_string(),
-                };
-                let item = match st.history.complete(&st.id, outcome).await {
-                    Ok(()) => Err(err),
-                    Err(history_err) => Err(history_err),
-                };
-                Some((item, st))
-            }
-            None => {
-                st.done = true;
-                let body: Bytes = std::mem::take(&mut st.collected).freeze();
-                let outcome = PromptOutcome::Completed {
-                    content_type: "application/x-ndjson".to_owned(),
-                    body,
-                    input_tokens: st.metrics.map(|m| m.input_token_count),
-                    output_tokens: st.metrics.map(|m| m.output_token_count),
-                    latency: st.metrics.map_or_else(
-                        || st.started.elapsed(),
-                        |m| Duration::from_millis(m.invocation_latency),
-                    ),
-                };
-                match st.history.complete(&st.id, outcome).await {
-                    Ok(()) => None,
-                    Err(e) => Some((Err(e), st)),
-                }
-            }
-        }
-    })
 }

@@ -223,6 +223,60 @@ impl ErrorKind {
     }
 }
 
+impl ErrorKind {
+    /// How an error of this kind introduces itself (`throttled`, `access denied`).
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation error",
+            ErrorKind::AccessDenied => "access denied",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::ModelTimeout => "model timed out",
+            ErrorKind::ModelError => "model error",
+            ErrorKind::Throttling => "throttled",
+            ErrorKind::ServiceQuotaExceeded => "service quota exceeded",
+            ErrorKind::ModelNotReady => "model not ready",
+            ErrorKind::ServiceUnavailable => "service unavailable",
+            ErrorKind::Internal => "internal server error",
+            ErrorKind::Credentials => "credentials error",
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Decode => "could not decode the response",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::History => "prompt history error",
+        }
+    }
+
+    /// What to do about a service error of this kind, when nothing more specific is known.
+    fn advice(self) -> Option<&'static str> {
+        Some(match self {
+            ErrorKind::Validation => {
+                "check the request body against the model's schema (`bedrock schema MODEL_ID`); \
+                 a 400 can also mean model access has not been granted in the Bedrock console"
+            }
+            ErrorKind::AccessDenied => {
+                "grant access to the model in the Bedrock console (Model access) for this region \
+                 and allow bedrock:InvokeModel in IAM"
+            }
+            ErrorKind::NotFound => {
+                "the model is not offered in this region or is retired; list models with \
+                 `bedrock models` or use an inference profile"
+            }
+            ErrorKind::Throttling => "slow down or request a quota increase; the call was retried",
+            ErrorKind::ServiceQuotaExceeded => "request a quota increase in Service Quotas",
+            ErrorKind::ModelNotReady => "the model is loading; retry shortly",
+            ErrorKind::ModelTimeout => "reduce max tokens or retry later",
+            ErrorKind::ServiceUnavailable | ErrorKind::Internal => "retry later",
+            ErrorKind::Credentials => {
+                "check AWS credentials (env, profile, SSO) and refresh expired session tokens"
+            }
+            ErrorKind::Transport => "check the endpoint URL and network",
+            ErrorKind::ModelError
+            | ErrorKind::Decode
+            | ErrorKind::Unsupported
+            | ErrorKind::History => return None,
+        })
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -243,39 +297,18 @@ pub enum Error {
     /// A model identifier could not be parsed; nothing was sent.
     #[error(transparent)]
     InvalidModelId(#[from] ModelIdError),
-    /// Bedrock rejected the request as invalid (400 `ValidationException`).
-    #[error("validation error: {0}")]
-    Validation(ServiceDetails),
-    /// 403 `AccessDeniedException`.
-    #[error("access denied: {0}")]
-    AccessDenied(ServiceDetails),
-    /// 404 `ResourceNotFoundException`.
-    #[error("not found: {0}")]
-    NotFound(ServiceDetails),
-    /// 408 `ModelTimeoutException`.
-    #[error("model timed out: {0}")]
-    ModelTimeout(ServiceDetails),
-    /// 424 `ModelErrorException` or a mid-stream `ModelStreamErrorException`.
-    #[error("model error: {0}")]
-    ModelError(ServiceDetails),
-    /// 429 `ThrottlingException`.
-    #[error("throttled: {0}")]
-    Throttling(ServiceDetails),
-    /// `ServiceQuotaExceededException`.
-    #[error("service quota exceeded: {0}")]
-    ServiceQuotaExceeded(ServiceDetails),
-    /// 429 `ModelNotReadyException`.
-    #[error("model not ready: {0}")]
-    ModelNotReady(ServiceDetails),
-    /// 503 `ServiceUnavailableException`.
-    #[error("service unavailable: {0}")]
-    ServiceUnavailable(ServiceDetails),
-    /// 500 `InternalServerException`.
-    #[error("internal server error: {0}")]
-    Internal(ServiceDetails),
-    /// Credentials are missing, invalid or expired.
-    #[error("credentials error: {0}")]
-    Credentials(ServiceDetails),
+    /// Bedrock, or the emulator or proxy in front of it, answered with an error: a
+    /// `ValidationException`, `ThrottlingException`, an expired token, ... `kind` says which
+    /// category (never `Transport`, `Decode`, `Unsupported` or `History`, which have their own
+    /// variants; build this with [`Error::from_service`] to keep that true), `details` keeps
+    /// Bedrock's message, error type, status and request id.
+    #[error("{}: {details}", kind.title())]
+    Service {
+        /// The category.
+        kind: ErrorKind,
+        /// What the service said.
+        details: ServiceDetails,
+    },
     /// The request could not be sent or the response not received.
     #[error("transport error: {message}")]
     Transport {
@@ -378,20 +411,11 @@ impl Error {
         }
     }
 
-    /// The error for a service error type name and details (unknown names map by HTTP status).
+    /// The error of `kind` with the service's `details`. Kinds that are not service answers
+    /// (`Transport`, `Decode`, `History`, `Unsupported`) get their own variants, keeping the
+    /// message.
     pub fn from_service(kind: ErrorKind, details: ServiceDetails) -> Self {
         match kind {
-            ErrorKind::Validation => Error::Validation(details),
-            ErrorKind::AccessDenied => Error::AccessDenied(details),
-            ErrorKind::NotFound => Error::NotFound(details),
-            ErrorKind::ModelTimeout => Error::ModelTimeout(details),
-            ErrorKind::ModelError => Error::ModelError(details),
-            ErrorKind::Throttling => Error::Throttling(details),
-            ErrorKind::ServiceQuotaExceeded => Error::ServiceQuotaExceeded(details),
-            ErrorKind::ModelNotReady => Error::ModelNotReady(details),
-            ErrorKind::ServiceUnavailable => Error::ServiceUnavailable(details),
-            ErrorKind::Internal => Error::Internal(details),
-            ErrorKind::Credentials => Error::Credentials(details),
             ErrorKind::Transport => Error::Transport {
                 message: details.message,
                 timeout: false,
@@ -411,6 +435,7 @@ impl Error {
                 api: String::new(),
                 model_id: details.model_id.unwrap_or_default(),
             },
+            kind => Error::Service { kind, details },
         }
     }
 
@@ -433,19 +458,8 @@ impl Error {
     /// The error's category.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidInput(_) | Error::InvalidModelId(_) | Error::Validation(_) => {
-                ErrorKind::Validation
-            }
-            Error::AccessDenied(_) => ErrorKind::AccessDenied,
-            Error::NotFound(_) => ErrorKind::NotFound,
-            Error::ModelTimeout(_) => ErrorKind::ModelTimeout,
-            Error::ModelError(_) => ErrorKind::ModelError,
-            Error::Throttling(_) => ErrorKind::Throttling,
-            Error::ServiceQuotaExceeded(_) => ErrorKind::ServiceQuotaExceeded,
-            Error::ModelNotReady(_) => ErrorKind::ModelNotReady,
-            Error::ServiceUnavailable(_) => ErrorKind::ServiceUnavailable,
-            Error::Internal(_) => ErrorKind::Internal,
-            Error::Credentials(_) => ErrorKind::Credentials,
+            Error::InvalidInput(_) | Error::InvalidModelId(_) => ErrorKind::Validation,
+            Error::Service { kind, .. } => *kind,
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Decode { .. } => ErrorKind::Decode,
             Error::NoAdapter { .. } | Error::Unsupported { .. } => ErrorKind::Unsupported,
@@ -456,34 +470,14 @@ impl Error {
     /// The service's details, for errors that came from Bedrock.
     pub fn service_details(&self) -> Option<&ServiceDetails> {
         match self {
-            Error::Validation(d)
-            | Error::AccessDenied(d)
-            | Error::NotFound(d)
-            | Error::ModelTimeout(d)
-            | Error::ModelError(d)
-            | Error::Throttling(d)
-            | Error::ServiceQuotaExceeded(d)
-            | Error::ModelNotReady(d)
-            | Error::ServiceUnavailable(d)
-            | Error::Internal(d)
-            | Error::Credentials(d) => Some(d),
+            Error::Service { details, .. } => Some(details),
             _ => None,
         }
     }
 
     fn service_details_mut(&mut self) -> Option<&mut ServiceDetails> {
         match self {
-            Error::Validation(d)
-            | Error::AccessDenied(d)
-            | Error::NotFound(d)
-            | Error::ModelTimeout(d)
-            | Error::ModelError(d)
-            | Error::Throttling(d)
-            | Error::ServiceQuotaExceeded(d)
-            | Error::ModelNotReady(d)
-            | Error::ServiceUnavailable(d)
-            | Error::Internal(d)
-            | Error::Credentials(d) => Some(d),
+            Error::Service { details, .. } => Some(details),
             _ => None,
         }
     }
@@ -551,36 +545,9 @@ impl Error {
             Error::Unsupported { .. } => {
                 "pick a model whose API supports this operation".to_owned()
             }
-            Error::Validation(_) => {
-                "check the request body against the model's schema (`bedrock schema MODEL_ID`); \
-                 a 400 can also mean model access has not been granted in the Bedrock console"
-                    .to_owned()
-            }
-            Error::AccessDenied(_) => {
-                "grant access to the model in the Bedrock console (Model access) for this region \
-                 and allow bedrock:InvokeModel in IAM"
-                    .to_owned()
-            }
-            Error::NotFound(_) => {
-                "the model is not offered in this region or is retired; list models with \
-                 `bedrock models` or use an inference profile"
-                    .to_owned()
-            }
-            Error::Throttling(_) => {
-                "slow down or request a quota increase; the call was retried".to_owned()
-            }
-            Error::ServiceQuotaExceeded(_) => {
-                "request a quota increase in Service Quotas".to_owned()
-            }
-            Error::ModelNotReady(_) => "the model is loading; retry shortly".to_owned(),
-            Error::ModelTimeout(_) => "reduce max tokens or retry later".to_owned(),
-            Error::ServiceUnavailable(_) | Error::Internal(_) => "retry later".to_owned(),
-            Error::Credentials(_) => {
-                "check AWS credentials (env, profile, SSO) and refresh expired session tokens"
-                    .to_owned()
-            }
             Error::Transport { .. } => "check the endpoint URL and network".to_owned(),
-            Error::ModelError(_) | Error::Decode { .. } | Error::History { .. } => return None,
+            Error::Decode { .. } | Error::History { .. } => return None,
+            Error::Service { kind, .. } => return kind.advice().map(str::to_owned),
         };
         Some(generic)
     }

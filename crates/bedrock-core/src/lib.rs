@@ -7,13 +7,17 @@ pub mod connector;
 pub mod error;
 mod generated;
 pub mod history;
+pub mod layers;
 pub mod model_id;
 pub mod model_io;
 pub mod registry;
 pub mod types;
 
-pub use adapter::{Capabilities, ModelAdapter, ModelMatch, ModelPattern, RequestBody};
-pub use backend::{Backend, ChunkStream};
+pub use adapter::{
+    Capabilities, ModelAdapter, ModelMatch, ModelPattern, RequestBody, Route, check_extra_keys,
+    decode_json, request_schema,
+};
+pub use backend::{Backend, ChunkStream, InvokeModelStreamResponse};
 pub use catalog::{
     CatalogModel, CustomizationType, InferenceType, LifecycleStatus, Modality, ParseRegionError,
     ProfileGeo, Region,
@@ -23,17 +27,18 @@ pub use error::{BoxError, Error, ErrorKind, InvalidField, Result, ServiceDetails
 pub use history::{
     NewPrompt, PromptHistory, PromptId, PromptIdError, PromptOutcome, PromptRecord, PromptStatus,
 };
+pub use layers::{HistoryLayer, TracingLayer};
 pub use model_id::{ModelId, ModelIdError, ModelIdKind};
 pub use model_io::{
     ChatMessage, ChatRequest, ContentPart, EmbeddingOutput, EmbeddingRequest, ExtraFields,
     GeneratedImage, ImageFormat, ImageOutput, ImageRequest, InferenceParams, ModelInput,
     ModelOutput, Role, StopReason, StreamEvent, TextAccumulator, TextOutput, TextRequest, Usage,
 };
-pub use registry::{Registry, Resolved};
+pub use registry::{PreparedCall, Registry, Resolved};
 pub use types::{
-    GuardrailConfig, InvocationMetrics, InvokeModelGenericRequest, InvokeModelGenericResponse,
-    InvokeModelRequest, InvokeModelResponse, InvokeOptions, ListFoundationModelsRequest,
-    ListFoundationModelsResponse, ModelSummary, StreamChunk, Trace,
+    CallMetadata, GuardrailConfig, InvocationMetrics, InvokeModelGenericRequest,
+    InvokeModelGenericResponse, InvokeModelRequest, InvokeModelResponse, InvokeOptions,
+    ListFoundationModelsRequest, ListFoundationModelsResponse, ModelSummary, StreamChunk, Trace,
 };
 
 #[cfg(any(test, feature = "mock"))]

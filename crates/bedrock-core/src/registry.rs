@@ -3,20 +3,58 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-use crate::adapter::{ModelAdapter, ModelPattern, RequestBody};
+use crate::adapter::{ModelAdapter, ModelPattern, RequestBody, Route};
+use crate::catalog::Region;
 use crate::error::{Error, Result};
 use crate::model_id::ModelId;
 use crate::model_io::ModelInput;
+use crate::types::{InvokeModelRequest, InvokeOptions};
 
-/// The adapter and API that serve one model id.
+/// The adapter that serves one model id, and the route it serves it by.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     /// The adapter.
     pub adapter: Arc<dyn ModelAdapter>,
-    /// The pattern that matched, naming the API and its capabilities.
-    pub pattern: ModelPattern,
-    /// The bare model id behind the id given.
-    pub base_model_id: String,
+    /// The bare model id and the pattern (API, capabilities) that matched.
+    pub route: Route,
+}
+
+/// A typed call ready to send: its model id resolved once, its capabilities checked and its
+/// body built once. [`Registry::prepare`] makes one without any backend, so input can be
+/// checked offline; [`crate::Connector::send`] sends it.
+#[derive(Debug, Clone)]
+pub struct PreparedCall {
+    /// The adapter and route.
+    pub resolved: Resolved,
+    /// The body the adapter built.
+    pub body: RequestBody,
+    /// The call's options.
+    pub options: InvokeOptions,
+}
+
+impl PreparedCall {
+    /// [`Error::Unsupported`] unless the route can stream.
+    pub fn check_streaming(&self) -> Result<()> {
+        if self.resolved.route.capabilities().streaming {
+            Ok(())
+        } else {
+            Err(self.resolved.route.unsupported("streaming"))
+        }
+    }
+
+    /// What the backend is asked to send, in `region`.
+    pub fn request(&self, region: Region) -> InvokeModelRequest {
+        InvokeModelRequest {
+            model_id: self.resolved.route.model_id.clone(),
+            region,
+            body: self.body.body.clone(),
+            content_type: self.body.content_type.to_owned(),
+            accept: self.body.accept.to_owned(),
+            trace: self.options.trace,
+            guardrail: self.options.guardrail.clone(),
+            save_prompt: self.options.save_prompt,
+        }
+    }
 }
 
 /// Adapters by name. Cheap to share (`Arc<Registry>`), safe to update from any thread.
@@ -52,7 +90,7 @@ impl Registry {
         self.read().values().cloned().collect()
     }
 
-    /// The adapter and API for `model_id`: the most specific pattern over all adapters, seeing
+    /// The adapter and route for `model_id`: the most specific pattern over all adapters, seeing
     /// through inference-profile prefixes and ARNs. A miss lists what is registered.
     pub fn resolve(&self, model_id: &ModelId) -> Result<Resolved> {
         let miss = || Error::NoAdapter {
@@ -60,48 +98,43 @@ impl Registry {
             registered: self.describe(),
         };
         let base = model_id.base_model_id().ok_or_else(miss)?;
-        let adapters = self.read();
-        let mut best: Option<(usize, &Arc<dyn ModelAdapter>, ModelPattern)> = None;
-        for adapter in adapters.values() {
-            if let Some((pattern, spec)) = ModelPattern::best(adapter.models(), base)
-                && best.as_ref().is_none_or(|(s, _, _)| spec > *s)
-            {
-                best = Some((spec, adapter, *pattern));
+        let best = {
+            let adapters = self.read();
+            let mut best: Option<(usize, &Arc<dyn ModelAdapter>, ModelPattern)> = None;
+            for adapter in adapters.values() {
+                if let Some((pattern, spec)) = ModelPattern::best(adapter.models(), base)
+                    && best.as_ref().is_none_or(|(s, _, _)| spec > *s)
+                {
+                    best = Some((spec, adapter, *pattern));
+                }
             }
-        }
-        match best {
-            Some((_, adapter, pattern)) => Ok(Resolved {
-                adapter: Arc::clone(adapter),
-                pattern,
-                base_model_id: base.to_owned(),
-            }),
-            None => {
-                drop(adapters);
-                Err(miss())
-            }
-        }
+            best.map(|(_, adapter, pattern)| (Arc::clone(adapter), pattern))
+        };
+        let (adapter, pattern) = best.ok_or_else(miss)?;
+        let route = Route::new(model_id, pattern, adapter.name()).ok_or_else(miss)?;
+        Ok(Resolved { adapter, route })
     }
 
-    /// Builds the request body of a typed call without sending it: resolves the adapter, checks
-    /// that its API supports the operation ([`Error::Unsupported`] otherwise), and lets the
-    /// adapter validate the input and build the body. Nothing here needs a backend, so callers
-    /// can check input before connecting anywhere.
-    pub fn build_body(
+    /// Prepares a typed call without sending it: resolves the adapter once, checks that its
+    /// API supports the operation ([`Error::Unsupported`] otherwise), and lets the adapter
+    /// validate the input and build the body. Nothing here needs a backend, so callers can
+    /// check input before connecting anywhere.
+    pub fn prepare(
         &self,
         model_id: &ModelId,
         input: &ModelInput,
-    ) -> Result<(Resolved, RequestBody)> {
+        options: InvokeOptions,
+    ) -> Result<PreparedCall> {
         let resolved = self.resolve(model_id)?;
-        if !resolved.pattern.capabilities.supports(input) {
-            return Err(Error::Unsupported {
-                operation: input.operation().to_owned(),
-                adapter: resolved.adapter.name().to_owned(),
-                api: resolved.pattern.api.to_owned(),
-                model_id: model_id.to_string(),
-            });
+        if !resolved.route.capabilities().supports(input) {
+            return Err(resolved.route.unsupported(input.operation()));
         }
-        let body = resolved.adapter.build_body(model_id, input)?;
-        Ok((resolved, body))
+        let body = resolved.adapter.build_body(&resolved.route, input)?;
+        Ok(PreparedCall {
+            resolved,
+            body,
+            options,
+        })
     }
 
     /// One line per adapter: its name and the ids it serves.
@@ -109,14 +142,7 @@ impl Registry {
         self.read()
             .values()
             .map(|a| {
-                let ids: Vec<String> = a
-                    .models()
-                    .iter()
-                    .map(|p| match p.matches {
-                        crate::adapter::ModelMatch::Exact(id) => id.to_owned(),
-                        crate::adapter::ModelMatch::Prefix(pre) => format!("{pre}*"),
-                    })
-                    .collect();
+                let ids: Vec<String> = a.models().iter().map(|p| p.matches.to_string()).collect();
                 format!("{} ({})", a.name(), ids.join(", "))
             })
             .collect()
@@ -140,7 +166,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapter::{Capabilities, ModelMatch, RequestBody};
+    use crate::adapter::{Capabilities, ModelMatch};
     use crate::model_io::{ModelInput, ModelOutput, StreamEvent};
 
     #[derive(Debug)]
@@ -156,13 +182,13 @@ mod tests {
         fn request_schema(&self, _api: &str) -> Option<schemars::Schema> {
             None
         }
-        fn build_body(&self, _: &ModelId, _: &ModelInput) -> Result<RequestBody> {
-            Ok(RequestBody::json(&serde_json::json!({ "adapter": self.0 })))
+        fn build_body(&self, _: &Route, _: &ModelInput) -> Result<RequestBody> {
+            RequestBody::json(&serde_json::json!({ "adapter": self.0 }))
         }
-        fn parse_output(&self, _: &ModelId, _: &[u8]) -> Result<ModelOutput> {
+        fn parse_output(&self, _: &Route, _: &[u8]) -> Result<ModelOutput> {
             Err(Error::decode("fake"))
         }
-        fn parse_stream_chunk(&self, _: &ModelId, _: &[u8]) -> Result<Vec<StreamEvent>> {
+        fn parse_stream_chunk(&self, _: &Route, _: &[u8]) -> Result<Vec<StreamEvent>> {
             Ok(vec![])
         }
     }
@@ -196,7 +222,7 @@ mod tests {
 
     fn api(r: &Registry, id: &str) -> (String, &'static str) {
         let res = r.resolve(&ModelId::new(id).unwrap()).unwrap();
-        (res.adapter.name().to_owned(), res.pattern.api)
+        (res.adapter.name().to_owned(), res.route.api())
     }
 
     #[test]

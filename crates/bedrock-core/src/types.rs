@@ -1,12 +1,12 @@
 //! The connector's request and response types: ListFoundationModels, ModelSummary and
-//! InvokeModelGeneric, plus the backend-level invoke request and stream chunk.
+//! InvokeModelGeneric, the backend-level invoke request and response with their call metadata,
+//! and the stream chunk.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::RequestBody;
 use crate::catalog::{
     CatalogModel, CustomizationType, InferenceType, LifecycleStatus, Modality, Region,
 };
@@ -183,20 +183,6 @@ impl InvokeModelGenericRequest {
         self
     }
 
-    /// The request for a body an adapter built, with the call's options.
-    pub fn from_body(model_id: ModelId, body: RequestBody, options: InvokeOptions) -> Self {
-        InvokeModelGenericRequest {
-            model_id,
-            body: body.body,
-            content_type: body.content_type.to_owned(),
-            accept: body.accept.to_owned(),
-            save_prompt: options.save_prompt,
-            region: options.region,
-            trace: options.trace,
-            guardrail: options.guardrail,
-        }
-    }
-
     /// What the backend is asked to send, in `region`.
     pub fn into_backend_request(self, region: Region) -> InvokeModelRequest {
         InvokeModelRequest {
@@ -207,27 +193,29 @@ impl InvokeModelGenericRequest {
             accept: self.accept,
             trace: self.trace,
             guardrail: self.guardrail,
+            save_prompt: self.save_prompt,
         }
     }
 }
 
-/// The answer to InvokeModelGeneric.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvokeModelGenericResponse {
-    /// The model's content type.
-    pub content_type: String,
-    /// The model's response body, unchanged.
-    pub body: Bytes,
-    /// The saved prompt, when `save_prompt` was set.
-    pub prompt_id: Option<PromptId>,
+/// The answer to InvokeModelGeneric: the backend's answer, unchanged.
+pub type InvokeModelGenericResponse = InvokeModelResponse;
+
+/// How one call went, as the backend saw it. The same value travels from the backend through
+/// every layer to the caller unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallMetadata {
+    /// `x-amzn-RequestId`.
+    pub request_id: Option<String>,
+    /// `X-Amzn-Bedrock-Invocation-Latency` when the service sent it, else the round trip the
+    /// backend measured.
+    pub latency: Duration,
     /// `X-Amzn-Bedrock-Input-Token-Count`.
     pub input_tokens: Option<u32>,
     /// `X-Amzn-Bedrock-Output-Token-Count`.
     pub output_tokens: Option<u32>,
-    /// `X-Amzn-Bedrock-Invocation-Latency` when sent, else the measured round trip.
-    pub latency: Duration,
-    /// `x-amzn-RequestId`.
-    pub request_id: Option<String>,
+    /// How many attempts the call took (retries included), where the backend counts them.
+    pub attempts: Option<u32>,
 }
 
 /// What a backend is asked to send: one InvokeModel or InvokeModelWithResponseStream call.
@@ -247,6 +235,9 @@ pub struct InvokeModelRequest {
     pub trace: Option<Trace>,
     /// Guardrail.
     pub guardrail: Option<GuardrailConfig>,
+    /// Save the prompt to the prompt history first (see [`crate::layers::HistoryLayer`]);
+    /// backends without a history layer ignore it.
+    pub save_prompt: bool,
 }
 
 impl InvokeModelRequest {
@@ -260,25 +251,42 @@ impl InvokeModelRequest {
             accept: "application/json".to_owned(),
             trace: None,
             guardrail: None,
+            save_prompt: false,
         }
     }
 }
 
-/// What a backend got back from InvokeModel.
+/// The answer to InvokeModel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvokeModelResponse {
-    /// The body.
+    /// The model's response body, unchanged.
     pub body: Bytes,
     /// The model's content type.
     pub content_type: String,
-    /// Input token count header.
-    pub input_tokens: Option<u32>,
-    /// Output token count header.
-    pub output_tokens: Option<u32>,
-    /// Invocation latency header.
-    pub latency: Option<Duration>,
-    /// Request id.
-    pub request_id: Option<String>,
+    /// Request id, latency, token counts and attempts.
+    pub metadata: CallMetadata,
+    /// The saved prompt, when the call asked for it.
+    pub prompt_id: Option<PromptId>,
+    /// Set when the model answered but completing the saved prompt's history row failed: the
+    /// answer is still returned, and this says why the row is not complete.
+    pub history_error: Option<String>,
+}
+
+impl InvokeModelResponse {
+    /// An answer with this body and metadata, and nothing saved.
+    pub fn new(
+        body: impl Into<Bytes>,
+        content_type: impl Into<String>,
+        metadata: CallMetadata,
+    ) -> Self {
+        InvokeModelResponse {
+            body: body.into(),
+            content_type: content_type.into(),
+            metadata,
+            prompt_id: None,
+            history_error: None,
+        }
+    }
 }
 
 /// One `chunk` event of a response stream: the model's own JSON chunk, already base64-decoded.
@@ -306,6 +314,26 @@ pub struct InvocationMetrics {
 impl InvocationMetrics {
     /// The metrics inside a stream chunk's JSON, if present.
     pub fn from_chunk(chunk: &serde_json::Value) -> Option<Self> {
-        serde_json::from_value(chunk.get("amazon-bedrock-invocationMetrics")?.clone()).ok()
+        serde_json::from_value(chunk.get(Self::KEY)?.clone()).ok()
     }
+
+    /// The metrics inside a stream chunk's raw JSON, if present; chunks that do not mention
+    /// the key are not parsed at all.
+    pub fn from_chunk_bytes(chunk: &[u8]) -> Option<Self> {
+        let key = Self::KEY.as_bytes();
+        if !chunk.windows(key.len()).any(|w| w == key) {
+            return None;
+        }
+        #[derive(Deserialize)]
+        struct Carrier {
+            #[serde(rename = "amazon-bedrock-invocationMetrics")]
+            metrics: InvocationMetrics,
+        }
+        serde_json::from_slice::<Carrier>(chunk)
+            .ok()
+            .map(|c| c.metrics)
+    }
+
+    /// The key Bedrock puts the metrics under.
+    pub const KEY: &str = "amazon-bedrock-invocationMetrics";
 }

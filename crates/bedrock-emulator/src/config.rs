@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use bedrock_backend_mock::{FaultRule, Simulator, SimulatorConfig};
 use bedrock_core::Region;
+use bedrock_simulator::{FaultRule, Simulator, SimulatorConfig};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::auth::Credentials;
@@ -295,7 +295,7 @@ impl<'de> Deserialize<'de> for EmulatorConfig {
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
-    use bedrock_backend_mock::Fault;
+    use bedrock_simulator::Fault;
 
     use super::*;
 

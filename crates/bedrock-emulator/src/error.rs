@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::response::{IntoResponse, Response};
-use bedrock_core::Error as CoreError;
+use bedrock_core::{Error as CoreError, ErrorKind};
 use http::{HeaderValue, StatusCode, header};
 
 /// The suffix Bedrock appends to the error type in `x-amzn-ErrorType`.
@@ -128,24 +128,22 @@ pub(crate) fn lower_camel(name: &str) -> String {
 
 /// The default HTTP status and wire name of a core error category.
 fn defaults_for(err: &CoreError) -> (StatusCode, &'static str) {
-    match err {
-        CoreError::Validation(_) | CoreError::InvalidInput(_) | CoreError::InvalidModelId(_) => {
-            (StatusCode::BAD_REQUEST, "ValidationException")
-        }
-        CoreError::AccessDenied(_) => (StatusCode::FORBIDDEN, "AccessDeniedException"),
-        CoreError::NotFound(_) => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
-        CoreError::ModelTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "ModelTimeoutException"),
-        CoreError::ModelError(_) => (StatusCode::FAILED_DEPENDENCY, "ModelErrorException"),
-        CoreError::Throttling(_) => (StatusCode::TOO_MANY_REQUESTS, "ThrottlingException"),
-        CoreError::ServiceQuotaExceeded(_) => {
+    match err.kind() {
+        ErrorKind::Validation => (StatusCode::BAD_REQUEST, "ValidationException"),
+        ErrorKind::AccessDenied => (StatusCode::FORBIDDEN, "AccessDeniedException"),
+        ErrorKind::NotFound => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
+        ErrorKind::ModelTimeout => (StatusCode::REQUEST_TIMEOUT, "ModelTimeoutException"),
+        ErrorKind::ModelError => (StatusCode::FAILED_DEPENDENCY, "ModelErrorException"),
+        ErrorKind::Throttling => (StatusCode::TOO_MANY_REQUESTS, "ThrottlingException"),
+        ErrorKind::ServiceQuotaExceeded => {
             (StatusCode::BAD_REQUEST, "ServiceQuotaExceededException")
         }
-        CoreError::ModelNotReady(_) => (StatusCode::TOO_MANY_REQUESTS, "ModelNotReadyException"),
-        CoreError::ServiceUnavailable(_) => (
+        ErrorKind::ModelNotReady => (StatusCode::TOO_MANY_REQUESTS, "ModelNotReadyException"),
+        ErrorKind::ServiceUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
             "ServiceUnavailableException",
         ),
-        CoreError::Credentials(_) => (StatusCode::FORBIDDEN, "UnrecognizedClientException"),
+        ErrorKind::Credentials => (StatusCode::FORBIDDEN, "UnrecognizedClientException"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
     }
 }
@@ -208,7 +206,8 @@ mod tests {
 
     #[test]
     fn service_errors_keep_type_status_message_and_request_id() {
-        let err = CoreError::Throttling(
+        let err = CoreError::from_service(
+            ErrorKind::Throttling,
             ServiceDetails::new("Too many requests, please wait before trying again.")
                 .with_error_type("ThrottlingException")
                 .with_status(429)
@@ -227,12 +226,18 @@ mod tests {
 
     #[test]
     fn details_without_type_or_status_take_the_variant_defaults() {
-        let api = ApiError::from(CoreError::NotFound(ServiceDetails::new("no such model")));
+        let api = ApiError::from(CoreError::from_service(
+            ErrorKind::NotFound,
+            ServiceDetails::new("no such model"),
+        ));
         assert_eq!(
             (api.status, api.error_type.as_str()),
             (StatusCode::NOT_FOUND, "ResourceNotFoundException")
         );
-        let api = ApiError::from(CoreError::ModelNotReady(ServiceDetails::new("loading")));
+        let api = ApiError::from(CoreError::from_service(
+            ErrorKind::ModelNotReady,
+            ServiceDetails::new("loading"),
+        ));
         assert_eq!(
             (api.status, api.error_type.as_str()),
             (StatusCode::TOO_MANY_REQUESTS, "ModelNotReadyException")

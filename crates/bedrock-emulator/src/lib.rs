@@ -10,7 +10,7 @@ mod routes;
 mod server;
 
 pub use auth::{Credentials, EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, SIGNING_SERVICE};
-pub use bedrock_backend_mock::{
+pub use bedrock_simulator::{
     Fault, FaultRule, Operation, Simulator, SimulatorConfig, StreamErrorKind,
 };
 pub use config::EmulatorConfig;

@@ -9,10 +9,10 @@ use std::time::SystemTime;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use bedrock_backend_mock::{FaultRule, Operation, SimChunk, SimRequest, Simulator};
 use bedrock_core::{
     CustomizationType, InferenceType, ListFoundationModelsRequest, Modality, ModelSummary, Region,
 };
+use bedrock_simulator::{FaultRule, Operation, SimChunk, SimRequest, Simulator};
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
 use http::request::Parts;
@@ -328,7 +328,7 @@ async fn invoke(state: &AppState, req: SimRequest) -> Result<Response, ApiError>
 
 /// What the streamed body still has to do.
 enum StreamState {
-    Running(bedrock_backend_mock::SimStream),
+    Running(bedrock_simulator::SimStream),
     Done,
 }
 

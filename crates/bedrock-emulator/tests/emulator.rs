@@ -70,7 +70,7 @@ async fn signed_invoke_answers_with_bedrock_headers() {
 
     // The HTTP body is the simulator's body, byte for byte.
     let direct = Simulator::new(SimulatorConfig::default())
-        .invoke(bedrock_backend_mock::SimRequest::invoke(
+        .invoke(bedrock_simulator::SimRequest::invoke(
             HAIKU,
             bedrock_core::Region::UsEast1,
             CHAT,

@@ -1,10 +1,10 @@
 //! The history database's schema and the migrations that bring a file up to date.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use bedrock_core::{Error, Result};
-
-use crate::store::{db_error, now_millis};
 
 /// The newest schema version this build knows; the version a database is at after opening.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -109,6 +109,19 @@ fn newer_schema(location: &str, found: i64) -> Error {
         ),
         None,
     )
+}
+
+/// Milliseconds since 1970, the unit of every time column.
+pub(crate) fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Maps a SQLite error to a history error that says what was being done.
+pub(crate) fn db_error(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
+    let context = context.into();
+    move |e| Error::history(format!("{context}: {e}"), Some(Box::new(e)))
 }
 
 #[cfg(test)]

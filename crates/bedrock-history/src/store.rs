@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -15,7 +15,7 @@ use bedrock_core::{
 use crate::liveness::process_is_alive;
 use crate::permissions::{create_private_dir_all, create_private_file, restrict_sidecars};
 use crate::rows::{BadColumn, RECORD_COLUMNS, StoredRow};
-use crate::schema;
+use crate::schema::{self, db_error, now_millis};
 
 /// The environment variable that, when set and not empty, is the history file's path.
 pub const HISTORY_ENV: &str = "BEDROCK_HISTORY";
@@ -164,15 +164,24 @@ impl SqliteHistory {
     /// it, and returns how many rows changed. For rows whose process id was reused by a live
     /// process, which the check on open cannot tell apart from a live writer.
     pub async fn mark_interrupted_older_than(&self, age: Duration) -> Result<usize> {
-        let age_ms = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = SystemTime::now()
+            .checked_sub(age)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        self.mark_interrupted_created_before(cutoff).await
+    }
+
+    /// Marks as interrupted every pending row saved at or before `cutoff` (millisecond
+    /// precision) and returns how many rows changed.
+    pub async fn mark_interrupted_created_before(&self, cutoff: SystemTime) -> Result<usize> {
+        let cutoff_ms = cutoff
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         self.run(move |conn| {
-            let now = now_millis();
-            let cutoff = now.saturating_sub(age_ms);
             let marked = conn
                 .execute(
                     "UPDATE prompts SET status = 'interrupted', finished_at = ?1 \
                      WHERE status = 'pending' AND created_at <= ?2",
-                    params![now, cutoff],
+                    params![now_millis(), cutoff_ms],
                 )
                 .map_err(db_error("cannot mark old pending prompts as interrupted"))?;
             if marked > 0 {
@@ -400,19 +409,6 @@ fn mark_ended_writers_interrupted(conn: &mut Connection, location: &str) -> Resu
         );
     }
     Ok(marked)
-}
-
-/// Milliseconds since 1970, the unit of every time column.
-pub(crate) fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// Maps a SQLite error to a history error that says what was being done.
-pub(crate) fn db_error(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
-    let context = context.into();
-    move |e| Error::history(format!("{context}: {e}"), Some(Box::new(e)))
 }
 
 fn io_error(context: String) -> impl FnOnce(std::io::Error) -> Error {

@@ -211,11 +211,15 @@ async fn pending_rows_older_than_a_cutoff_are_marked_interrupted() {
         PromptStatus::Pending
     );
 
-    std::thread::sleep(Duration::from_millis(30));
+    // Rows are stamped in milliseconds: a cutoff taken 2 ms after `old` was saved and 2 ms
+    // before `fresh` was lies strictly between them however slowly the machine runs.
+    std::thread::sleep(Duration::from_millis(2));
+    let cutoff = std::time::SystemTime::now();
+    std::thread::sleep(Duration::from_millis(2));
     let fresh = history.save(prompt(2)).await.unwrap();
     assert_eq!(
         history
-            .mark_interrupted_older_than(Duration::from_millis(20))
+            .mark_interrupted_created_before(cutoff)
             .await
             .unwrap(),
         1

@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use bedrock_core::{
     Capabilities, ChatMessage, ChatRequest, ContentPart, EmbeddingRequest, Error, ErrorKind,
     ImageFormat, ImageRequest, ModelAdapter, ModelId, ModelInput, ModelMatch, ModelOutput,
-    Registry, TextAccumulator, TextRequest,
+    ModelPattern, Registry, Route, TextAccumulator, TextRequest,
 };
 
 use crate::ApiFixtures;
@@ -121,7 +121,7 @@ pub fn fixtures_cover_every_api(adapter: &dyn ModelAdapter, fixtures: &[ApiFixtu
             "adapter `{name}`: fixtures name API `{}`, which none of its patterns serve; its APIs: {apis:?}",
             f.api
         );
-        capabilities_of(adapter, f);
+        route_of(adapter, f);
     }
 }
 
@@ -133,7 +133,8 @@ pub fn fixtures_cover_every_api(adapter: &dyn ModelAdapter, fixtures: &[ApiFixtu
 /// does not match the schema (all violations are listed).
 pub fn bodies_match_schema(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
     let at = context(adapter, f);
-    let caps = capabilities_of(adapter, f);
+    let route = route_of(adapter, f);
+    let caps = route.capabilities();
     let schema = adapter
         .request_schema(f.api)
         .unwrap_or_else(|| panic!("{at}: request_schema(\"{}\") is None", f.api));
@@ -146,9 +147,9 @@ pub fn bodies_match_schema(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
             "{at}: the fixture is a {} input, which the API's capabilities {caps:?} lack",
             input.operation()
         );
-        let body = guarded(&at, || adapter.build_body(&f.model_id, input))
+        let body = guarded(&at, || adapter.build_body(&route, input))
             .unwrap_or_else(|e| panic!("{at}: build_body rejected a valid input: {e}"));
-        let again = guarded(&at, || adapter.build_body(&f.model_id, input)).unwrap_or_else(|e| {
+        let again = guarded(&at, || adapter.build_body(&route, input)).unwrap_or_else(|e| {
             panic!("{at}: build_body rejected the same input the second time: {e}")
         });
         assert!(
@@ -180,14 +181,15 @@ pub fn bodies_match_schema(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
 /// On a rejected example, an output of the wrong kind, or a malformed body that is accepted.
 pub fn example_responses_parse(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
     let at = context(adapter, f);
-    let caps = capabilities_of(adapter, f);
+    let route = route_of(adapter, f);
+    let caps = route.capabilities();
     assert!(
         !f.example_responses.is_empty(),
         "{at}: no example responses to parse"
     );
     for (name, body) in &f.example_responses {
         let at = format!("{at}, example response `{name}`");
-        let output = guarded(&at, || adapter.parse_output(&f.model_id, body))
+        let output = guarded(&at, || adapter.parse_output(&route, body))
             .unwrap_or_else(|e| panic!("{at}: parse_output rejected it: {e}"));
         let fits = match &output {
             ModelOutput::Text(_) => caps.text || caps.chat,
@@ -208,7 +210,7 @@ pub fn example_responses_parse(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
         ("the first example cut in half", truncated),
     ] {
         let at = format!("{at}, {what}");
-        match guarded(&at, || adapter.parse_output(&f.model_id, &body)) {
+        match guarded(&at, || adapter.parse_output(&route, &body)) {
             Ok(out) => panic!("{at}: parse_output accepted it as {out:?}"),
             Err(e) => assert_eq!(
                 e.kind(),
@@ -226,9 +228,10 @@ pub fn example_responses_parse(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
 /// On an accepted input, another error, or a different field.
 pub fn bad_inputs_rejected(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
     let at = context(adapter, f);
+    let route = route_of(adapter, f);
     for (i, (input, field)) in f.invalid_inputs.iter().enumerate() {
         let at = format!("{at}, invalid input #{i} (expected field `{field}`)");
-        match guarded(&at, || adapter.build_body(&f.model_id, input)) {
+        match guarded(&at, || adapter.build_body(&route, input)) {
             Ok(body) => panic!(
                 "{at}: build_body accepted it and built {}",
                 String::from_utf8_lossy(&body.body)
@@ -255,7 +258,8 @@ pub fn bad_inputs_rejected(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
 /// On an accepted input, another error kind, or a panic inside the adapter.
 pub fn unsupported_inputs_rejected(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
     let at = context(adapter, f);
-    let caps = capabilities_of(adapter, f);
+    let route = route_of(adapter, f);
+    let caps = route.capabilities();
     let mut probes: Vec<(&str, ModelInput)> = sample_inputs()
         .into_iter()
         .filter(|(_, input)| !caps.supports(input))
@@ -265,7 +269,7 @@ pub fn unsupported_inputs_rejected(adapter: &dyn ModelAdapter, f: &ApiFixtures) 
     }
     for (what, input) in probes {
         let at = format!("{at}, unsupported input: {what}");
-        match guarded(&at, || adapter.build_body(&f.model_id, &input)) {
+        match guarded(&at, || adapter.build_body(&route, &input)) {
             Ok(body) => panic!(
                 "{at}: build_body accepted it and built {}",
                 String::from_utf8_lossy(&body.body)
@@ -287,7 +291,8 @@ pub fn unsupported_inputs_rejected(adapter: &dyn ModelAdapter, f: &ApiFixtures) 
 /// On a rejected chunk, a difference, or stream fixtures that do not fit the capabilities.
 pub fn stream_equals_whole(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
     let at = context(adapter, f);
-    let caps = capabilities_of(adapter, f);
+    let route = route_of(adapter, f);
+    let caps = route.capabilities();
     if !caps.streaming {
         assert!(
             f.streams.is_empty(),
@@ -304,14 +309,14 @@ pub fn stream_equals_whole(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
         let mut acc = TextAccumulator::new();
         for (i, chunk) in s.chunks.iter().enumerate() {
             let at = format!("{at}, chunk #{i} {}", String::from_utf8_lossy(chunk));
-            let events = guarded(&at, || adapter.parse_stream_chunk(&f.model_id, chunk))
+            let events = guarded(&at, || adapter.parse_stream_chunk(&route, chunk))
                 .unwrap_or_else(|e| panic!("{at}: parse_stream_chunk rejected it: {e}"));
             for event in &events {
                 acc.push(event);
             }
         }
         let streamed = acc.finish();
-        let whole = match guarded(&at, || adapter.parse_output(&f.model_id, &s.whole_body)) {
+        let whole = match guarded(&at, || adapter.parse_output(&route, &s.whole_body)) {
             Ok(ModelOutput::Text(t)) => t,
             Ok(other) => panic!("{at}: the whole body parsed to {other:?}, not text"),
             Err(e) => panic!("{at}: parse_output rejected the whole body: {e}"),
@@ -335,7 +340,7 @@ pub fn stream_equals_whole(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
     }
     let at = format!("{at}, a non-JSON chunk");
     match guarded(&at, || {
-        adapter.parse_stream_chunk(&f.model_id, b"this is not JSON")
+        adapter.parse_stream_chunk(&route, b"this is not JSON")
     }) {
         Ok(events) => panic!("{at}: parse_stream_chunk accepted it as {events:?}"),
         Err(e) => assert_eq!(
@@ -357,26 +362,37 @@ pub fn assert_resolves(registry: &Registry, model_id: &str, adapter: &str, api: 
         .resolve(&id)
         .unwrap_or_else(|e| panic!("`{model_id}` does not resolve: {e}"));
     assert_eq!(
-        (resolved.adapter.name(), resolved.pattern.api),
+        (resolved.adapter.name(), resolved.route.api()),
         (adapter, api),
         "`{model_id}` resolved to adapter `{}` API `{}`, expected adapter `{adapter}` API `{api}`",
         resolved.adapter.name(),
-        resolved.pattern.api
+        resolved.route.api()
     );
 }
 
-/// The capabilities of the pattern that serves the fixture's model, which must be its API.
-fn capabilities_of(adapter: &dyn ModelAdapter, f: &ApiFixtures) -> Capabilities {
+/// The route by which the adapter serves the fixture's model, as a registry holding only this
+/// adapter resolves it; its API must be the fixture's.
+pub fn route_of(adapter: &dyn ModelAdapter, f: &ApiFixtures) -> Route {
     let name = adapter.name();
-    let pattern = adapter.pattern_for(&f.model_id).unwrap_or_else(|| {
-        panic!("adapter `{name}`: fixtures for API `{}` use model `{}`, which the adapter does not serve", f.api, f.model_id)
-    });
+    let pattern = f
+        .model_id
+        .base_model_id()
+        .and_then(|base| ModelPattern::best(adapter.models(), base))
+        .map(|(p, _)| *p)
+        .unwrap_or_else(|| {
+            panic!("adapter `{name}`: fixtures for API `{}` use model `{}`, which the adapter does not serve", f.api, f.model_id)
+        });
     assert_eq!(
         pattern.api, f.api,
         "adapter `{name}`: fixtures for API `{}` use model `{}`, which the adapter serves through API `{}`",
         f.api, f.model_id, pattern.api
     );
-    pattern.capabilities
+    Route::new(&f.model_id, pattern, name).unwrap_or_else(|| {
+        panic!(
+            "adapter `{name}`: model `{}` names no foundation model",
+            f.model_id
+        )
+    })
 }
 
 fn context(adapter: &dyn ModelAdapter, f: &ApiFixtures) -> String {

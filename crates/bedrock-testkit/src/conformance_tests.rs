@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use bedrock_core::{
     Capabilities, Error, ModelAdapter, ModelId, ModelInput, ModelMatch, ModelOutput, ModelPattern,
-    Registry, RequestBody, Result, StopReason, StreamEvent, TextOutput, TextRequest, Usage,
+    Registry, RequestBody, Result, Route, StopReason, StreamEvent, TextOutput, TextRequest, Usage,
 };
 use serde_json::{Value, json};
 
@@ -102,24 +102,17 @@ impl ModelAdapter for Echo {
         schemars::Schema::try_from(value).ok()
     }
 
-    fn build_body(&self, model_id: &ModelId, input: &ModelInput) -> Result<RequestBody> {
+    fn build_body(&self, route: &Route, input: &ModelInput) -> Result<RequestBody> {
         let req = match input {
             ModelInput::Text(t) => t,
             ModelInput::Chat(c) if self.flaw == Flaw::AcceptsChat => {
-                return Ok(RequestBody::json(
-                    &json!({ "prompt": format!("{c:?}"), "max_tokens": 1 }),
-                ));
+                return RequestBody::json(&json!({ "prompt": format!("{c:?}"), "max_tokens": 1 }));
             }
             other => {
                 if self.flaw == Flaw::PanicsOnUnsupported {
                     panic!("cannot build {}", other.operation());
                 }
-                return Err(Error::Unsupported {
-                    operation: other.operation().to_owned(),
-                    adapter: "echo".to_owned(),
-                    api: API.to_owned(),
-                    model_id: model_id.to_string(),
-                });
+                return Err(route.unsupported(other.operation()));
             }
         };
         if req.prompt.is_empty() && self.flaw != Flaw::AcceptsBadPrompt {
@@ -144,10 +137,10 @@ impl ModelAdapter for Echo {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             body["prompt"] = json!(format!("{} #{n}", req.prompt));
         }
-        Ok(RequestBody::json(&body))
+        RequestBody::json(&body)
     }
 
-    fn parse_output(&self, _: &ModelId, body: &[u8]) -> Result<ModelOutput> {
+    fn parse_output(&self, _: &Route, body: &[u8]) -> Result<ModelOutput> {
         if self.flaw == Flaw::RejectsExample {
             return Err(Error::decode("no"));
         }
@@ -175,7 +168,7 @@ impl ModelAdapter for Echo {
         }))
     }
 
-    fn parse_stream_chunk(&self, _: &ModelId, chunk: &[u8]) -> Result<Vec<StreamEvent>> {
+    fn parse_stream_chunk(&self, _: &Route, chunk: &[u8]) -> Result<Vec<StreamEvent>> {
         let v: Value =
             serde_json::from_slice(chunk).map_err(|e| Error::decode_json("echo chunk", e))?;
         let mut events = Vec::new();

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod backend;
 mod conformance;
 pub mod fixtures;
 
@@ -8,10 +9,15 @@ mod conformance_tests;
 
 use bedrock_core::{ModelId, ModelInput};
 
+pub use backend::{
+    BackendSuite, CallsSeen, Sweep, call_metadata, errors_by_kind, get_agrees_with_listing,
+    history_rows, invoke_every_family, listing_and_filters, run_backend_conformance, same_answers,
+    stream_every_family,
+};
 pub use conformance::{
     assert_resolves, bad_inputs_rejected, bodies_match_schema, example_responses_parse,
-    fixtures_cover_every_api, patterns_are_consistent, run_conformance, stream_equals_whole,
-    unsupported_inputs_rejected,
+    fixtures_cover_every_api, patterns_are_consistent, route_of, run_conformance,
+    stream_equals_whole, unsupported_inputs_rejected,
 };
 
 /// One API of an adapter with its fixtures.

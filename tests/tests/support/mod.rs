@@ -12,11 +12,11 @@ use std::time::Duration;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use bedrock_backend_aws::AwsBackendConfig;
-use bedrock_backend_mock::SimulatorConfig;
 use bedrock_connector::{Connector, ConnectorBuilderExt as _, ModelId};
 use bedrock_emulator::{
     EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, EmulatorHandle,
 };
+use bedrock_simulator::SimulatorConfig;
 
 /// How long a call may take before the test fails instead of hanging, unless a test says less.
 pub const DEADLINE: Duration = Duration::from_secs(120);

@@ -2,11 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use bedrock_adapter_claude::{ClaudeAdapter, MESSAGES_API, TEXT_COMPLETIONS_API};
-use bedrock_core::ModelAdapter;
+use bedrock_adapter_claude::{MESSAGES_API, TEXT_COMPLETIONS_API};
 use bedrock_testkit::{ApiFixtures, run_conformance};
 
-use crate::data;
+use crate::fixtures::{self, ADAPTER, route};
 
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
@@ -17,15 +16,14 @@ fn leak(s: String) -> &'static str {
 /// the model's default API.
 fn fixtures() -> Vec<ApiFixtures> {
     let mut by_model: BTreeMap<String, ApiFixtures> = BTreeMap::new();
-    for name in data::input_names() {
-        let case = data::input(name);
+    for case in fixtures::valid_inputs() {
         if !case.overrides_api() {
             entry(&mut by_model, &case.model_id)
                 .valid_inputs
                 .push(case.input);
         }
     }
-    for case in data::invalid_cases() {
+    for case in fixtures::invalid_cases() {
         entry(&mut by_model, &case.model_id)
             .invalid_inputs
             .push((case.input, leak(case.field)));
@@ -45,13 +43,9 @@ fn entry<'a>(
     model_id: &str,
 ) -> &'a mut ApiFixtures {
     by_model.entry(model_id.to_owned()).or_insert_with(|| {
-        let mut f = ApiFixtures::new(MESSAGES_API, model_id);
-        f.api = ClaudeAdapter::new()
-            .pattern_for(&f.model_id)
-            .expect("a Claude model")
-            .api;
-        f.example_responses = data::responses(data::prefix_of(f.api));
-        f.streams = data::streams(data::prefix_of(f.api));
+        let mut f = ApiFixtures::new(route(model_id).api(), model_id);
+        f.example_responses = fixtures::responses(fixtures::prefix_of(f.api));
+        f.streams = fixtures::streams(fixtures::prefix_of(f.api));
         f
     })
 }
@@ -69,5 +63,5 @@ fn the_conformance_suite_passes_for_both_apis() {
         "fixtures cover {} models",
         fixtures.len()
     );
-    run_conformance(&ClaudeAdapter::new(), &fixtures);
+    run_conformance(&ADAPTER, &fixtures);
 }

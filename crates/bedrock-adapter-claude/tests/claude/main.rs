@@ -1,8 +1,11 @@
-//! Integration tests of the Claude adapter, driven by the data files under `tests/data`.
+//! Integration tests of the Claude adapter, driven by the data files under `tests/data`:
+//! request-body and parsed-output snapshots, invalid inputs, JSON Schemas, registry resolution
+//! over the catalog, and the shared conformance suite.
 
+mod bodies;
 mod conformance;
-mod data;
-mod invalid_inputs;
-mod parsing;
+mod fixtures;
+mod invalid;
+mod outputs;
 mod registry;
-mod snapshots;
+mod schemas;

@@ -1,10 +1,13 @@
-//! Resolution of every Anthropic model in the catalog, bare and through profiles and ARNs.
+//! Resolution of every Anthropic model in the catalog, bare and through profiles and ARNs, and
+//! the miss for ids Claude does not serve.
 
 use bedrock_adapter_claude::{
     MESSAGES_API, TEXT_COMPLETIONS_API, TEXT_COMPLETIONS_MODELS, register,
 };
-use bedrock_core::{Registry, catalog};
+use bedrock_core::{Error, ModelInput, Registry, TextRequest, catalog};
 use bedrock_testkit::assert_resolves;
+
+use crate::fixtures::build;
 
 #[test]
 fn every_catalog_claude_resolves_to_its_api_in_every_form() {
@@ -61,4 +64,20 @@ fn future_claude_ids_go_to_the_messages_api() {
         "claude",
         MESSAGES_API,
     );
+}
+
+#[test]
+fn other_families_get_no_adapter() {
+    let input = ModelInput::Text(TextRequest::new("hi"));
+    for id in [
+        "amazon.titan-text-express-v1",
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc",
+    ] {
+        let err = build(id, &input).unwrap_err();
+        assert!(
+            matches!(&err, Error::NoAdapter { model_id, .. } if model_id == id),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("anthropic.claude*"), "{err}");
+    }
 }

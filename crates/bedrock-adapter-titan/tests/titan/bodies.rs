@@ -1,14 +1,10 @@
 //! Request bodies built from `tests/data/valid_inputs.json`, snapshotted through one helper.
 
-use bedrock_core::ModelAdapter;
-
-use crate::fixtures::{ADAPTER, InputCase, id, valid_inputs};
+use crate::fixtures::{InputCase, build, valid_inputs};
 
 /// Builds the body of one case, checks the headers, and snapshots the JSON under the case name.
 fn check_body(case: &InputCase) -> serde_json::Value {
-    let body = ADAPTER
-        .build_body(&id(&case.model_id), &case.input)
-        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    let body = build(&case.model_id, &case.input).unwrap_or_else(|e| panic!("{}: {e}", case.name));
     assert_eq!(body.content_type, "application/json", "{}", case.name);
     assert_eq!(body.accept, "application/json", "{}", case.name);
     let json: serde_json::Value = serde_json::from_slice(&body.body).expect("JSON body");
@@ -31,9 +27,7 @@ fn floats_go_on_the_wire_as_written() {
         .into_iter()
         .find(|c| c.name == "text_all_params")
         .unwrap();
-    let body = ADAPTER
-        .build_body(&id(&case.model_id), &case.input)
-        .unwrap();
+    let body = build(&case.model_id, &case.input).unwrap();
     let text = std::str::from_utf8(&body.body).unwrap();
     assert!(text.contains("\"temperature\":0.7"), "{text}");
     assert!(text.contains("\"topP\":0.9"), "{text}");
@@ -60,9 +54,8 @@ fn chat_is_a_user_bot_transcript_ending_with_bot() {
 #[test]
 fn building_is_deterministic() {
     for case in valid_inputs() {
-        let model = id(&case.model_id);
-        let first = ADAPTER.build_body(&model, &case.input).unwrap();
-        let second = ADAPTER.build_body(&model, &case.input).unwrap();
+        let first = build(&case.model_id, &case.input).unwrap();
+        let second = build(&case.model_id, &case.input).unwrap();
         assert_eq!(first, second, "{}", case.name);
     }
 }

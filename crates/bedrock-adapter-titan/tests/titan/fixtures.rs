@@ -1,12 +1,21 @@
-//! Loaders for the data files under `tests/data`, and the one adapter every test uses.
+//! Loaders for the data files under `tests/data`, the one adapter every test uses, and the
+//! registry that resolves model ids to its routes.
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
-use bedrock_adapter_titan::TitanAdapter;
-use bedrock_core::{ModelAdapter, ModelId, ModelInput};
+use bedrock_adapter_titan::{TitanAdapter, register};
+use bedrock_core::{InvokeOptions, ModelId, ModelInput, Registry, RequestBody, Result, Route};
 use serde::Deserialize;
 
 pub const ADAPTER: TitanAdapter = TitanAdapter;
+
+/// A registry holding only the Titan adapter.
+pub static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
+    let registry = Registry::new();
+    register(&registry);
+    registry
+});
 
 pub fn data_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,12 +36,25 @@ pub fn id(model_id: &str) -> ModelId {
     ModelId::new(model_id).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The route by which the registry serves a model id.
+pub fn route(model_id: &str) -> Route {
+    REGISTRY
+        .resolve(&id(model_id))
+        .unwrap_or_else(|e| panic!("{model_id} is not served: {e}"))
+        .route
+}
+
 /// The API that serves a model id.
 pub fn api_of(model_id: &str) -> &'static str {
-    ADAPTER
-        .pattern_for(&id(model_id))
-        .unwrap_or_else(|| panic!("{model_id} is not served"))
-        .api
+    route(model_id).api()
+}
+
+/// The body the registry prepares for `input` to a model id: resolved, capability-checked and
+/// built by the adapter, as a connector would send it.
+pub fn build(model_id: &str, input: &ModelInput) -> Result<RequestBody> {
+    REGISTRY
+        .prepare(&id(model_id), input, InvokeOptions::default())
+        .map(|call| call.body)
 }
 
 /// A valid input and the name its body snapshot goes under.

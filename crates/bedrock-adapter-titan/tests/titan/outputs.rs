@@ -12,7 +12,7 @@ use bedrock_core::{
 };
 use serde_json::json;
 
-use crate::fixtures::{ADAPTER, STREAMS, example_png, id, responses, stream};
+use crate::fixtures::{ADAPTER, STREAMS, example_png, responses, route, stream};
 
 /// Decodes a PNG with the `png` crate: (width, height, RGB(A) bytes).
 fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
@@ -66,7 +66,7 @@ fn documented_responses_parse_to_the_snapshotted_outputs() {
     assert!(cases.len() >= 10);
     for (case, body) in &cases {
         let output = ADAPTER
-            .parse_output(&id(&case.model_id), body)
+            .parse_output(&route(&case.model_id), body)
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         insta::assert_json_snapshot!(format!("output_{}", case.name), summary(&output));
     }
@@ -92,7 +92,7 @@ fn images_come_back_byte_for_byte() {
     let png = encode_png(4, 4, &rgb);
     let body = json!({"images": [STANDARD.encode(&png)], "error": null}).to_string();
     let ModelOutput::Images(output) = ADAPTER
-        .parse_output(&id("amazon.titan-image-generator-v2:0"), body.as_bytes())
+        .parse_output(&route("amazon.titan-image-generator-v2:0"), body.as_bytes())
         .unwrap()
     else {
         panic!("not images")
@@ -118,7 +118,7 @@ fn error_only_responses_are_model_errors() {
         ),
     ] {
         let err = ADAPTER
-            .parse_output(&id(model), body.to_string().as_bytes())
+            .parse_output(&route(model), body.to_string().as_bytes())
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ModelError, "{model}: {err}");
         assert_eq!(err.service_message(), Some(message));
@@ -175,7 +175,7 @@ fn malformed_responses_are_decode_errors() {
         ),
     ] {
         let err = ADAPTER
-            .parse_output(&id(model), body.as_bytes())
+            .parse_output(&route(model), body.as_bytes())
             .unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{model} {body}: {err}");
         assert!(err.to_string().contains(needle), "{model} {body}: {err}");
@@ -184,7 +184,7 @@ fn malformed_responses_are_decode_errors() {
 
 #[test]
 fn streams_add_up_to_the_whole_response() {
-    let model = id("amazon.titan-text-express-v1");
+    let model = route("amazon.titan-text-express-v1");
     for name in STREAMS {
         let (chunks, whole) = stream(name);
         let mut events = Vec::new();
@@ -205,7 +205,7 @@ fn streams_add_up_to_the_whole_response() {
 
 #[test]
 fn completion_reasons_map_to_neutral_stop_reasons() {
-    let model = id("amazon.titan-text-lite-v1");
+    let model = route("amazon.titan-text-lite-v1");
     for (reason, expected) in [
         ("FINISH", StopReason::EndTurn),
         ("FINISHED", StopReason::EndTurn),

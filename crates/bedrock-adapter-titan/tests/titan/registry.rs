@@ -7,7 +7,7 @@ use bedrock_adapter_titan::{
     EMBEDDINGS_API, IMAGE_API, MULTIMODAL_EMBEDDINGS_API, TEXT_API, TitanAdapter, register,
 };
 use bedrock_core::catalog::{self, Modality};
-use bedrock_core::{ModelAdapter, ModelId, Registry};
+use bedrock_core::{Error, ModelAdapter, ModelId, Registry};
 
 fn expected_api(model: &catalog::CatalogModel) -> &'static str {
     let outputs = model.output_modalities;
@@ -57,9 +57,10 @@ fn every_catalog_titan_model_resolves_to_its_api() {
                 .resolve(&ModelId::new(&raw).unwrap())
                 .unwrap_or_else(|e| panic!("{raw}: {e}"));
             assert_eq!(resolved.adapter.name(), "titan", "{raw}");
-            assert_eq!(resolved.pattern.api, api, "{raw}");
-            assert_eq!(resolved.base_model_id, model.model_id, "{raw}");
-            let caps = resolved.pattern.capabilities;
+            assert_eq!(resolved.route.api(), api, "{raw}");
+            assert_eq!(resolved.route.base_model_id, model.model_id, "{raw}");
+            assert_eq!(resolved.route.model_id.as_str(), raw, "{raw}");
+            let caps = resolved.route.capabilities();
             assert_eq!(caps.streaming, model.response_streaming, "{raw}: streaming");
             assert_eq!(
                 caps.embedding,
@@ -77,47 +78,39 @@ fn every_catalog_titan_model_resolves_to_its_api() {
 
 #[test]
 fn multimodal_embeddings_never_land_on_text_embeddings() {
-    let adapter = TitanAdapter::new();
+    let registry = Registry::new();
+    register(&registry);
+    let api = |raw: &str| {
+        registry
+            .resolve(&ModelId::new(raw).unwrap())
+            .map(|resolved| resolved.route.api())
+    };
     for raw in [
         "amazon.titan-embed-image-v1",
         "amazon.titan-embed-image-v1:0",
     ] {
-        let pattern = adapter.pattern_for(&ModelId::new(raw).unwrap()).unwrap();
-        assert_eq!(pattern.api, MULTIMODAL_EMBEDDINGS_API, "{raw}");
+        assert_eq!(api(raw).unwrap(), MULTIMODAL_EMBEDDINGS_API, "{raw}");
     }
     for raw in [
         "amazon.titan-embed-text-v1",
         "amazon.titan-embed-text-v1:2:8k",
         "amazon.titan-embed-g1-text-02",
     ] {
-        assert_eq!(
-            adapter
-                .pattern_for(&ModelId::new(raw).unwrap())
-                .unwrap()
-                .api,
-            EMBEDDINGS_API,
-            "{raw}"
-        );
+        assert_eq!(api(raw).unwrap(), EMBEDDINGS_API, "{raw}");
     }
     for raw in [
         "amazon.titan-text-express-v1:0:8k",
         "amazon.titan-tg1-large",
         "amazon.titan-image-generator-v2:0",
     ] {
-        assert!(
-            adapter.pattern_for(&ModelId::new(raw).unwrap()).is_some(),
-            "{raw}"
-        );
+        assert!(api(raw).is_ok(), "{raw}");
     }
     for raw in [
         "amazon.nova-pro-v1:0",
         "amazon.titan-embed-g1-text-02:1",
         "anthropic.claude-v2",
     ] {
-        assert!(
-            adapter.pattern_for(&ModelId::new(raw).unwrap()).is_none(),
-            "{raw}"
-        );
+        assert!(matches!(api(raw), Err(Error::NoAdapter { .. })), "{raw}");
     }
 }
 

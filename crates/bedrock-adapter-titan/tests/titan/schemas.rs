@@ -9,7 +9,7 @@ use bedrock_adapter_titan::{
 use bedrock_core::ModelAdapter;
 use serde_json::{Value, json};
 
-use crate::fixtures::{ADAPTER, api_of, id, valid_inputs};
+use crate::fixtures::{ADAPTER, api_of, build, valid_inputs};
 
 fn validator(api: &str) -> jsonschema::Validator {
     let schema = ADAPTER
@@ -55,9 +55,7 @@ fn schemas_carry_the_ranges_and_enums() {
 fn every_built_body_satisfies_its_schema() {
     for case in valid_inputs() {
         let api = api_of(&case.model_id);
-        let body = ADAPTER
-            .build_body(&id(&case.model_id), &case.input)
-            .unwrap();
+        let body = build(&case.model_id, &case.input).unwrap();
         let json: Value = serde_json::from_slice(&body.body).unwrap();
         let validator = validator(api);
         let errors: Vec<String> = validator

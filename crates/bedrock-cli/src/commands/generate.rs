@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 use bedrock_connector::{
     EmbeddingRequest, Error, GeneratedImage, ImageFormat, ImageRequest, InferenceParams,
-    Invocation, InvokeOptions, ModelId, ModelInput, ModelOutput, PromptId, StopReason, StreamEvent,
-    TextAccumulator, TextOutput, TextRequest,
+    Invocation, InvokeOptions, ModelId, ModelInput, ModelOutput, PreparedCall, PromptId,
+    StopReason, StreamEvent, TextAccumulator, TextOutput, TextRequest,
 };
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::{model_id, precheck};
+use super::{model_id, prepare_offline};
 use crate::cli::{EmbedArgs, GlobalArgs, ImageArgs, TextArgs};
 use crate::failure::CliError;
 use crate::output::{Printer, millis};
@@ -24,21 +24,26 @@ const SHOWN_VALUES: usize = 8;
 /// What the spinner says while a text or embedding call runs.
 const WAITING: &str = "waiting for the model";
 
-/// Checks a typed call offline, then connects: the session and the options for the call.
+/// Prepares a typed call offline (resolved, checked, its body built once), then connects:
+/// the session and the call to send through it.
 async fn prepare(
     global: &GlobalArgs,
     printer: &Printer,
     id: &ModelId,
     input: &ModelInput,
     save_prompt: bool,
-) -> Result<(Session, InvokeOptions), CliError> {
-    precheck(id, input)?;
-    let session = connect(global, printer, save_prompt).await?;
+    stream: bool,
+) -> Result<(Session, PreparedCall), CliError> {
     let options = InvokeOptions {
         save_prompt,
         ..InvokeOptions::default()
     };
-    Ok((session, options))
+    let call = prepare_offline(id, input, options)?;
+    if stream {
+        call.check_streaming()?;
+    }
+    let session = connect(global, printer, save_prompt).await?;
+    Ok((session, call))
 }
 
 /// A whole (not streamed) typed call, with a spinner saying `waiting`. The session comes back
@@ -51,9 +56,19 @@ async fn call(
     save_prompt: bool,
     waiting: &str,
 ) -> Result<(Session, Invocation), CliError> {
-    let (session, options) = prepare(global, printer, id, input, save_prompt).await?;
-    let invocation = spin(waiting, session.connector.invoke(id, input, options)).await?;
+    let (session, prepared) = prepare(global, printer, id, input, save_prompt, false).await?;
+    let invocation = spin(waiting, session.connector.send(prepared)).await?;
+    note_history_error(printer, invocation.history_error.as_deref());
     Ok((session, invocation))
+}
+
+/// Warns on stderr that the answer arrived but its history row could not be completed.
+pub(super) fn note_history_error(printer: &Printer, history_error: Option<&str>) {
+    if let Some(e) = history_error {
+        printer.note(&format!(
+            "warning: the answer is shown, but its history row could not be completed: {e}"
+        ));
+    }
 }
 
 /// Says on stderr which prompt id the call saved (text output only: JSON carries it).
@@ -92,12 +107,9 @@ pub async fn text(global: &GlobalArgs, args: &TextArgs, printer: &Printer) -> Re
     });
     // Invalid input (max tokens out of range, ...) fails in `prepare`, before anything starts.
     if args.stream {
-        let (session, options) = prepare(global, printer, &id, &input, args.save_prompt).await?;
-        let stream = spin(
-            WAITING,
-            session.connector.invoke_stream(&id, &input, options),
-        )
-        .await?;
+        let (session, prepared) =
+            prepare(global, printer, &id, &input, args.save_prompt, true).await?;
+        let stream = spin(WAITING, session.connector.send_stream(prepared)).await?;
         note_prompt_id(printer, stream.prompt_id.as_ref());
         let mut events = stream.events;
         let mut acc = TextAccumulator::new();
@@ -343,10 +355,11 @@ fn event_json(event: &StreamEvent) -> Value {
 /// `request_id` to a JSON object.
 fn add_call_metadata(value: &mut Value, invocation: &Invocation) {
     if let Value::Object(map) = value {
-        map.insert("input_tokens".to_owned(), json!(invocation.input_tokens));
-        map.insert("output_tokens".to_owned(), json!(invocation.output_tokens));
-        map.insert("latency_ms".to_owned(), json!(millis(invocation.latency)));
-        map.insert("request_id".to_owned(), json!(invocation.request_id));
+        let m = &invocation.metadata;
+        map.insert("input_tokens".to_owned(), json!(m.input_tokens));
+        map.insert("output_tokens".to_owned(), json!(m.output_tokens));
+        map.insert("latency_ms".to_owned(), json!(millis(m.latency)));
+        map.insert("request_id".to_owned(), json!(m.request_id));
     }
 }
 

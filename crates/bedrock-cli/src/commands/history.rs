@@ -1,7 +1,7 @@
 //! `bedrock history list` and `bedrock history show`: the saved prompts in the SQLite history.
 
 use bedrock_connector::{
-    Error, PromptHistory, PromptId, PromptOutcome, PromptRecord, ServiceDetails,
+    Error, ErrorKind, PromptHistory, PromptId, PromptOutcome, PromptRecord, ServiceDetails,
 };
 use serde_json::{Value, json};
 
@@ -87,7 +87,8 @@ async fn show(global: &GlobalArgs, id: &str, printer: &Printer) -> Result<(), Cl
     let history = open_history(global)?;
     let Some(record) = history.get(&id).await? else {
         let path = history_path(global)?;
-        return Err(Error::NotFound(
+        return Err(Error::from_service(
+            ErrorKind::NotFound,
             ServiceDetails::new(format!(
                 "no saved prompt `{id}` in the history {}",
                 path.display()

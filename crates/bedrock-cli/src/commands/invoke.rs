@@ -38,14 +38,15 @@ pub async fn run(
         session.connector.invoke_model_generic(request),
     )
     .await?;
+    super::generate::note_history_error(printer, response.history_error.as_deref());
     if printer.is_json() {
         let mut out = json!({
             "content_type": response.content_type,
             "prompt_id": response.prompt_id.as_ref().map(PromptId::as_str),
-            "input_tokens": response.input_tokens,
-            "output_tokens": response.output_tokens,
-            "latency_ms": millis(response.latency),
-            "request_id": response.request_id,
+            "input_tokens": response.metadata.input_tokens,
+            "output_tokens": response.metadata.output_tokens,
+            "latency_ms": millis(response.metadata.latency),
+            "request_id": response.metadata.request_id,
         });
         put_body(&mut out, &response.content_type, &response.body);
         return printer.json(&out);

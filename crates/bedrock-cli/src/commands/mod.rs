@@ -7,7 +7,9 @@ mod invoke;
 mod models;
 mod schema;
 
-use bedrock_connector::{Error, ModelId, ModelInput, default_registry};
+use bedrock_connector::{
+    Error, InvokeOptions, ModelId, ModelInput, PreparedCall, default_registry,
+};
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
@@ -53,9 +55,13 @@ fn model_id(text: &str) -> Result<ModelId, CliError> {
     Ok(ModelId::new(text).map_err(Error::from)?)
 }
 
-/// Checks a typed call offline, before any emulator starts or request is sent: an adapter must
-/// serve the model, support the operation, and accept the input (its fields in range).
-fn precheck(id: &ModelId, input: &ModelInput) -> Result<(), CliError> {
-    default_registry().build_body(id, input)?;
-    Ok(())
+/// Prepares a typed call offline, before any emulator starts or request is sent: an adapter
+/// must serve the model, support the operation, and accept the input (its fields in range).
+/// The prepared call is what is later sent, so its body is built once.
+fn prepare_offline(
+    id: &ModelId,
+    input: &ModelInput,
+    options: InvokeOptions,
+) -> Result<PreparedCall, CliError> {
+    Ok(default_registry().prepare(id, input, options)?)
 }

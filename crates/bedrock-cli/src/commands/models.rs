@@ -84,7 +84,7 @@ pub async fn show(
     let adapter = default_registry()
         .resolve(&id)
         .ok()
-        .map(|r| (r.adapter.name().to_owned(), r.pattern.api));
+        .map(|r| (r.adapter.name().to_owned(), r.route.api()));
     if printer.is_json() {
         let mut value = summary_json(&model);
         if let Value::Object(map) = &mut value {

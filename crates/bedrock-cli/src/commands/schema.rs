@@ -12,14 +12,8 @@ use crate::output::Printer;
 pub fn run(args: &ModelArgs, printer: &Printer) -> Result<(), CliError> {
     let id = model_id(&args.model_id)?;
     let resolved = default_registry().resolve(&id)?;
-    let Some(schema) = resolved.adapter.request_schema(resolved.pattern.api) else {
-        return Err(Error::Unsupported {
-            operation: "request schemas".to_owned(),
-            adapter: resolved.adapter.name().to_owned(),
-            api: resolved.pattern.api.to_owned(),
-            model_id: id.to_string(),
-        }
-        .into());
+    let Some(schema) = resolved.adapter.request_schema(resolved.route.api()) else {
+        return Err(resolved.route.unsupported("request schemas").into());
     };
     let value = serde_json::to_value(&schema)
         .map_err(|e| Error::decode_json("the adapter's request schema", e))?;
