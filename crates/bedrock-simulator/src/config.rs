@@ -27,6 +27,10 @@ pub struct SimulatorConfig {
     pub simulate_date: Option<String>,
     /// How many requests the log keeps (the oldest are dropped first).
     pub log_capacity: usize,
+    /// How many bytes the log's entries may count for in all (the oldest are dropped first):
+    /// each entry counts its fixed size (about 100 bytes), its model id (cut to 2,048 bytes)
+    /// and its fault names. Default 4 MiB; `0` turns the log off, as `log_capacity: 0` does.
+    pub log_max_bytes: usize,
     /// The largest request body accepted, in bytes (Bedrock's limit is 25,000,000).
     pub max_body_bytes: usize,
 }
@@ -38,6 +42,7 @@ impl Default for SimulatorConfig {
             not_granted: BTreeSet::new(),
             simulate_date: None,
             log_capacity: 10_000,
+            log_max_bytes: 4 << 20,
             max_body_bytes: 25_000_000,
         }
     }
@@ -69,11 +74,10 @@ impl SimulatorConfig {
         if let Some(date) = &self.simulate_date {
             let b = date.as_bytes();
             let shape_ok = b.len() == 10
-                && b[4] == b'-'
-                && b[7] == b'-'
-                && b.iter()
-                    .enumerate()
-                    .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+                && b.iter().enumerate().all(|(i, c)| match i {
+                    4 | 7 => *c == b'-',
+                    _ => c.is_ascii_digit(),
+                });
             if !shape_ok {
                 return Err(bedrock_core::Error::invalid(
                     "simulate_date",

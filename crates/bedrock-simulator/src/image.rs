@@ -1,13 +1,28 @@
 //! Simulated pictures: a deterministic tiled gradient drawn from a seed, encoded as a real PNG
-//! (with the `png` crate) or a real baseline JPEG (a small encoder of its own).
+//! (with the `png` crate) or a real baseline JPEG (a small encoder of its own); reading the size
+//! of an uploaded PNG or JPEG from its header, and checking it against a model's limits.
 //!
 //! The picture is made of 16×16-pixel tiles, each one flat colour, so every 8×8 JPEG block is
 //! flat and its DCT has a DC term only: the JPEG is exact and cheap to encode.
+//!
+//! Sizes come from request bytes (an uploaded image's header names any 32-bit width and
+//! height), so every size is checked before anything is allocated: first against the model's
+//! own limits ([`SourceLimits`]), then against the simulator's pixel budget ([`Picture::new`]).
 
+use crate::rejection::Rejection;
 use crate::rng::{SplitMix64, stable_hash};
 
 /// Side of one flat-coloured tile, in pixels (a multiple of the JPEG block size).
 const TILE: u32 = 16;
+
+/// The longest side the simulator draws: above every model's limit, and within the 16 bits a
+/// JPEG frame header has for a side.
+pub(crate) const MAX_SIDE: u32 = 16_384;
+
+/// The most pixels the simulator draws in one picture: the largest any served model accepts
+/// (Stability's 9,437,184 for image-to-image sources). The PNG encoder holds the whole RGB
+/// frame, so one picture costs at most 3 × this many bytes (27 MiB) while it is encoded.
+pub(crate) const MAX_PIXELS: u64 = 9_437_184;
 
 /// A picture to render: its size and the colours it blends between.
 #[derive(Debug, Clone)]
@@ -23,18 +38,34 @@ pub(crate) struct Picture {
 
 impl Picture {
     /// A picture of `width`×`height` drawn from `seed`; `palette` (when not empty) supplies the
-    /// colours, as colour-guided generation asks.
-    pub(crate) fn new(width: u32, height: u32, seed: u64, palette: &[[u8; 3]]) -> Self {
+    /// colours, as colour-guided generation asks. Sizes outside 1..=[`MAX_SIDE`] a side or over
+    /// [`MAX_PIXELS`] are refused: callers check the model's own (smaller) limits first, so
+    /// this is the last guard before the encoders allocate.
+    pub(crate) fn new(
+        width: u32,
+        height: u32,
+        seed: u64,
+        palette: &[[u8; 3]],
+    ) -> Result<Self, Rejection> {
+        let pixels = u64::from(width).saturating_mul(u64::from(height));
+        if !(1..=MAX_SIDE).contains(&width)
+            || !(1..=MAX_SIDE).contains(&height)
+            || pixels > MAX_PIXELS
+        {
+            return Err(Rejection::malformed(&format!(
+                "#: the simulator draws pictures of 1 to {MAX_SIDE} pixels a side and at most \
+                 {MAX_PIXELS} pixels; {width}x{height} is outside that"
+            )));
+        }
         let mut rng = SplitMix64::new(seed);
         let mut colour = |i: usize| -> [u8; 3] {
-            if palette.is_empty() {
-                [
+            match palette.iter().cycle().nth(i) {
+                Some(c) => *c,
+                None => [
                     rng.below(256) as u8,
                     rng.below(256) as u8,
                     rng.below(256) as u8,
-                ]
-            } else {
-                palette[i % palette.len()]
+                ],
             }
         };
         let corners = [colour(0), colour(1), colour(2), colour(3)];
@@ -44,13 +75,13 @@ impl Picture {
         let cx = rng.unit() * tiles_x;
         let cy = rng.unit() * tiles_y;
         let r = (0.1 + rng.unit() * 0.25) * tiles_x.min(tiles_y).max(1.0);
-        Picture {
+        Ok(Picture {
             width,
             height,
             corners,
             disc: (cx, cy, r, disc_colour),
             seed,
-        }
+        })
     }
 
     /// The colour of tile (`tx`, `ty`).
@@ -68,48 +99,73 @@ impl Picture {
             &tx.to_le_bytes(),
             &ty.to_le_bytes(),
         ]);
-        let mut out = [0u8; 3];
-        for (c, slot) in out.iter_mut().enumerate() {
-            let [a, b, d, e] = self.corners.map(|k| f64::from(k[c]));
+        // Bilinear blend of the corners in one channel, plus up to ±16 of noise.
+        let blend = |a: u8, b: u8, d: u8, e: u8, noise_bits: u64| -> u8 {
+            let (a, b, d, e) = (f64::from(a), f64::from(b), f64::from(d), f64::from(e));
             let top = a + (b - a) * u;
             let bottom = d + (e - d) * u;
-            let noise = ((jitter >> (c * 8)) & 0x1f) as f64 - 16.0;
-            *slot = (top + (bottom - top) * v + noise).clamp(0.0, 255.0) as u8;
-        }
-        out
+            let noise = (noise_bits & 0x1f) as f64 - 16.0;
+            (top + (bottom - top) * v + noise).clamp(0.0, 255.0) as u8
+        };
+        let [tl, tr, bl, br] = self.corners;
+        [
+            blend(tl[0], tr[0], bl[0], br[0], jitter),
+            blend(tl[1], tr[1], bl[1], br[1], jitter >> 8),
+            blend(tl[2], tr[2], bl[2], br[2], jitter >> 16),
+        ]
     }
 
-    /// The picture as a PNG (8-bit RGB).
-    pub(crate) fn to_png(&self) -> Vec<u8> {
-        let tiles_x = self.width.div_ceil(TILE);
-        let mut row_colours = Vec::with_capacity(tiles_x as usize);
-        let mut pixels = Vec::with_capacity(self.width as usize * self.height as usize * 3);
+    /// One row of pixels (RGB) through tile row `ty`.
+    fn tile_row(&self, ty: u32) -> Vec<u8> {
+        let mut row = Vec::with_capacity((self.width as usize).saturating_mul(3));
+        let mut left = self.width;
+        let mut tx = 0;
+        while left > 0 {
+            let span = left.min(TILE);
+            let colour = self.tile_colour(tx, ty);
+            for _ in 0..span {
+                row.extend_from_slice(&colour);
+            }
+            left = left.saturating_sub(span);
+            tx = tx.saturating_add(1);
+        }
+        row
+    }
+
+    /// The picture as a PNG (8-bit RGB). Fails only if the encoder refuses a size that
+    /// [`Picture::new`] accepted, which it does not.
+    pub(crate) fn to_png(&self) -> Result<Vec<u8>, Rejection> {
+        // At most MAX_PIXELS × 3 bytes: Picture::new checked the size.
+        let frame_bytes = (self.width as usize)
+            .saturating_mul(self.height as usize)
+            .saturating_mul(3);
+        let mut pixels = Vec::with_capacity(frame_bytes);
+        let mut row = Vec::new();
         for y in 0..self.height {
             if y % TILE == 0 {
-                row_colours = (0..tiles_x)
-                    .map(|tx| self.tile_colour(tx, y / TILE))
-                    .collect();
+                row = self.tile_row(y / TILE);
             }
-            for x in 0..self.width {
-                pixels.extend_from_slice(&row_colours[(x / TILE) as usize]);
-            }
+            pixels.extend_from_slice(&row);
         }
         let mut out = Vec::new();
         let mut encoder = png::Encoder::new(&mut out, self.width, self.height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         encoder.set_compression(png::Compression::Fast);
-        // Writing into a Vec with valid dimensions and a full pixel buffer cannot fail.
-        let mut writer = encoder.write_header().expect("PNG header into a Vec");
-        writer
-            .write_image_data(&pixels)
-            .expect("PNG data into a Vec");
-        writer.finish().expect("PNG end into a Vec");
-        out
+        let encoded = encoder.write_header().and_then(|mut writer| {
+            writer.write_image_data(&pixels)?;
+            writer.finish()
+        });
+        encoded.map_err(|_| Rejection::internal())?;
+        Ok(out)
     }
 
-    /// The picture as a baseline JPEG (JFIF, YCbCr 4:4:4).
-    pub(crate) fn to_jpeg(&self) -> Vec<u8> {
+    /// The picture as a baseline JPEG (JFIF, YCbCr 4:4:4). Fails only on a size or code the
+    /// format cannot hold, which [`Picture::new`]'s limits rule out.
+    pub(crate) fn to_jpeg(&self) -> Result<Vec<u8>, Rejection> {
+        let side = |n: u32| u16::try_from(n).map_err(|_| Rejection::internal());
+        let [h_hi, h_lo] = side(self.height)?.to_be_bytes();
+        let [w_hi, w_lo] = side(self.width)?.to_be_bytes();
         let mut out = Vec::new();
         out.extend_from_slice(&[0xFF, 0xD8]);
         // APP0 JFIF 1.01, no density units, no thumbnail.
@@ -122,8 +178,6 @@ impl Picture {
         out.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x43, 0x00]);
         out.extend_from_slice(&[8u8; 64]);
         // SOF0: 8-bit, three components sampled 1×1, all on quantisation table 0.
-        let [h_hi, h_lo] = (self.height as u16).to_be_bytes();
-        let [w_hi, w_lo] = (self.width as u16).to_be_bytes();
         out.extend_from_slice(&[
             0xFF, 0xC0, 0x00, 0x11, 0x08, h_hi, h_lo, w_hi, w_lo, 0x03, 0x01, 0x11, 0x00, 0x02,
             0x11, 0x00, 0x03, 0x11, 0x00,
@@ -141,30 +195,42 @@ impl Picture {
         let dc_codes = huffman_codes(&DC_BITS);
         let mut bits = BitWriter::new(&mut out);
         let mut predictors = [0i32; 3];
+        // Two 8×8 blocks span one 16-pixel tile.
+        const BLOCKS_PER_TILE: u32 = TILE / 8;
         let blocks_x = self.width.div_ceil(8);
         let blocks_y = self.height.div_ceil(8);
         for by in 0..blocks_y {
             let mut row_cache: Option<(u32, [u8; 3])> = None;
             for bx in 0..blocks_x {
-                let tx = bx * 8 / TILE;
+                let tx = bx / BLOCKS_PER_TILE;
                 let rgb = match row_cache {
                     Some((cached, rgb)) if cached == tx => rgb,
                     _ => {
-                        let rgb = self.tile_colour(tx, by * 8 / TILE);
+                        let rgb = self.tile_colour(tx, by / BLOCKS_PER_TILE);
                         row_cache = Some((tx, rgb));
                         rgb
                     }
                 };
-                for (component, level) in ycbcr(rgb).into_iter().enumerate() {
-                    let dc = level - 128;
-                    let diff = dc - predictors[component];
-                    predictors[component] = dc;
+                for (level, predictor) in ycbcr(rgb).into_iter().zip(&mut predictors) {
+                    // Levels are 0..=255, so these differences stay within ±510.
+                    let dc = level.saturating_sub(128);
+                    let diff = dc.saturating_sub(*predictor);
+                    *predictor = dc;
                     let category = category(diff);
-                    let (code, len) = dc_codes[category as usize];
+                    let &(code, len) = dc_codes
+                        .get(category as usize)
+                        .ok_or_else(Rejection::internal)?;
                     bits.put(u32::from(code), len);
                     if category > 0 {
-                        let raw = if diff < 0 { diff - 1 } else { diff };
-                        bits.put((raw as u32) & ((1 << category) - 1), category);
+                        let raw = if diff < 0 {
+                            diff.saturating_sub(1)
+                        } else {
+                            diff
+                        };
+                        let mask = 1u32
+                            .checked_shl(category)
+                            .map_or(u32::MAX, |bit| bit.wrapping_sub(1));
+                        bits.put((raw as u32) & mask, category);
                     }
                     // End of block: the one AC code, a single 0 bit.
                     bits.put(0, 1);
@@ -173,7 +239,7 @@ impl Picture {
         }
         bits.flush();
         out.extend_from_slice(&[0xFF, 0xD9]);
-        out
+        Ok(out)
     }
 }
 
@@ -188,7 +254,7 @@ fn ycbcr([r, g, b]: [u8; 3]) -> [i32; 3] {
 
 /// The JPEG magnitude category of a DC difference: the bits needed for `|diff|`.
 fn category(diff: i32) -> u32 {
-    32 - diff.unsigned_abs().leading_zeros()
+    u32::BITS.saturating_sub(diff.unsigned_abs().leading_zeros())
 }
 
 /// Code lengths 1..=16 of the standard luminance DC table (ITU T.81 Annex K, table K.3).
@@ -201,12 +267,13 @@ const DC_VALUES: [u8; 12] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 fn huffman_codes(bits: &[u8; 16]) -> Vec<(u16, u32)> {
     let mut codes = Vec::new();
     let mut code: u16 = 0;
-    for (i, count) in bits.iter().enumerate() {
+    // Codes of length n fill what the shorter ones left; 16 bits hold every code of the table.
+    for (length, count) in (1u32..).zip(bits) {
         for _ in 0..*count {
-            codes.push((code, i as u32 + 1));
-            code += 1;
+            codes.push((code, length));
+            code = code.wrapping_add(1);
         }
-        code <<= 1;
+        code = code.wrapping_shl(1);
     }
     codes
 }
@@ -229,8 +296,10 @@ impl<'a> BitWriter<'a> {
 
     fn put(&mut self, value: u32, len: u32) {
         for i in (0..len).rev() {
-            self.acc = (self.acc << 1) | ((value >> i) & 1);
-            self.used += 1;
+            // `acc` holds fewer than 8 bits here, so the shift keeps them all.
+            let bit = value.checked_shr(i).unwrap_or(0) & 1;
+            self.acc = self.acc.wrapping_shl(1) | bit;
+            self.used = self.used.saturating_add(1);
             if self.used == 8 {
                 self.emit();
             }
@@ -255,30 +324,79 @@ impl<'a> BitWriter<'a> {
     }
 }
 
-/// The width and height of a PNG or baseline/progressive JPEG, read from its header.
+/// The width and height of a PNG or baseline/progressive JPEG, read from its header as sent:
+/// any 32-bit values for a PNG, including zero. Callers check them with [`SourceLimits`].
 pub(crate) fn image_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() >= 24 {
-        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
-        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
-        return Some((w, h));
+    if let Some(rest) = bytes.strip_prefix(b"\x89PNG\r\n\x1a\n") {
+        // The IHDR chunk comes first: length (4 bytes), type (4), width (4), height (4).
+        let [_, _, _, _, _, _, _, _, w0, w1, w2, w3, h0, h1, h2, h3, ..] = *rest else {
+            return None;
+        };
+        return Some((
+            u32::from_be_bytes([w0, w1, w2, w3]),
+            u32::from_be_bytes([h0, h1, h2, h3]),
+        ));
     }
-    if bytes.starts_with(&[0xFF, 0xD8]) {
-        let mut i = 2;
-        while i + 9 < bytes.len() {
-            if bytes[i] != 0xFF {
+    let mut rest = bytes.strip_prefix(&[0xFF, 0xD8])?;
+    // Marker segments until a start-of-frame: 0xFF, the marker, a 16-bit length that counts
+    // itself, then the segment's data.
+    loop {
+        let [0xFF, marker, len_hi, len_lo, ref data @ ..] = *rest else {
+            return None;
+        };
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+            let [_precision, h_hi, h_lo, w_hi, w_lo, ..] = *data else {
                 return None;
-            }
-            let marker = bytes[i + 1];
-            let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-            if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
-                let h = u32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
-                let w = u32::from(u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]));
-                return Some((w, h));
-            }
-            i += 2 + len;
+            };
+            return Some((
+                u32::from(u16::from_be_bytes([w_hi, w_lo])),
+                u32::from(u16::from_be_bytes([h_hi, h_lo])),
+            ));
+        }
+        let len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
+        rest = rest.get(len.checked_add(2)?..)?;
+    }
+}
+
+/// What a model accepts as an uploaded source image, from its documentation, and how its
+/// refusal reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SourceLimits {
+    /// The shortest side allowed, in pixels.
+    pub min_side: u32,
+    /// The longest side allowed, in pixels.
+    pub max_side: u32,
+    /// The most pixels allowed (width × height).
+    pub max_pixels: u64,
+    /// The widest aspect ratio allowed, as `n` for n:1 (and 1:n); `None` for no rule.
+    pub max_aspect: Option<f64>,
+    /// The rules as the refusal states them (`every side must be at least 64 pixels, ...`).
+    pub rule: &'static str,
+}
+
+impl SourceLimits {
+    /// Whether a `width`×`height` source is within the limits; `Err` is the violation's text,
+    /// naming the size and the rule.
+    pub(crate) fn check(&self, width: u32, height: u32) -> Result<(), String> {
+        let sides = self.min_side..=self.max_side;
+        let pixels = u64::from(width).saturating_mul(u64::from(height));
+        let aspect_ok = self.max_aspect.is_none_or(|max| {
+            let (long, short) = (f64::from(width.max(height)), f64::from(width.min(height)));
+            long <= short * max
+        });
+        if sides.contains(&width)
+            && sides.contains(&height)
+            && pixels <= self.max_pixels
+            && aspect_ok
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "the image is {width}x{height} pixels; {}",
+                self.rule
+            ))
         }
     }
-    None
 }
 
 #[cfg(test)]
@@ -287,7 +405,7 @@ mod tests {
 
     #[test]
     fn png_decodes_to_the_requested_size() {
-        let bytes = Picture::new(40, 24, 5, &[]).to_png();
+        let bytes = Picture::new(40, 24, 5, &[]).unwrap().to_png().unwrap();
         assert_eq!(image_dimensions(&bytes), Some((40, 24)));
         let decoder = png::Decoder::new(std::io::Cursor::new(bytes.clone()));
         let mut reader = decoder.read_info().unwrap();
@@ -296,15 +414,18 @@ mod tests {
         assert_eq!((info.width, info.height), (40, 24));
         assert_eq!(
             bytes,
-            Picture::new(40, 24, 5, &[]).to_png(),
+            Picture::new(40, 24, 5, &[]).unwrap().to_png().unwrap(),
             "deterministic"
         );
-        assert_ne!(bytes, Picture::new(40, 24, 6, &[]).to_png());
+        assert_ne!(
+            bytes,
+            Picture::new(40, 24, 6, &[]).unwrap().to_png().unwrap()
+        );
     }
 
     #[test]
     fn palette_colours_are_used() {
-        let pic = Picture::new(64, 64, 1, &[[10, 200, 30]]);
+        let pic = Picture::new(64, 64, 1, &[[10, 200, 30]]).unwrap();
         let c = pic.tile_colour(0, 0);
         assert!(
             c.iter()
@@ -316,7 +437,7 @@ mod tests {
 
     #[test]
     fn jpeg_has_the_right_structure() {
-        let bytes = Picture::new(33, 17, 2, &[]).to_jpeg();
+        let bytes = Picture::new(33, 17, 2, &[]).unwrap().to_jpeg().unwrap();
         assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF, 0xE0]));
         assert!(bytes.ends_with(&[0xFF, 0xD9]));
         assert_eq!(image_dimensions(&bytes), Some((33, 17)));
@@ -334,5 +455,83 @@ mod tests {
         assert_eq!(codes[5], (0b110, 3));
         assert_eq!(codes[6], (0b1110, 4));
         assert_eq!(codes[11], (0b1_1111_1110, 9));
+    }
+
+    #[test]
+    fn sizes_outside_the_pixel_budget_are_refused_before_drawing() {
+        for (w, h) in [
+            (0, 10),
+            (10, 0),
+            (100_000, 100_000),
+            (1 << 31, 1 << 31),
+            (u32::MAX, 1),
+            (MAX_SIDE + 1, 1),
+            (3073, 3072),
+        ] {
+            let e = Picture::new(w, h, 1, &[]).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(e.message.contains(&format!("{w}x{h}")), "{}", e.message);
+        }
+        let widest = Picture::new(MAX_SIDE, 1, 1, &[]).unwrap();
+        assert_eq!(
+            image_dimensions(&widest.to_png().unwrap()),
+            Some((MAX_SIDE, 1))
+        );
+        assert_eq!(
+            image_dimensions(&widest.to_jpeg().unwrap()),
+            Some((MAX_SIDE, 1))
+        );
+    }
+
+    #[test]
+    fn headers_are_read_without_trusting_their_lengths() {
+        let png = |w: u32, h: u32| {
+            let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+            b.extend_from_slice(&w.to_be_bytes());
+            b.extend_from_slice(&h.to_be_bytes());
+            b
+        };
+        assert_eq!(image_dimensions(&png(0, 10)), Some((0, 10)));
+        assert_eq!(image_dimensions(&png(u32::MAX, 7)), Some((u32::MAX, 7)));
+        let cut = png(5, 5);
+        for len in 0..cut.len() {
+            assert_eq!(image_dimensions(&cut[..len]), None, "{len} bytes");
+        }
+        // A JPEG whose segment length runs past the end, one with a zero length, and one that
+        // never reaches a frame header.
+        assert_eq!(
+            image_dimensions(&[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xFF, 0]),
+            None
+        );
+        assert_eq!(
+            image_dimensions(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0, 0xFF, 0xC0]),
+            None
+        );
+        assert_eq!(image_dimensions(&[0xFF, 0xD8, 0xFF, 0xD9]), None);
+        let sof = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 2, 0xFF, 0xC2, 0, 17, 8, 0x01, 0x02, 0x03, 0x04,
+        ];
+        assert_eq!(image_dimensions(&sof), Some((0x0304, 0x0102)));
+    }
+
+    #[test]
+    fn source_limits_name_the_size_and_the_rule() {
+        let limits = SourceLimits {
+            min_side: 64,
+            max_side: u32::MAX,
+            max_pixels: 9_437_184,
+            max_aspect: Some(2.5),
+            rule: "the rule",
+        };
+        assert!(limits.check(64, 64).is_ok());
+        assert!(limits.check(160, 64).is_ok());
+        assert!(limits.check(161, 64).is_err());
+        assert!(limits.check(3072, 3072).is_ok());
+        assert!(limits.check(3072, 3073).is_err());
+        assert_eq!(
+            limits.check(u32::MAX, u32::MAX).unwrap_err(),
+            "the image is 4294967295x4294967295 pixels; the rule"
+        );
+        assert!(limits.check(0, 10).is_err());
     }
 }

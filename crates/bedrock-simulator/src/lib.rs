@@ -1,4 +1,17 @@
 #![doc = include_str!("../README.md")]
+// Request bytes reach nearly all of this crate, in-process and behind the HTTP emulator: a
+// panic there takes the emulator down, an unchecked size exhausts its memory. Tests may
+// unwrap. Each `allow` below names why its panic cannot happen.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod backend;
 mod config;
@@ -21,5 +34,5 @@ pub use rejection::{
 };
 pub use simulator::{
     LoggedOutcome, LoggedRequest, SimChunk, SimRequest, SimResponse, SimStream, SimStreamResponse,
-    Simulator,
+    Simulator, StateFootprint,
 };

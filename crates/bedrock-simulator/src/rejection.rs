@@ -83,6 +83,12 @@ impl Rejection {
         ))
     }
 
+    /// 500 `InternalServerException`: for failures the simulator's own checks rule out, so
+    /// that even those answer instead of panicking.
+    pub(crate) fn internal() -> Self {
+        Rejection::new("InternalServerException", 500, INTERNAL)
+    }
+
     /// 404 `ResourceNotFoundException`.
     pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Rejection::new("ResourceNotFoundException", 404, message)
@@ -116,6 +122,7 @@ impl Rejection {
             model_id: model_id.map(str::to_owned),
             region,
             hint: self.hint,
+            attempts: None,
         };
         Error::from_service(kind, details)
     }

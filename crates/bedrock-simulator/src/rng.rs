@@ -103,7 +103,7 @@ struct ByteCount(usize);
 
 impl Sink for ByteCount {
     fn put(&mut self, bytes: &[u8]) {
-        self.0 += bytes.len();
+        self.0 = self.0.saturating_add(bytes.len());
     }
 }
 
@@ -131,6 +131,8 @@ impl<S: Sink> std::io::Write for SinkWriter<'_, S> {
 /// Writes a number, boolean or null exactly as `Value::to_string` would.
 fn emit_scalar<T: serde::Serialize + ?Sized>(value: &T, sink: &mut impl Sink) {
     // A sink never fails and scalars always serialize.
+    #[allow(clippy::expect_used)]
+    // SinkWriter never errs; numbers, bools and null always serialize.
     serde_json::to_writer(SinkWriter(sink), value).expect("JSON scalars always serialize");
 }
 
@@ -138,7 +140,6 @@ fn emit_scalar<T: serde::Serialize + ?Sized>(value: &T, sink: &mut impl Sink) {
 /// the control characters below 0x20 as `\b \t \n \f \r` or `\u00xx`, everything else as
 /// is. Runs of plain bytes go to the sink in one piece.
 fn emit_str(text: &str, sink: &mut impl Sink) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     sink.put(b"\"");
     let bytes = text.as_bytes();
     let mut start = 0;
@@ -156,8 +157,8 @@ fn emit_str(text: &str, sink: &mut impl Sink) {
             0x0d => b'r',
             _ => b'u',
         };
-        if start < i {
-            sink.put(&bytes[start..i]);
+        if let Some(run) = bytes.get(start..i).filter(|run| !run.is_empty()) {
+            sink.put(run);
         }
         if short == b'u' {
             sink.put(&[
@@ -165,16 +166,16 @@ fn emit_str(text: &str, sink: &mut impl Sink) {
                 b'u',
                 b'0',
                 b'0',
-                HEX[usize::from(byte >> 4)],
-                HEX[usize::from(byte & 0xf)],
+                hex_digit(byte >> 4),
+                hex_digit(byte),
             ]);
         } else {
             sink.put(&[b'\\', short]);
         }
-        start = i + 1;
+        start = i.saturating_add(1);
     }
-    if start < bytes.len() {
-        sink.put(&bytes[start..]);
+    if let Some(run) = bytes.get(start..).filter(|run| !run.is_empty()) {
+        sink.put(run);
     }
     sink.put(b"\"");
 }
@@ -195,7 +196,7 @@ fn emit_canonical(value: &Value, sink: &mut impl Sink) {
                 for (slot, entry) in entries.iter_mut().zip(map.iter()) {
                     *slot = Some(entry);
                 }
-                let entries = &mut entries[..map.len()];
+                // The unused slots are `None`, which sorts first and `flatten` skips.
                 entries.sort_unstable_by(|a, b| a.map(|e| e.0).cmp(&b.map(|e| e.0)));
                 for (i, (k, v)) in entries.iter().flatten().enumerate() {
                     emit_entry(i, k, v, sink);
@@ -265,12 +266,13 @@ impl SplitMix64 {
     /// A value in `0..n` (`n > 0`).
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         // Multiply-shift keeps the bias negligible for the small ranges used here.
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+        // Two 64-bit factors: the product always fits in 128 bits.
+        (u128::from(self.next_u64()).wrapping_mul(u128::from(n)) >> 64) as u64
     }
 
     /// A value in `lo..=hi`.
     pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
+        lo.saturating_add(self.below(hi.saturating_sub(lo).saturating_add(1)))
     }
 
     /// A float in `[0, 1)`.
@@ -282,18 +284,22 @@ impl SplitMix64 {
 /// A UUID-shaped (version 4 layout) id from 128 deterministic bits: their lower-case hex,
 /// dashed 8-4-4-4-12.
 pub(crate) fn uuid_like(a: u64, b: u64) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
     let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    let bits = (u128::from(a) << 64) | u128::from(b);
-    let mut out = String::with_capacity(36);
-    for i in 0..32 {
-        if matches!(i, 8 | 12 | 16 | 20) {
-            out.push('-');
-        }
-        out.push(char::from(HEX[((bits >> (124 - 4 * i)) & 0xf) as usize]));
-    }
-    out
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// The lower-case hex digit of the low four bits of `nibble`.
+fn hex_digit(nibble: u8) -> u8 {
+    // A value below 16 is always a base-16 digit; the fallback is never taken.
+    char::from_digit(u32::from(nibble & 0xf), 16).map_or(b'0', |c| c as u8)
 }
 
 /// `len` characters of base62 drawn from `seed`.
@@ -307,7 +313,15 @@ pub(crate) fn base62(seed: u64, len: usize) -> String {
 pub(crate) fn push_base62(out: &mut String, seed: u64, len: usize) {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut rng = SplitMix64::new(seed);
-    out.extend((0..len).map(|_| char::from(ALPHABET[rng.below(62) as usize])));
+    out.extend((0..len).map(|_| {
+        // `below(62)` is always an index of the 62-letter alphabet; the fallback is never taken.
+        char::from(
+            ALPHABET
+                .get(rng.below(62) as usize)
+                .copied()
+                .unwrap_or(b'0'),
+        )
+    }));
 }
 
 /// JSON text with object keys sorted at every level, so hashing a value does not depend on the

@@ -1,11 +1,13 @@
 //! `Simulator`: the deterministic Bedrock service (catalog, invocations, streams), its fault
 //! rules, request log and attempt counters, shared by the in-process backend and the emulator.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use bedrock_core::catalog;
 use bedrock_core::{
     Error, ListFoundationModelsRequest, ListFoundationModelsResponse, ModelId, ModelIdError,
     ModelSummary, Region, Result,
@@ -157,7 +159,9 @@ pub struct LoggedRequest {
     pub request_id: String,
     /// The operation.
     pub operation: Operation,
-    /// The model identifier as received; `None` for ListFoundationModels.
+    /// The model identifier as received; `None` for ListFoundationModels. An identifier longer
+    /// than 2,048 bytes (Bedrock's limit, so Bedrock refuses it) is kept as its first 2,048
+    /// bytes followed by `…`.
     pub model_id: Option<String>,
     /// The region.
     pub region: Region,
@@ -195,9 +199,24 @@ impl std::fmt::Debug for Inner {
             .field("config", &self.config)
             .field("fault_rules", &state.rules.len())
             .field("logged_requests", &state.log.len())
+            .field("log_bytes", &state.log_bytes)
             .field("next_sequence", &state.next_sequence)
             .finish()
     }
+}
+
+/// How much state a [`Simulator`] holds, as its bounds count it ([`Simulator::footprint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateFootprint {
+    /// Entries in the request log: at most `log_capacity`.
+    pub log_entries: usize,
+    /// Bytes the request log's entries count for: at most `log_max_bytes`.
+    pub log_bytes: usize,
+    /// Attempt counters held: one per catalog model called, plus at most 256 for well-formed
+    /// identifiers that name no catalog model.
+    pub attempt_counters: usize,
+    /// Fault rules installed.
+    pub fault_rules: usize,
 }
 
 struct State {
@@ -205,8 +224,23 @@ struct State {
     dice: SplitMix64,
     next_sequence: u64,
     log: VecDeque<LogEntry>,
-    attempts: BTreeMap<String, usize>,
+    /// The sum of the log's [`LogEntry::bytes`].
+    log_bytes: usize,
+    /// Calls per catalog model, under its bare id.
+    attempts: BTreeMap<&'static str, usize>,
+    /// Calls per well-formed identifier that names no catalog model (an unknown id, a custom
+    /// model's ARN): at most [`OTHER_ID_COUNTERS`] of them, each at most 2,048 bytes.
+    other_attempts: BTreeMap<Box<str>, usize>,
 }
+
+/// How many identifiers outside the catalog get an attempt counter: enough for tests that
+/// count calls to made-up ids, few enough that distinct ids cannot grow the map (256 ids of
+/// at most 2,048 bytes: about 0.5 MiB).
+const OTHER_ID_COUNTERS: usize = 256;
+
+/// The longest model identifier the request log keeps whole: Bedrock's own limit, so every id
+/// Bedrock accepts is logged as received.
+const LOGGED_ID_MAX_BYTES: usize = 2048;
 
 /// A request-log entry as kept: what [`LoggedRequest`] shows, without a heap allocation per
 /// call. The request id is not stored (it follows from the seed and the sequence number), a
@@ -227,7 +261,37 @@ struct LogEntry {
 /// How many of the latest log entries are searched for a model identifier to share.
 const SHARED_ID_LOOKBACK: usize = 8;
 
+/// A model identifier as the log keeps it: whole up to [`LOGGED_ID_MAX_BYTES`], else cut there
+/// (on a character boundary) and marked with `…`.
+fn logged_id(id: &str) -> Cow<'_, str> {
+    if id.len() <= LOGGED_ID_MAX_BYTES {
+        return Cow::Borrowed(id);
+    }
+    let end = (0..=LOGGED_ID_MAX_BYTES)
+        .rev()
+        .find(|&i| id.is_char_boundary(i))
+        .unwrap_or(0);
+    Cow::Owned(format!("{}…", id.get(..end).unwrap_or_default()))
+}
+
 impl LogEntry {
+    /// What the entry counts for against `log_max_bytes`: its own size, its model id (counted
+    /// in full for every entry, even when entries share one copy, so the sum never falls short
+    /// of what is held) and its list of fault names.
+    fn bytes(&self) -> usize {
+        let id = self.model_id.as_ref().map_or(0, |m| {
+            // An `Arc<str>` allocation holds two counters before the text.
+            m.len().saturating_add(std::mem::size_of::<[usize; 2]>())
+        });
+        let faults = self
+            .faults
+            .capacity()
+            .saturating_mul(std::mem::size_of::<&str>());
+        std::mem::size_of::<LogEntry>()
+            .saturating_add(id)
+            .saturating_add(faults)
+    }
+
     fn to_logged(&self, seed: u64) -> LoggedRequest {
         LoggedRequest {
             sequence: self.sequence,
@@ -297,20 +361,37 @@ impl State {
             dice: SplitMix64::new(stable_hash(&[&seed.to_le_bytes(), b"fault dice"])),
             next_sequence: 0,
             log: VecDeque::new(),
+            log_bytes: 0,
             attempts: BTreeMap::new(),
+            other_attempts: BTreeMap::new(),
         }
     }
 }
 
-/// The key attempts are counted under: the bare id behind an identifier, else the identifier.
-fn attempt_key(model_id: &str) -> String {
-    let id = ModelId::new(model_id);
-    attempt_key_of(model_id, base_of(&id)).to_owned()
+/// Which counter counts calls naming an identifier.
+enum AttemptKey<'a> {
+    /// A catalog model, however it was addressed.
+    Catalog(&'static str),
+    /// A well-formed identifier that names no catalog model: its bare id, else itself.
+    Other(&'a str),
+    /// A malformed identifier: not counted, since distinct ones would grow the counters
+    /// without bound and Bedrock refuses them all alike.
+    Uncounted,
 }
 
-/// [`attempt_key`] of an identifier already parsed into `base`.
-fn attempt_key_of<'a>(model_id: &'a str, base: Option<&'a str>) -> &'a str {
-    base.unwrap_or(model_id)
+/// The counter for `model_id`, already parsed into `id`.
+fn attempt_key<'a>(
+    model_id: &'a str,
+    id: &'a std::result::Result<ModelId, ModelIdError>,
+) -> AttemptKey<'a> {
+    let Ok(parsed) = id else {
+        return AttemptKey::Uncounted;
+    };
+    let key = parsed.base_model_id().unwrap_or(model_id);
+    match catalog::find_model(key) {
+        Some(model) => AttemptKey::Catalog(model.model_id),
+        None => AttemptKey::Other(key),
+    }
 }
 
 /// The bare foundation-model id behind a parsed identifier, if any.
@@ -380,7 +461,8 @@ impl Simulator {
         *self.state() = State::new(self.inner.config.seed);
     }
 
-    /// The request log, oldest first (at most `config.log_capacity` entries).
+    /// The request log, oldest first: at most `config.log_capacity` entries, whose
+    /// [`StateFootprint::log_bytes`] add up to at most `config.log_max_bytes`.
     pub fn request_log(&self) -> Vec<LoggedRequest> {
         let seed = self.inner.config.seed;
         self.state().log.iter().map(|e| e.to_logged(seed)).collect()
@@ -388,29 +470,67 @@ impl Simulator {
 
     /// How many calls named this model (InvokeModel, InvokeModelWithResponseStream and
     /// GetFoundationModel, however the model was addressed: bare id, profile id or ARN).
+    ///
+    /// Every catalog model is counted. Well-formed identifiers outside the catalog are counted
+    /// for the first 256 distinct ones since the last [`Simulator::reset`]; malformed ones
+    /// (which Bedrock refuses) are not counted and read 0.
     pub fn attempts_for(&self, model_id: &str) -> usize {
-        self.state()
-            .attempts
-            .get(&attempt_key(model_id))
-            .copied()
-            .unwrap_or(0)
+        let id = ModelId::new(model_id);
+        let state = self.state();
+        let count = match attempt_key(model_id, &id) {
+            AttemptKey::Catalog(key) => state.attempts.get(key),
+            AttemptKey::Other(key) => state.other_attempts.get(key),
+            AttemptKey::Uncounted => None,
+        };
+        count.copied().unwrap_or(0)
     }
 
-    /// Numbers the call, counts the attempt and runs the fault rules; `base` is the bare id
-    /// behind `model_id` ([`base_of`]).
-    fn begin(&self, operation: Operation, model_id: Option<&str>, base: Option<&str>) -> Plan {
+    /// How much state the simulator holds now, as its limits count it: log entries and bytes,
+    /// attempt counters, fault rules.
+    pub fn footprint(&self) -> StateFootprint {
+        let state = self.state();
+        StateFootprint {
+            log_entries: state.log.len(),
+            log_bytes: state.log_bytes,
+            attempt_counters: state
+                .attempts
+                .len()
+                .saturating_add(state.other_attempts.len()),
+            fault_rules: state.rules.len(),
+        }
+    }
+
+    /// Numbers the call, counts the attempt and runs the fault rules. `model` is the model
+    /// identifier as received and parsed, for the calls that name one.
+    fn begin(
+        &self,
+        operation: Operation,
+        model: Option<(&str, &std::result::Result<ModelId, ModelIdError>)>,
+    ) -> Plan {
         let seed = self.inner.config.seed;
         let mut state = self.state();
         let sequence = state.next_sequence;
-        state.next_sequence += 1;
+        state.next_sequence = sequence.wrapping_add(1);
         let request_id = request_id(seed, sequence);
-        if let Some(m) = model_id {
-            let key = attempt_key_of(m, base);
-            match state.attempts.get_mut(key) {
-                Some(n) => *n += 1,
-                None => {
-                    state.attempts.insert(key.to_owned(), 1);
+        let model_id = model.map(|(raw, _)| raw);
+        let base = model.and_then(|(_, id)| base_of(id));
+        if let Some((raw, id)) = model {
+            match attempt_key(raw, id) {
+                AttemptKey::Catalog(key) => {
+                    let n = state.attempts.entry(key).or_insert(0);
+                    *n = n.saturating_add(1);
                 }
+                AttemptKey::Other(key) => {
+                    let room = state.other_attempts.len() < OTHER_ID_COUNTERS;
+                    match state.other_attempts.get_mut(key) {
+                        Some(n) => *n = n.saturating_add(1),
+                        None if room => {
+                            state.other_attempts.insert(key.into(), 1);
+                        }
+                        None => {}
+                    }
+                }
+                AttemptKey::Uncounted => {}
             }
         }
         let mut plan = Plan {
@@ -436,10 +556,13 @@ impl Simulator {
             {
                 continue;
             }
-            armed.fired += 1;
+            armed.fired = armed.fired.saturating_add(1);
             plan.faults.push(rule.fault.name());
             match &rule.fault {
-                Fault::Latency { millis } => plan.delay += Duration::from_millis(*millis),
+                // Rules can ask for any number of u64::MAX-millisecond waits: saturate.
+                Fault::Latency { millis } => {
+                    plan.delay = plan.delay.saturating_add(Duration::from_millis(*millis));
+                }
                 Fault::MalformedBody => plan.malformed = true,
                 Fault::TruncateStream { .. } | Fault::StreamError { .. } => {
                     if plan.stream_fault.is_none() {
@@ -457,19 +580,21 @@ impl Simulator {
 
     fn log(&self, plan: &Plan, call: &CallInfo<'_>, status: u16, error_type: Option<&'static str>) {
         let capacity = self.inner.config.log_capacity;
-        if capacity == 0 {
+        let budget = self.inner.config.log_max_bytes;
+        if capacity == 0 || budget == 0 {
             return;
         }
         let mut state = self.state();
         // Calls mostly name the model of a call just before: share that entry's copy of the id.
         let model_id = call.model_id.map(|id| {
+            let id = logged_id(id);
             state
                 .log
                 .iter()
                 .rev()
                 .take(SHARED_ID_LOOKBACK)
                 .find_map(|e| e.model_id.as_ref().filter(|m| ***m == *id))
-                .map_or_else(|| Arc::from(id), Arc::clone)
+                .map_or_else(|| Arc::from(id.as_ref()), Arc::clone)
         });
         let entry = LogEntry {
             sequence: plan.sequence,
@@ -482,10 +607,16 @@ impl Simulator {
             error_type,
             faults: plan.faults.clone(),
         };
-        while state.log.len() >= capacity {
-            state.log.pop_front();
-        }
+        state.log_bytes = state.log_bytes.saturating_add(entry.bytes());
         state.log.push_back(entry);
+        // Oldest first, until both bounds hold (an entry bigger than the whole budget, from
+        // thousands of fault rules firing at once, is dropped too).
+        while state.log.len() > capacity || state.log_bytes > budget {
+            let Some(oldest) = state.log.pop_front() else {
+                break;
+            };
+            state.log_bytes = state.log_bytes.saturating_sub(oldest.bytes());
+        }
     }
 
     /// Logs and converts a rejection.
@@ -502,7 +633,7 @@ impl Simulator {
         region: Region,
         request: &ListFoundationModelsRequest,
     ) -> Result<ListFoundationModelsResponse> {
-        let plan = self.begin(Operation::List, None, None);
+        let plan = self.begin(Operation::List, None);
         self.finish_list(&plan, region, request)
     }
 
@@ -512,7 +643,7 @@ impl Simulator {
         region: Region,
         request: &ListFoundationModelsRequest,
     ) -> Result<ListFoundationModelsResponse> {
-        let plan = self.begin(Operation::List, None, None);
+        let plan = self.begin(Operation::List, None);
         wait(plan.delay).await;
         self.finish_list(&plan, region, request)
     }
@@ -547,7 +678,7 @@ impl Simulator {
         model_identifier: &str,
     ) -> Result<ModelSummary> {
         let id = ModelId::new(model_identifier);
-        let plan = self.begin(Operation::Get, Some(model_identifier), base_of(&id));
+        let plan = self.begin(Operation::Get, Some((model_identifier, &id)));
         self.finish_get(&plan, region, model_identifier)
     }
 
@@ -558,7 +689,7 @@ impl Simulator {
         model_identifier: &str,
     ) -> Result<ModelSummary> {
         let id = ModelId::new(model_identifier);
-        let plan = self.begin(Operation::Get, Some(model_identifier), base_of(&id));
+        let plan = self.begin(Operation::Get, Some((model_identifier, &id)));
         wait(plan.delay).await;
         self.finish_get(&plan, region, model_identifier)
     }
@@ -654,7 +785,7 @@ impl Simulator {
     pub async fn invoke(&self, req: SimRequest) -> Result<SimResponse> {
         let operation = Operation::Invoke;
         let id = ModelId::new(req.model_id.as_str());
-        let plan = self.begin(operation, Some(&req.model_id), base_of(&id));
+        let plan = self.begin(operation, Some((&req.model_id, &id)));
         wait(plan.delay).await;
         let processed = match plan.error.clone() {
             Some(r) => Err(r),
@@ -674,7 +805,7 @@ impl Simulator {
             content_type: "application/json".to_owned(),
             input_tokens: completed.input_tokens,
             output_tokens: completed.output_tokens,
-            latency: Duration::from_millis(completed.latency_ms) + plan.delay,
+            latency: Duration::from_millis(completed.latency_ms).saturating_add(plan.delay),
             request_id: plan.request_id,
         })
     }
@@ -688,7 +819,7 @@ impl Simulator {
     pub async fn invoke_stream_with_headers(&self, req: SimRequest) -> Result<SimStreamResponse> {
         let operation = Operation::InvokeStream;
         let id = ModelId::new(req.model_id.as_str());
-        let plan = self.begin(operation, Some(&req.model_id), base_of(&id));
+        let plan = self.begin(operation, Some((&req.model_id, &id)));
         wait(plan.delay).await;
         let processed = match plan.error.clone() {
             Some(r) => Err(r),
@@ -736,5 +867,33 @@ impl Simulator {
 async fn wait(delay: Duration) {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_entries_are_as_small_as_the_readme_says() {
+        // The README's limits table says an entry counts about 100 bytes before its id.
+        let size = std::mem::size_of::<LogEntry>();
+        assert!((64..=112).contains(&size), "{size} bytes");
+    }
+
+    #[test]
+    fn logged_ids_are_cut_on_a_character_boundary() {
+        assert_eq!(
+            logged_id("amazon.titan-text-express-v1"),
+            "amazon.titan-text-express-v1"
+        );
+        let exact = "a".repeat(LOGGED_ID_MAX_BYTES);
+        assert!(matches!(logged_id(&exact), Cow::Borrowed(_)));
+        // A two-byte character straddling the limit is left out whole.
+        let straddling = format!("{}é", "a".repeat(LOGGED_ID_MAX_BYTES - 1));
+        assert_eq!(
+            logged_id(&straddling),
+            format!("{}…", "a".repeat(LOGGED_ID_MAX_BYTES - 1))
+        );
     }
 }

@@ -61,16 +61,19 @@ pub(crate) fn generate(seed: u64, max_tokens: u32, stops: &[String]) -> Generate
         .collect();
     // The longest vocabulary word is 9 bytes; with its space and punctuation a word takes at
     // most 11.
-    let mut text = String::with_capacity(limit as usize * 11);
+    let mut text = String::with_capacity((limit as usize).saturating_mul(11));
     let mut sentence_left = 0u64;
     for i in 0..limit {
         let start_of_sentence = sentence_left == 0;
         if start_of_sentence {
             sentence_left = rng.range(5, 14);
         }
-        let word = WORDS[rng.below(WORDS.len() as u64) as usize];
-        sentence_left -= 1;
-        let last_word = i + 1 == natural_len;
+        let word = WORDS
+            .get(rng.below(WORDS.len() as u64) as usize)
+            .copied()
+            .unwrap_or("the");
+        sentence_left = sentence_left.saturating_sub(1);
+        let last_word = i.saturating_add(1) == natural_len;
         if !text.is_empty() {
             text.push(' ');
         }
@@ -93,7 +96,7 @@ pub(crate) fn generate(seed: u64, max_tokens: u32, stops: &[String]) -> Generate
             text.truncate(at);
             return Generated {
                 text,
-                output_tokens: i + 1,
+                output_tokens: i.saturating_add(1),
                 finish: Finish::StopSequence(stop.to_owned()),
             };
         }
@@ -123,19 +126,20 @@ pub(crate) fn deltas(text: &str, words_per_delta: usize) -> Vec<&str> {
     let words_per_delta = words_per_delta.max(1);
     let mut out = Vec::new();
     let mut start = 0;
-    let mut words = 0;
+    let mut words = 0usize;
     for (i, c) in text.char_indices() {
         if c == ' ' && i > start {
-            words += 1;
+            words = words.saturating_add(1);
             if words == words_per_delta {
-                out.push(&text[start..i]);
+                // `start` and `i` are both character boundaries from `char_indices`.
+                out.extend(text.get(start..i));
                 start = i;
                 words = 0;
             }
         }
     }
     if start < text.len() {
-        out.push(&text[start..]);
+        out.extend(text.get(start..));
     }
     out
 }

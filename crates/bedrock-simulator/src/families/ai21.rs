@@ -7,7 +7,7 @@ use super::{Call, Completed, json_bytes, pieces, simulated_metrics};
 use crate::rejection::Rejection;
 use crate::rng::{KeyPiece, base62};
 use crate::schema::{self, Violations, item};
-use crate::text::{self, Finish};
+use crate::text::{self, Finish, Generated};
 
 #[derive(Serialize)]
 struct Message<'a> {
@@ -85,7 +85,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
     let mut max_tokens = 4096;
     let mut stops = Vec::new();
     let mut n = 1;
-    let mut input_tokens = 0;
+    let mut input_tokens: u32 = 0;
     if let Some(map) = schema::object(call.body, "#", &allowed, &["messages"], &mut v) {
         max_tokens = schema::integer(map, "#", "max_tokens", 0, 4096, &mut v).unwrap_or(max_tokens);
         schema::number(map, "#", "temperature", 0.0, 2.0, &mut v);
@@ -110,7 +110,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
                         &mut v,
                     );
                     if let Some(c) = schema::string(mm, &path, "content", 0, usize::MAX, &mut v) {
-                        input_tokens += text::count_tokens(c);
+                        input_tokens = input_tokens.saturating_add(text::count_tokens(c));
                     }
                 }
             }
@@ -135,23 +135,23 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
             call.generate(&choice_key, max_tokens as u32, &stops)
         })
         .collect();
-    let reasons: Vec<&str> = outs
+    let reason = |g: &Generated| {
+        if g.finish == Finish::MaxTokens {
+            "length"
+        } else {
+            "stop"
+        }
+    };
+    let output_tokens = outs
         .iter()
-        .map(|g| {
-            if g.finish == Finish::MaxTokens {
-                "length"
-            } else {
-                "stop"
-            }
-        })
-        .collect();
-    let output_tokens: u32 = outs.iter().map(|g| g.output_tokens).sum();
+        .map(|g| g.output_tokens)
+        .fold(0, u32::saturating_add);
     let id = format!("chatcmpl-{}", base62(key.derived("id"), 24));
     let model = call.short_name();
     let usage = || Usage {
         prompt_tokens: input_tokens,
         completion_tokens: output_tokens,
-        total_tokens: input_tokens + output_tokens,
+        total_tokens: input_tokens.saturating_add(output_tokens),
     };
     let body = json_bytes(&Body {
         id: &id,
@@ -165,7 +165,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
                     content: &g.text,
                     tool_calls: None,
                 },
-                finish_reason: reasons[i],
+                finish_reason: reason(g),
             })
             .collect(),
         usage: usage(),
@@ -206,7 +206,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
                     }));
                 }
             }
-            let last = i + 1 == outs.len();
+            let last = i.saturating_add(1) == outs.len();
             chunks.push(json_bytes(&StreamChunk {
                 id: &id,
                 choices: vec![StreamChoice {
@@ -215,7 +215,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
                         role: None,
                         content: None,
                     },
-                    finish_reason: Some(reasons[i]),
+                    finish_reason: Some(reason(g)),
                 }],
                 usage: last.then(usage),
                 metrics: last.then_some(metrics),

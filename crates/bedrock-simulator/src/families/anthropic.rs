@@ -135,7 +135,8 @@ fn check_turns(prompt: &str) -> Result<(), Rejection> {
     let mut problems = Vec::new();
     let starts_ok = prompt
         .find(HUMAN)
-        .is_some_and(|h| !prompt[..h].contains(ASSISTANT));
+        .and_then(|h| prompt.get(..h))
+        .is_some_and(|before| !before.contains(ASSISTANT));
     if !starts_ok {
         problems.push("prompt must start with \"\n\nHuman:\" turn after an optional system prompt");
     }
@@ -260,7 +261,7 @@ pub(super) fn messages(call: &Call<'_>) -> Result<Completed, Rejection> {
     let required = ["anthropic_version", "max_tokens", "messages"];
     let mut max_tokens = 0;
     let mut stops = Vec::new();
-    let mut input_tokens = 0;
+    let mut input_tokens: u32 = 0;
     if let Some(map) = schema::object(call.body, "#", &allowed, &required, &mut v) {
         schema::enumeration(map, "#", "anthropic_version", &[VERSION], &mut v);
         max_tokens = schema::integer(map, "#", "max_tokens", 1, i64::MAX, &mut v).unwrap_or(0);
@@ -271,10 +272,11 @@ pub(super) fn messages(call: &Call<'_>) -> Result<Completed, Rejection> {
             .unwrap_or_default();
         schema::array(map, "#", "anthropic_beta", 0, usize::MAX, &mut v);
         schema::array(map, "#", "tools", 0, usize::MAX, &mut v);
-        input_tokens += system_tokens(map, &mut v);
+        input_tokens = input_tokens.saturating_add(system_tokens(map, &mut v));
         if let Some(messages) = schema::array(map, "#", "messages", 1, usize::MAX, &mut v) {
             for (i, m) in messages.iter().enumerate() {
-                input_tokens += message_tokens(m, &item("#/messages", i), &mut v);
+                input_tokens =
+                    input_tokens.saturating_add(message_tokens(m, &item("#/messages", i), &mut v));
             }
         }
     }
@@ -509,15 +511,14 @@ pub(super) fn plain_messages(call: &Call<'_>, body: &[u8]) -> Option<Completed> 
         Present::Absent => None,
         Present::Given(text) => Some(&*text.0),
     };
-    let input_tokens = system.map_or(0, text::count_tokens)
-        + request
-            .messages
-            .iter()
-            .map(|t| text::count_tokens(&t.content.0))
-            .sum::<u32>();
+    let input_tokens = request
+        .messages
+        .iter()
+        .map(|t| text::count_tokens(&t.content.0))
+        .fold(system.map_or(0, text::count_tokens), u32::saturating_add);
     // The prompt key hashes the same canonical JSON as the general path: the system prompt
     // (or null), then the turns with their keys in order (`content` before `role`).
-    let mut pieces = Vec::with_capacity(4 + 5 * request.messages.len());
+    let mut pieces = Vec::with_capacity(request.messages.len().saturating_mul(5).saturating_add(4));
     pieces.push(KeyPiece::Text("messages\u{0}"));
     pieces.push(system.map_or(KeyPiece::Text("null"), KeyPiece::Str));
     pieces.push(KeyPiece::Text("\u{0}["));
@@ -556,7 +557,7 @@ fn system_tokens(map: &Map<String, Value>, v: &mut Violations) -> u32 {
             .iter()
             .enumerate()
             .map(|(i, b)| block_tokens(b, &item("#/system", i), v))
-            .sum(),
+            .fold(0, u32::saturating_add),
         Some(other) => {
             v.add(
                 "#/system",
@@ -587,7 +588,7 @@ fn message_tokens(message: &Value, path: &dyn fmt::Display, v: &mut Violations) 
                 .iter()
                 .enumerate()
                 .map(|(i, b)| block_tokens(b, &item(&child(path, "content"), i), v))
-                .sum()
+                .fold(0, u32::saturating_add)
         }
         Some(other) => {
             v.add(
@@ -655,15 +656,16 @@ fn block_tokens(block: &Value, path: &dyn fmt::Display, v: &mut Violations) -> u
             1
         }
         Some("tool_result") => {
-            1 + match schema::get(map, "content") {
+            let content = match schema::get(map, "content") {
                 Some(Value::String(s)) => text::count_tokens(s),
                 Some(Value::Array(parts)) => parts
                     .iter()
                     .enumerate()
                     .map(|(i, b)| block_tokens(b, &item(&child(path, "content"), i), v))
-                    .sum(),
+                    .fold(0, u32::saturating_add),
                 _ => 0,
-            }
+            };
+            content.saturating_add(1)
         }
         Some("document" | "tool_use" | "thinking" | "redacted_thinking") => 1,
         Some(other) => {

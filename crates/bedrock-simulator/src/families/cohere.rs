@@ -121,7 +121,10 @@ pub(super) fn command(call: &Call<'_>) -> Result<Completed, Rejection> {
             )
         })
         .collect();
-    let output_tokens: u32 = outs.iter().map(|(g, _)| g.output_tokens).sum();
+    let output_tokens = outs
+        .iter()
+        .map(|(g, _)| g.output_tokens)
+        .fold(0, u32::saturating_add);
     let id_seed = key.derived("response id");
     let response = CommandBody {
         generations: outs
@@ -234,13 +237,13 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
     let mut message = "";
     let mut max_tokens = 4000;
     let mut stops = Vec::new();
-    let mut input_tokens = 0;
+    let mut input_tokens: u32 = 0;
     let mut history = Vec::new();
     if let Some(map) = schema::object(call.body, "#", &allowed, &["message"], &mut v) {
         message = schema::string(map, "#", "message", 0, usize::MAX, &mut v).unwrap_or("");
-        input_tokens += text::count_tokens(message);
+        input_tokens = input_tokens.saturating_add(text::count_tokens(message));
         if let Some(p) = schema::string(map, "#", "preamble", 0, usize::MAX, &mut v) {
-            input_tokens += text::count_tokens(p);
+            input_tokens = input_tokens.saturating_add(text::count_tokens(p));
         }
         max_tokens = schema::integer(map, "#", "max_tokens", 1, 4000, &mut v).unwrap_or(max_tokens);
         schema::number(map, "#", "temperature", 0.0, 1.0, &mut v);
@@ -275,7 +278,7 @@ pub(super) fn chat(call: &Call<'_>) -> Result<Completed, Rejection> {
                     );
                     let text_of =
                         schema::string(tm, &path, "message", 0, usize::MAX, &mut v).unwrap_or("");
-                    input_tokens += text::count_tokens(text_of);
+                    input_tokens = input_tokens.saturating_add(text::count_tokens(text_of));
                     if let Some(role) = role {
                         history.push(Turn {
                             role: role.to_owned(),
@@ -390,9 +393,11 @@ struct EmbedByTypeBody<'a> {
 fn pack_bits(v: &[f32]) -> Vec<u8> {
     v.chunks(8)
         .map(|c| {
-            c.iter()
-                .enumerate()
-                .fold(0u8, |acc, (i, x)| acc | (u8::from(*x > 0.0) << (7 - i)))
+            c.iter().enumerate().fold(0u8, |acc, (i, x)| {
+                // Chunks of 8 values: the first is the top bit.
+                let shift = 7u32.saturating_sub(i as u32);
+                acc | u8::from(*x > 0.0).wrapping_shl(shift)
+            })
         })
         .collect()
 }
@@ -445,7 +450,10 @@ pub(super) fn embed(call: &Call<'_>) -> Result<Completed, Rejection> {
         }
     }
     v.finish()?;
-    let input_tokens: u32 = texts.iter().map(|t| text::count_tokens(t)).sum();
+    let input_tokens = texts
+        .iter()
+        .map(|t| text::count_tokens(t))
+        .fold(0, u32::saturating_add);
     let vectors: Vec<Vec<f32>> = texts
         .iter()
         .map(|t| embed_text(call.seed, t, b"", 1024, true))
@@ -486,7 +494,8 @@ pub(super) fn embed(call: &Call<'_>) -> Result<Completed, Rejection> {
                     .map(|v| {
                         pack_bits(v)
                             .into_iter()
-                            .map(|b| (i16::from(b) - 128) as i8)
+                            // Offset binary to two's complement: 0..=255 to -128..=127.
+                            .map(|b| (b ^ 0x80) as i8)
                             .collect()
                     })
                     .collect()
@@ -506,7 +515,7 @@ pub(super) fn embed(call: &Call<'_>) -> Result<Completed, Rejection> {
         chunks: None,
         input_tokens,
         output_tokens: None,
-        latency_ms: 40 + u64::from(input_tokens) / 10,
+        latency_ms: u64::from(input_tokens / 10).saturating_add(40),
     })
 }
 

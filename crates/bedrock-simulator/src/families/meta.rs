@@ -46,7 +46,7 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     });
     v.finish()?;
     let (prompt, max_tokens) = (request.prompt.unwrap_or(""), request.max_tokens);
-    let input_tokens = text::count_tokens(prompt) + images;
+    let input_tokens = text::count_tokens(prompt).saturating_add(images);
     let key = call.key(&[KeyPiece::Text("llama\u{0}"), KeyPiece::Text(prompt)]);
     let generated = call.generate(&key, max_tokens as u32, &[]);
     let stop_reason = if generated.finish == Finish::MaxTokens {

@@ -85,7 +85,7 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     } else {
         512
     };
-    let mut input_tokens = 0;
+    let mut input_tokens: u32 = 0;
     let (allowed, required): (&[&str], &[&str]) = if is_chat {
         (
             &[
@@ -127,13 +127,17 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
         &mut v,
     );
     if let Some(p) = request.prompt {
-        input_tokens += text::count_tokens(p);
+        input_tokens = input_tokens.saturating_add(text::count_tokens(p));
     }
     if let Some(map) = request.map {
         schema::integer(map, "#", "top_k", 0, 200, &mut v);
         if let Some(messages) = schema::array(map, "#", "messages", 1, usize::MAX, &mut v) {
             for (i, m) in messages.iter().enumerate() {
-                input_tokens += chat_message_tokens(m, &item("#/messages", i), &mut v);
+                input_tokens = input_tokens.saturating_add(chat_message_tokens(
+                    m,
+                    &item("#/messages", i),
+                    &mut v,
+                ));
             }
         }
     }
@@ -241,7 +245,7 @@ fn chat_message_tokens(message: &Value, path: &dyn fmt::Display, v: &mut Violati
                 Some(t) => text::count_tokens(t),
                 None => 1,
             })
-            .sum(),
+            .fold(0, u32::saturating_add),
         Some(Value::Null) | None => 0,
         Some(other) => {
             v.add(

@@ -12,6 +12,7 @@ mod stability;
 mod titan;
 mod titan_image;
 
+use base64::Engine as _;
 use bedrock_core::{CatalogModel, InvocationMetrics};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -133,10 +134,11 @@ impl Call<'_> {
     pub(crate) fn short_name(&self) -> &'static str {
         let id = self.model.model_id;
         let name = id.split_once('.').map_or(id, |(_, n)| n);
-        match name.rfind("-v") {
-            Some(i) if name[i + 2..].starts_with(|c: char| c.is_ascii_digit()) => &name[..i],
-            _ => name,
-        }
+        let version_at = name.rfind("-v").filter(|&i| {
+            name.get(i.saturating_add(2)..)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        });
+        version_at.and_then(|i| name.get(..i)).unwrap_or(name)
     }
 
     /// The prompt key made of `pieces` laid end to end (JSON values in canonical form), hashed
@@ -251,11 +253,11 @@ pub(crate) fn read_prompt_request<'a>(
 /// Simulated latencies: a first byte after 80 ms plus 1 ms per 20 input tokens, then 12 ms per
 /// output token. Deterministic, so bodies that carry them stay reproducible.
 pub(crate) fn simulated_metrics(input_tokens: u32, output_tokens: u32) -> InvocationMetrics {
-    let first_byte = 80 + u64::from(input_tokens) / 20;
+    let first_byte = u64::from(input_tokens / 20).saturating_add(80);
     InvocationMetrics {
         input_token_count: input_tokens,
         output_token_count: output_tokens,
-        invocation_latency: first_byte + 12 * u64::from(output_tokens),
+        invocation_latency: first_byte.saturating_add(u64::from(output_tokens).saturating_mul(12)),
         first_byte_latency: first_byte,
     }
 }
@@ -279,7 +281,7 @@ pub(crate) fn pieces(text: &str, words: usize, output_tokens: u32) -> Vec<Piece<
     if parts.is_empty() {
         parts.push("");
     }
-    let last = parts.len() - 1;
+    let last = parts.len().saturating_sub(1);
     let mut so_far = 0;
     parts
         .into_iter()
@@ -288,7 +290,9 @@ pub(crate) fn pieces(text: &str, words: usize, output_tokens: u32) -> Vec<Piece<
             so_far = if i == last {
                 output_tokens
             } else {
-                (so_far + text::count_tokens(part)).min(output_tokens)
+                so_far
+                    .saturating_add(text::count_tokens(part))
+                    .min(output_tokens)
             };
             Piece {
                 text: part,
@@ -300,12 +304,40 @@ pub(crate) fn pieces(text: &str, words: usize, output_tokens: u32) -> Vec<Piece<
         .collect()
 }
 
+/// Decodes a base64 PNG or JPEG source image at `path` and returns the size its header states,
+/// recording a violation when it is no such image or `allowed` refuses the size (`Err` is the
+/// reason). Headers can claim any size, so this check comes before anything is drawn.
+pub(crate) fn source_image_size(
+    value: &Value,
+    path: &dyn std::fmt::Display,
+    allowed: impl Fn(u32, u32) -> Result<(), String>,
+    v: &mut Violations,
+) -> Option<(u32, u32)> {
+    let b64 = schema::string_value(value, path, 1, usize::MAX, v)?;
+    let size = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .ok()
+        .and_then(|b| crate::image::image_dimensions(&b));
+    let Some((width, height)) = size else {
+        v.add(path, "the value is not a base64-encoded PNG or JPEG image");
+        return None;
+    };
+    match allowed(width, height) {
+        Ok(()) => Some((width, height)),
+        Err(reason) => {
+            v.add(path, reason);
+            None
+        }
+    }
+}
+
 /// Serializes a response document (field order comes from the struct, never from a map).
 pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     // Room for a typical text answer up front, so it is written without growing the buffer.
     let mut out = Vec::with_capacity(512);
     // Response structs hold only strings, numbers, options and vectors: serializing them into
     // memory cannot fail.
+    #[allow(clippy::expect_used)] // Derived Serialize of such structs into a Vec never errs.
     serde_json::to_writer(&mut out, value).expect("response structs always serialize");
     out
 }
@@ -375,12 +407,12 @@ pub(crate) fn embed_text(
             .collect();
         if !word.is_empty() {
             add(word.as_bytes());
-            contributions += 1;
+            contributions = contributions.saturating_add(1);
         }
     }
     if !extra.is_empty() {
         add(extra);
-        contributions += 1;
+        contributions = contributions.saturating_add(1);
     }
     if contributions == 0 {
         add(text.as_bytes());

@@ -109,12 +109,13 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
     let mut v = Violations::new();
     let mut max_tokens = 5000;
     let mut stops = Vec::new();
-    let mut input_tokens = 0;
+    let mut input_tokens: u32 = 0;
     if let Some(map) = schema::object(call.body, "#", &allowed, &["messages"], &mut v) {
         schema::enumeration(map, "#", "schemaVersion", &["messages-v1"], &mut v);
         if let Some(system) = schema::array(map, "#", "system", 0, usize::MAX, &mut v) {
             for (i, s) in system.iter().enumerate() {
-                input_tokens += part_tokens(s, &item("#/system", i), &mut v);
+                input_tokens =
+                    input_tokens.saturating_add(part_tokens(s, &item("#/system", i), &mut v));
             }
         }
         if let Some(messages) = schema::array(map, "#", "messages", 1, usize::MAX, &mut v) {
@@ -127,8 +128,11 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
                     if let Some(parts) = schema::array(mm, &path, "content", 1, usize::MAX, &mut v)
                     {
                         for (j, p) in parts.iter().enumerate() {
-                            input_tokens +=
-                                part_tokens(p, &item(&child(&path, "content"), j), &mut v);
+                            input_tokens = input_tokens.saturating_add(part_tokens(
+                                p,
+                                &item(&child(&path, "content"), j),
+                                &mut v,
+                            ));
                         }
                     }
                 }
@@ -183,7 +187,7 @@ pub(super) fn text(call: &Call<'_>) -> Result<Completed, Rejection> {
         usage: Usage {
             input_tokens,
             output_tokens,
-            total_tokens: input_tokens + output_tokens,
+            total_tokens: input_tokens.saturating_add(output_tokens),
             cache_read_input_token_count: 0,
             cache_write_input_token_count: 0,
         },

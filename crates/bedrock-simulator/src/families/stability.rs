@@ -2,14 +2,11 @@
 //! SD3 / SD3.5 / Stable Image Ultra / Core format (`prompt`, `aspect_ratio`, `output_format` →
 //! `images`, `seeds`, `finish_reasons`).
 
-use std::fmt;
-
 use base64::Engine as _;
 use serde::Serialize;
-use serde_json::Value;
 
-use super::{Call, Completed, json_bytes};
-use crate::image::{Picture, image_dimensions};
+use super::{Call, Completed, json_bytes, source_image_size};
+use crate::image::{Picture, SourceLimits};
 use crate::rejection::Rejection;
 use crate::rng::KeyPiece;
 use crate::schema::{self, Violations, item};
@@ -66,17 +63,34 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Decodes a base64 PNG or JPEG at `path`, returning its size.
-fn source_size(value: &Value, path: &dyn fmt::Display, v: &mut Violations) -> Option<(u32, u32)> {
-    let s = schema::string_value(value, path, 1, usize::MAX, v)?;
-    let size = base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .ok()
-        .and_then(|b| image_dimensions(&b));
-    if size.is_none() {
-        v.add(path, "the value is not a base64-encoded PNG or JPEG image");
+/// Stable Image Ultra, Core, SD3 and SD3.5 image-to-image sources: Stability's validation
+/// rules for input images (every side at least 64 pixels, 4,096 to 9,437,184 pixels, aspect
+/// ratio between 1:2.5 and 2.5:1).
+const IMAGE_SOURCE: SourceLimits = SourceLimits {
+    min_side: 64,
+    max_side: u32::MAX,
+    max_pixels: 9_437_184,
+    max_aspect: Some(2.5),
+    rule: "every side must be at least 64 pixels, the total pixel count between 4096 and \
+           9437184, and the aspect ratio between 1:2.5 and 2.5:1",
+};
+
+/// SDXL's image-to-image takes an init image of one of the sizes it generates.
+fn sdxl_source(width: u32, height: u32) -> Result<(), String> {
+    if SDXL_SIZES.contains(&(i64::from(width), i64::from(height))) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the image is {width}x{height} pixels; supported dimensions are {}",
+            sdxl_sizes()
+        ))
     }
-    size
+}
+
+/// The SDXL sizes as the refusals list them (`1024x1024, 1152x896, ...`).
+fn sdxl_sizes() -> String {
+    let sizes: Vec<String> = SDXL_SIZES.iter().map(|(w, h)| format!("{w}x{h}")).collect();
+    sizes.join(", ")
 }
 
 /// Stable Diffusion XL 1.0.
@@ -100,7 +114,7 @@ pub(super) fn sdxl(call: &Call<'_>) -> Result<Completed, Rejection> {
         "step_schedule_end",
     ];
     let mut v = Violations::new();
-    let mut prompt_words = 0;
+    let mut prompt_words: u32 = 0;
     let (mut width, mut height) = (1024, 1024);
     let mut seed = 0;
     let mut init_size = None;
@@ -110,7 +124,7 @@ pub(super) fn sdxl(call: &Call<'_>) -> Result<Completed, Rejection> {
                 let path = item("#/text_prompts", i);
                 if let Some(pm) = schema::object(p, &path, &["text", "weight"], &["text"], &mut v) {
                     if let Some(t) = schema::string(pm, &path, "text", 1, 2000, &mut v) {
-                        prompt_words += text::count_tokens(t);
+                        prompt_words = prompt_words.saturating_add(text::count_tokens(t));
                     }
                     schema::number(pm, &path, "weight", -10.0, 10.0, &mut v);
                 }
@@ -167,7 +181,7 @@ pub(super) fn sdxl(call: &Call<'_>) -> Result<Completed, Rejection> {
         schema::number(map, "#", "step_schedule_start", 0.0, 1.0, &mut v);
         schema::number(map, "#", "step_schedule_end", 0.0, 1.0, &mut v);
         if let Some(img) = schema::get(map, "init_image") {
-            init_size = source_size(img, &"#/init_image", &mut v);
+            init_size = source_image_size(img, &"#/init_image", sdxl_source, &mut v);
         }
     }
     v.finish()?;
@@ -175,14 +189,13 @@ pub(super) fn sdxl(call: &Call<'_>) -> Result<Completed, Rejection> {
         Some(size) => size,
         None => {
             if !SDXL_SIZES.contains(&(width, height)) {
-                let allowed: Vec<String> =
-                    SDXL_SIZES.iter().map(|(w, h)| format!("{w}x{h}")).collect();
                 return Err(Rejection::validation(format!(
                     "Malformed input request: width x height {width}x{height} is not supported; \
                      supported dimensions are {}, please reformat your input and try again.",
-                    allowed.join(", ")
+                    sdxl_sizes()
                 )));
             }
+            // One of SDXL_SIZES, so both fit.
             (width as u32, height as u32)
         }
     };
@@ -197,8 +210,8 @@ pub(super) fn sdxl(call: &Call<'_>) -> Result<Completed, Rejection> {
         height,
         prompt_key.derived(&format!("sdxl {seed}")),
         &[],
-    )
-    .to_png();
+    )?
+    .to_png()?;
     Ok(Completed {
         body: json_bytes(&SdxlBody {
             result: "success",
@@ -272,7 +285,8 @@ pub(super) fn image(call: &Call<'_>) -> Result<Completed, Rejection> {
             .unwrap_or(format);
         schema::enumeration(map, "#", "style_preset", STYLE_PRESETS, &mut v);
         if let Some(img) = schema::get(map, "image") {
-            image_size = source_size(img, &"#/image", &mut v);
+            image_size =
+                source_image_size(img, &"#/image", |w, h| IMAGE_SOURCE.check(w, h), &mut v);
         }
         let image_to_image = mode == Some("image-to-image") || schema::get(map, "image").is_some();
         if image_to_image {
@@ -308,11 +322,11 @@ pub(super) fn image(call: &Call<'_>) -> Result<Completed, Rejection> {
         height,
         prompt_key.derived(&format!("stability {seed}")),
         &[],
-    );
+    )?;
     let bytes = if format == "jpeg" {
-        picture.to_jpeg()
+        picture.to_jpeg()?
     } else {
-        picture.to_png()
+        picture.to_png()?
     };
     Ok(Completed {
         body: json_bytes(&ImageBody {

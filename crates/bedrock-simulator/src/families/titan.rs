@@ -279,6 +279,6 @@ fn embedding_completed(body: Vec<u8>, input_tokens: u32) -> Completed {
         chunks: None,
         input_tokens,
         output_tokens: None,
-        latency_ms: 40 + u64::from(input_tokens) / 10,
+        latency_ms: u64::from(input_tokens / 10).saturating_add(40),
     }
 }

@@ -7,8 +7,8 @@ use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Call, Completed, json_bytes};
-use crate::image::{Picture, image_dimensions};
+use super::{Call, Completed, json_bytes, source_image_size};
+use crate::image::{Picture, SourceLimits};
 use crate::rejection::Rejection;
 use crate::rng::KeyPiece;
 use crate::schema::{self, Violations, child, item};
@@ -23,6 +23,35 @@ const TASKS: &[(&str, &str)] = &[
     ("OUTPAINTING", "outPaintingParams"),
     ("BACKGROUND_REMOVAL", "backgroundRemovalParams"),
 ];
+
+/// Titan Image Generator G1 (v1, v2) inpainting, outpainting and background removal sources:
+/// at most 1,408 × 1,408 pixels, as its documentation states for in/outpainting.
+const TITAN_EDIT_SOURCE: SourceLimits = SourceLimits {
+    min_side: 1,
+    max_side: 1408,
+    max_pixels: u64::MAX,
+    max_aspect: None,
+    rule: "each side must be between 1 and 1408 pixels",
+};
+
+/// Titan Image Generator G1 image-variation sources: at most 4,096 × 4,096 pixels.
+const TITAN_VARIATION_SOURCE: SourceLimits = SourceLimits {
+    min_side: 1,
+    max_side: 4096,
+    max_pixels: u64::MAX,
+    max_aspect: None,
+    rule: "each side must be between 1 and 4096 pixels",
+};
+
+/// Nova Canvas sources: the answer takes an edited image's size, so a source must fit Nova
+/// Canvas's output limits (at most 4,096 pixels a side and 4,194,304 pixels).
+const NOVA_SOURCE: SourceLimits = SourceLimits {
+    min_side: 1,
+    max_side: 4096,
+    max_pixels: 4_194_304,
+    max_aspect: None,
+    rule: "each side must be between 1 and 4096 pixels and the total pixel count at most 4194304",
+};
 
 #[derive(Serialize)]
 struct ImagesBody {
@@ -114,16 +143,16 @@ pub(super) fn generate(call: &Call<'_>) -> Result<Completed, Rejection> {
     let images = (0..count)
         .map(|i| {
             let image_seed = prompt_key.derived(&format!("image {seed} {i}"));
-            let png = Picture::new(width, height, image_seed, &palette).to_png();
-            base64::engine::general_purpose::STANDARD.encode(png)
+            let png = Picture::new(width, height, image_seed, &palette)?.to_png()?;
+            Ok(base64::engine::general_purpose::STANDARD.encode(png))
         })
-        .collect();
+        .collect::<Result<_, Rejection>>()?;
     Ok(Completed {
         body: json_bytes(&ImagesBody { images }),
         chunks: None,
         input_tokens: text::count_tokens(&prompt),
         output_tokens: None,
-        latency_ms: 2000 * count as u64,
+        latency_ms: 2000u64.saturating_mul(count.unsigned_abs()),
     })
 }
 
@@ -219,13 +248,28 @@ fn check_params(
             }
         }
     }
+    let (edit_limits, variation_limits) = if nova {
+        (&NOVA_SOURCE, &NOVA_SOURCE)
+    } else {
+        (&TITAN_EDIT_SOURCE, &TITAN_VARIATION_SOURCE)
+    };
     if let Some(images) = schema::array(map, path, "images", 1, 5, v) {
         for (i, img) in images.iter().enumerate() {
-            decode_image(img, &item(&child(path, "images"), i), v);
+            source_image_size(
+                img,
+                &item(&child(path, "images"), i),
+                |w, h| variation_limits.check(w, h),
+                v,
+            );
         }
     }
     if let Some(img) = schema::get(map, "image") {
-        *source_size = decode_image(img, &child(path, "image"), v);
+        *source_size = source_image_size(
+            img,
+            &child(path, "image"),
+            |w, h| edit_limits.check(w, h),
+            v,
+        );
     }
     if matches!(task, "INPAINTING" | "OUTPAINTING")
         && schema::get(map, "maskPrompt").is_none()
@@ -233,19 +277,6 @@ fn check_params(
     {
         v.add(path, "one of [maskPrompt, maskImage] is required");
     }
-}
-
-/// Decodes a base64 PNG or JPEG, returning its size.
-fn decode_image(value: &Value, path: &dyn fmt::Display, v: &mut Violations) -> Option<(u32, u32)> {
-    let b64 = schema::string_value(value, path, 1, usize::MAX, v)?;
-    let size = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .ok()
-        .and_then(|b| image_dimensions(&b));
-    if size.is_none() {
-        v.add(path, "the value is not a base64-encoded PNG or JPEG image");
-    }
-    size
 }
 
 fn parse_hex_colour(s: &str) -> Option<[u8; 3]> {
@@ -261,15 +292,17 @@ fn parse_hex_colour(s: &str) -> Option<[u8; 3]> {
 /// Canvas sides divisible by 16.
 fn check_size(width: i64, height: i64, nova: bool) -> Result<(), Rejection> {
     let mut problems = Vec::new();
-    if width * 4 < height || height * 4 < width {
+    // Both sides were read as 320..=4096, so none of this arithmetic comes near overflowing;
+    // saturating keeps it that way whatever the caller passes.
+    let pixels = width.saturating_mul(height);
+    if width.saturating_mul(4) < height || height.saturating_mul(4) < width {
         problems.push(format!(
             "the aspect ratio of {width}x{height} is outside 1:4 to 4:1"
         ));
     }
-    if width * height > 4_194_304 {
+    if pixels > 4_194_304 {
         problems.push(format!(
-            "{width}x{height} is {} pixels; at most 4194304 are allowed",
-            width * height
+            "{width}x{height} is {pixels} pixels; at most 4194304 are allowed"
         ));
     }
     if nova && (width % 16 != 0 || height % 16 != 0) {
