@@ -30,6 +30,8 @@ TITAN_EMBED_V2 = "amazon.titan-embed-text-v2:0"
 TITAN_IMAGE = "amazon.titan-image-generator-v1"
 
 URL = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:4010"
+# The emulator's control token, printed by `bedrock emulator` at start-up.
+CONTROL_TOKEN = sys.argv[2] if len(sys.argv) > 2 else ""
 # One attempt per call: error cases must not be retried, and the emulator counts attempts.
 # botocore's `max_attempts` counts retries after the first attempt (1 still means one retry);
 # `total_max_attempts` counts every attempt, so 1 turns retries off.
@@ -78,9 +80,10 @@ def invoke_json(model_id, body):
 
 
 def control(method, path, payload=None):
-    """Calls one of the emulator's /_emulator endpoints (unsigned JSON)."""
+    """Calls one of the emulator's /_emulator endpoints (JSON, with the control token)."""
     data = None if payload is None else json.dumps(payload).encode()
     request = urllib.request.Request(URL + path, data=data, method=method)
+    request.add_header("Authorization", "Bearer " + CONTROL_TOKEN)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(request, timeout=30) as response:

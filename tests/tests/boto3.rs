@@ -145,7 +145,9 @@ async fn boto3_clients_work_against_the_emulator() {
     std::fs::write(&empty, "").expect("empty config file");
 
     let mut cmd = Command::new(&python);
-    cmd.arg(&script).arg(emulator.url());
+    cmd.arg(&script)
+        .arg(emulator.url())
+        .arg(emulator.control_token());
     for name in CLEARED_ENV {
         cmd.env_remove(name);
     }

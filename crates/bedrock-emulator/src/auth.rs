@@ -169,6 +169,7 @@ impl AuthPolicy {
 }
 
 /// The parts of a request that SigV4 covers.
+#[derive(Clone, Copy)]
 pub(crate) struct SignedParts<'a> {
     pub method: &'a Method,
     /// The path exactly as sent, still percent-encoded.
@@ -234,6 +235,83 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Checks what of a request's authentication does not depend on its body: the whole of a bearer
+/// key; for SigV4, everything but the signature itself (the `Authorization` header's form, a
+/// known access key and session token, the date within the allowed skew, the signed headers
+/// present, no literal payload hash). A request that fails here is refused before its body is
+/// read; one that passes is checked again, in full, with its body by [`authenticate`].
+pub(crate) fn authenticate_head(
+    policy: &AuthPolicy,
+    req: &SignedParts<'_>,
+    now: SystemTime,
+) -> Result<(), ApiError> {
+    let authorization = header_str(req.headers, "authorization");
+    if policy.no_auth || authorization.is_some_and(|a| a.starts_with("Bearer ")) {
+        return authenticate(policy, req, now).map(|_| ());
+    }
+    refuse_literal_payload_hash(req.headers)?;
+    // The verifier checks in order: the header's form, the key and token, the skew, the signed
+    // headers, and last the signature. Run on an empty body, it reaches the signature (the only
+    // check the body can change, through the payload hash) exactly when every earlier check
+    // passed.
+    match verify(policy, &SignedParts { body: &[], ..*req }, now) {
+        Ok(_) | Err(VerifyError::InvalidSignature { .. }) => Ok(()),
+        Err(err) => Err(verify_error(&err)),
+    }
+}
+
+/// Refuses `x-amz-content-sha256` values other than a SHA-256 digest. The verifier would take
+/// `UNSIGNED-PAYLOAD` or `STREAMING-...` as the payload hash, leaving the body unchecked (and
+/// aws-chunked signatures unverified); no Bedrock operation the emulator serves is signed that
+/// way by the AWS SDKs or boto3, which sign the body's digest.
+fn refuse_literal_payload_hash(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get("x-amz-content-sha256") else {
+        return Ok(());
+    };
+    let bytes = value.as_bytes();
+    if bytes.len() == 64 && bytes.iter().all(u8::is_ascii_hexdigit) {
+        return Ok(());
+    }
+    Err(forbidden(
+        "InvalidSignatureException",
+        format!(
+            "x-amz-content-sha256 is '{}'; Bedrock requests must sign the SHA-256 of their body \
+             (as the AWS SDKs do): unsigned payloads and aws-chunked streaming signatures are not \
+             accepted",
+            String::from_utf8_lossy(bytes)
+        ),
+    ))
+}
+
+/// The SigV4 check proper, against the configured credentials.
+fn verify<'a>(
+    policy: &AuthPolicy,
+    req: &SignedParts<'a>,
+    now: SystemTime,
+) -> Result<bedrock_auth::VerifiedScope<'a>, VerifyError> {
+    let path_and_query = match req.raw_query {
+        Some(q) => std::borrow::Cow::Owned(format!("{}?{q}", req.raw_path)),
+        None => std::borrow::Cow::Borrowed(req.raw_path),
+    };
+    let lookup = |access_key_id: &str| {
+        policy
+            .credentials
+            .iter()
+            .find(|(id, _)| id == access_key_id)
+            .map(|(_, known)| known)
+    };
+    verify_sigv4_scope(
+        req.method.as_str(),
+        &path_and_query,
+        req.headers,
+        req.body,
+        lookup,
+        now,
+        policy.max_clock_skew.unwrap_or(Duration::MAX),
+        &policy.signing_keys,
+    )
+}
+
 /// Checks a request's authentication; `now` is the emulator's clock.
 pub(crate) fn authenticate<'a>(
     policy: &AuthPolicy,
@@ -258,28 +336,8 @@ pub(crate) fn authenticate<'a>(
         }
         return Err(forbidden("UnrecognizedClientException", INVALID_TOKEN));
     }
-    let path_and_query = match req.raw_query {
-        Some(q) => std::borrow::Cow::Owned(format!("{}?{q}", req.raw_path)),
-        None => std::borrow::Cow::Borrowed(req.raw_path),
-    };
-    let lookup = |access_key_id: &str| {
-        policy
-            .credentials
-            .iter()
-            .find(|(id, _)| id == access_key_id)
-            .map(|(_, known)| known)
-    };
-    let identity = verify_sigv4_scope(
-        req.method.as_str(),
-        &path_and_query,
-        req.headers,
-        req.body,
-        lookup,
-        now,
-        policy.max_clock_skew.unwrap_or(Duration::MAX),
-        &policy.signing_keys,
-    )
-    .map_err(|e| verify_error(&e))?;
+    refuse_literal_payload_hash(req.headers)?;
+    let identity = verify(policy, req, now).map_err(|e| verify_error(&e))?;
     if identity.service != SIGNING_SERVICE {
         return Err(forbidden(
             "InvalidSignatureException",
@@ -300,7 +358,8 @@ pub(crate) fn authenticate<'a>(
     })
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares secrets in time that depends only on their lengths.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

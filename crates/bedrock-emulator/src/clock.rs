@@ -31,15 +31,17 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     }
     // A leap second (`:60`) counts as the second after `:59` wherever it falls, as before;
     // `time` takes one only at the end of a month in UTC, and as 23:59:59.999999999.
-    let (parsed, leap) = if s.get(17..19) == Some("60") {
-        let at_59 = format!("{}59{}", &s[..17], &s[19..]);
-        (
-            OffsetDateTime::parse(&at_59, &Rfc3339).ok()?,
-            Duration::from_secs(1),
-        )
-    } else {
-        (OffsetDateTime::parse(s, &Rfc3339).ok()?, Duration::ZERO)
-    };
+    let leap_second = s.get(17..19) == Some("60");
+    let (parsed, leap) =
+        if let (true, Some(head), Some(tail)) = (leap_second, s.get(..17), s.get(19..)) {
+            let at_59 = format!("{head}59{tail}");
+            (
+                OffsetDateTime::parse(&at_59, &Rfc3339).ok()?,
+                Duration::from_secs(1),
+            )
+        } else {
+            (OffsetDateTime::parse(s, &Rfc3339).ok()?, Duration::ZERO)
+        };
     // Wall-clock times before 1970 are refused, as before (`time` takes them).
     if parsed.replace_offset(UtcOffset::UTC) < OffsetDateTime::UNIX_EPOCH - leap {
         return None;

@@ -2,6 +2,7 @@
 //! from JSON or TOML files whose keys all sit at the top level.
 
 use std::path::Path;
+use std::time::Duration;
 
 use bedrock_core::Region;
 use bedrock_simulator::{FaultRule, Simulator, SimulatorConfig};
@@ -13,7 +14,7 @@ use crate::error::EmulatorError;
 /// Everything an emulator is started with.
 ///
 /// In a file, the simulator's settings (`seed`, `not_granted`, `simulate_date`, `log_capacity`,
-/// `max_body_bytes`) sit beside the emulator's own keys; unknown keys are refused. Example
+/// `max_body_bytes`, ...) sit beside the emulator's own keys; unknown keys are refused. Example
 /// (TOML):
 ///
 /// ```toml
@@ -52,9 +53,39 @@ pub struct EmulatorConfig {
     pub max_clock_skew_secs: u64,
     /// Faults installed at start (`faults`).
     pub faults: Vec<FaultRule>,
+    /// How many connections are served at once (`max_connections`); one more is answered 503
+    /// `ServiceUnavailableException`. Default 512.
+    pub max_connections: usize,
+    /// How long a client has to send a request's headers, in milliseconds
+    /// (`header_read_timeout_ms`), counted from the connection's start or the end of the previous
+    /// answer, so idle keep-alive connections close after it too. Default 30,000.
+    pub header_read_timeout_ms: u64,
+    /// How long a client has to send a request's whole body once its headers are in, in
+    /// milliseconds (`body_read_timeout_ms`); past it the answer is 408 and the connection
+    /// closes. Default 60,000.
+    pub body_read_timeout_ms: u64,
+    /// The token the control endpoints (`/_emulator/...`) require as `Authorization: Bearer
+    /// TOKEN` (`control_token`); default none, and a random one is made at start (see
+    /// `EmulatorHandle::control_token`). At least 16 characters of `A-Z a-z 0-9 - _ . ~`.
+    pub control_token: Option<String>,
     /// The simulator's settings (top-level keys in files).
     pub simulator: SimulatorConfig,
 }
+
+/// Default of [`EmulatorConfig::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Default of [`EmulatorConfig::header_read_timeout_ms`].
+pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 30_000;
+/// Default of [`EmulatorConfig::body_read_timeout_ms`].
+pub const DEFAULT_BODY_READ_TIMEOUT_MS: u64 = 60_000;
+/// The longest timeout accepted, one hour.
+const MAX_TIMEOUT_MS: u64 = 3_600_000;
+/// The most connections accepted as a cap: beyond it the cap protects nothing.
+const MAX_CONNECTIONS_LIMIT: usize = 65_536;
+/// The shortest control token accepted.
+const MIN_CONTROL_TOKEN_LEN: usize = 16;
+/// The longest control token accepted.
+const MAX_CONTROL_TOKEN_LEN: usize = 256;
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -66,6 +97,10 @@ impl Default for EmulatorConfig {
             default_region: Region::UsEast1,
             max_clock_skew_secs: 900,
             faults: Vec::new(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout_ms: DEFAULT_HEADER_READ_TIMEOUT_MS,
+            body_read_timeout_ms: DEFAULT_BODY_READ_TIMEOUT_MS,
+            control_token: None,
             simulator: SimulatorConfig::default(),
         }
     }
@@ -82,6 +117,10 @@ struct OwnKeys {
     default_region: Region,
     max_clock_skew_secs: u64,
     faults: Vec<FaultRule>,
+    max_connections: usize,
+    header_read_timeout_ms: u64,
+    body_read_timeout_ms: u64,
+    control_token: Option<String>,
 }
 
 impl Default for OwnKeys {
@@ -95,6 +134,10 @@ impl Default for OwnKeys {
             default_region: d.default_region,
             max_clock_skew_secs: d.max_clock_skew_secs,
             faults: d.faults,
+            max_connections: d.max_connections,
+            header_read_timeout_ms: d.header_read_timeout_ms,
+            body_read_timeout_ms: d.body_read_timeout_ms,
+            control_token: d.control_token,
         }
     }
 }
@@ -107,6 +150,10 @@ const OWN_KEYS: &[&str] = &[
     "default_region",
     "max_clock_skew_secs",
     "faults",
+    "max_connections",
+    "header_read_timeout_ms",
+    "body_read_timeout_ms",
+    "control_token",
 ];
 
 fn simulator_keys() -> Vec<String> {
@@ -191,6 +238,10 @@ impl EmulatorConfig {
             default_region: own.default_region,
             max_clock_skew_secs: own.max_clock_skew_secs,
             faults: own.faults,
+            max_connections: own.max_connections,
+            header_read_timeout_ms: own.header_read_timeout_ms,
+            body_read_timeout_ms: own.body_read_timeout_ms,
+            control_token: own.control_token,
             simulator,
         };
         config.validate()?;
@@ -222,7 +273,48 @@ impl EmulatorConfig {
                 "field `credentials[{i}].access_key_id` has value \"\"; allowed: a non-empty access key id"
             )));
         }
+        if !(1..=MAX_CONNECTIONS_LIMIT).contains(&self.max_connections) {
+            return Err(invalid(format!(
+                "field `max_connections` has value {}; allowed: 1 to {MAX_CONNECTIONS_LIMIT}",
+                self.max_connections
+            )));
+        }
+        for (field, value) in [
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("body_read_timeout_ms", self.body_read_timeout_ms),
+        ] {
+            if !(1..=MAX_TIMEOUT_MS).contains(&value) {
+                return Err(invalid(format!(
+                    "field `{field}` has value {value}; allowed: 1 to {MAX_TIMEOUT_MS} milliseconds"
+                )));
+            }
+        }
+        if let Some(token) = &self.control_token {
+            let charset_ok = token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b));
+            if !charset_ok
+                || !(MIN_CONTROL_TOKEN_LEN..=MAX_CONTROL_TOKEN_LEN).contains(&token.len())
+            {
+                // The value itself is a secret: name its length, not its text.
+                return Err(invalid(format!(
+                    "field `control_token` has a value of {} characters; allowed: \
+                     {MIN_CONTROL_TOKEN_LEN} to {MAX_CONTROL_TOKEN_LEN} characters of A-Z a-z 0-9 - _ . ~",
+                    token.len()
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// The header read timeout as a duration.
+    pub(crate) fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
+    }
+
+    /// The body read timeout as a duration.
+    pub(crate) fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms)
     }
 
     /// A simulator with this configuration's settings and faults.
@@ -247,9 +339,15 @@ impl EmulatorConfig {
             "default_region": self.default_region,
             "max_clock_skew_secs": self.max_clock_skew_secs,
             "faults": self.faults,
+            "max_connections": self.max_connections,
+            "header_read_timeout_ms": self.header_read_timeout_ms,
+            "body_read_timeout_ms": self.body_read_timeout_ms,
         });
         if let serde_json::Value::Object(own) = own {
             map.extend(own);
+        }
+        if let Some(token) = &self.control_token {
+            map.insert("control_token".to_owned(), token.clone().into());
         }
         serde_json::Value::Object(map)
     }

@@ -1,5 +1,6 @@
-//! [`Emulator`], its builder and the running [`EmulatorHandle`], plus [`serve_until`] for the CLI.
+//! [`Emulator`], its builder and the running [`EmulatorHandle`], plus [`serve_until`].
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,8 +13,9 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{AuthPolicy, Credentials};
 use crate::config::EmulatorConfig;
+use crate::connections::{Limits, accept_loop};
 use crate::error::EmulatorError;
-use crate::server::{AppState, router};
+use crate::server::AppState;
 
 /// How long [`EmulatorHandle::shutdown`] waits for open connections before closing them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -122,7 +124,8 @@ impl Emulator {
     }
 
     /// Checks the configuration ([`EmulatorConfig::validate`]), binds the socket and starts
-    /// serving on the current Tokio runtime.
+    /// serving on the current Tokio runtime. Bound beyond loopback, it logs a warning
+    /// ([`EmulatorHandle::exposure_warning`]).
     pub async fn start(self) -> Result<EmulatorHandle, EmulatorError> {
         self.config.validate()?;
         let listener = TcpListener::bind(&self.config.bind)
@@ -137,6 +140,10 @@ impl Emulator {
                 addr: self.config.bind.clone(),
                 source,
             })?;
+        let control_token = match &self.config.control_token {
+            Some(token) => token.clone(),
+            None => random_token(addr)?,
+        };
         let state = Arc::new(AppState {
             simulator: self.simulator.clone(),
             auth: AuthPolicy::new(
@@ -148,25 +155,44 @@ impl Emulator {
             ),
             default_region: self.config.default_region,
             max_body_bytes: self.simulator.config().max_body_bytes,
+            body_read_timeout: self.config.body_read_timeout(),
+            control_token: control_token.clone(),
         });
+        let limits = Limits {
+            max_connections: self.config.max_connections,
+            header_read_timeout: self.config.header_read_timeout(),
+        };
         let (tx, rx) = oneshot::channel::<()>();
-        let app = router(state);
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    // A dropped sender (handle dropped) also means "stop".
-                    let _ = rx.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(accept_loop(listener, state, limits, async move {
+            // A dropped sender (handle dropped) also means "stop".
+            let _ = rx.await;
+        }));
         tracing::info!(%addr, no_auth = self.config.no_auth, "Bedrock emulator listening");
-        Ok(EmulatorHandle {
+        let handle = EmulatorHandle {
             addr,
             simulator: self.simulator,
+            control_token,
             shutdown: Some(tx),
             task: Some(task),
-        })
+        };
+        if let Some(warning) = handle.exposure_warning() {
+            tracing::warn!(%addr, "{warning}");
+        }
+        Ok(handle)
     }
+}
+
+/// 128 random bits from the operating system, in hex, for the emulator bound to `addr`.
+fn random_token(addr: SocketAddr) -> Result<String, EmulatorError> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| EmulatorError::Serve {
+        addr,
+        source: std::io::Error::other("the system's random number generator failed"),
+    })?;
+    Ok(bytes.iter().fold(String::with_capacity(32), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
 }
 
 /// A running emulator. Dropping it stops the server too (without waiting).
@@ -174,6 +200,7 @@ impl Emulator {
 pub struct EmulatorHandle {
     addr: SocketAddr,
     simulator: Simulator,
+    control_token: String,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -192,6 +219,40 @@ impl EmulatorHandle {
     /// The simulator behind the server: set faults, read the request log, count attempts.
     pub fn simulator(&self) -> &Simulator {
         &self.simulator
+    }
+
+    /// The token the control endpoints (`/_emulator/...`) require as
+    /// `Authorization: Bearer TOKEN`: [`EmulatorConfig::control_token`], or the random one
+    /// made at start.
+    pub fn control_token(&self) -> &str {
+        &self.control_token
+    }
+
+    /// The headers a control request needs: `Authorization: Bearer TOKEN` and
+    /// `Content-Type: application/json`. Add them to any request to `/_emulator/...`.
+    pub fn control_headers(&self) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        if let Ok(value) = http::HeaderValue::from_str(&format!("Bearer {}", self.control_token)) {
+            headers.insert(http::header::AUTHORIZATION, value);
+        }
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers
+    }
+
+    /// A warning to show when the emulator listens beyond loopback, where other machines can
+    /// reach it; `None` on a loopback address.
+    pub fn exposure_warning(&self) -> Option<String> {
+        (!self.addr.ip().is_loopback()).then(|| {
+            format!(
+                "the emulator listens on {}, beyond loopback: other machines can reach it. It \
+                 speaks plain HTTP and, unless configured otherwise, accepts the public example \
+                 credentials; bind to 127.0.0.1 unless other machines must reach it",
+                self.addr
+            )
+        })
     }
 
     /// Stops accepting connections, lets open requests finish (at most 10 s), then returns.
@@ -229,8 +290,9 @@ impl Drop for EmulatorHandle {
     }
 }
 
-/// Serves `config` until `shutdown` completes, then stops gracefully. This is what
-/// `bedrock emulator` runs; the bound address is logged at `info` level.
+/// Serves `config` until `shutdown` completes, then stops gracefully; the bound address is
+/// logged at `info` level. No handle comes out, so set [`EmulatorConfig::control_token`] to call
+/// the control endpoints.
 pub async fn serve_until(
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send,

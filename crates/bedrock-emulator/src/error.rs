@@ -70,6 +70,8 @@ pub(crate) struct ApiError {
     pub request_id: Option<String>,
     /// `Allow` header, for a known resource asked with the wrong method.
     pub allow: Option<&'static str>,
+    /// Whether the connection closes after this answer (`Connection: close`).
+    pub close_connection: bool,
 }
 
 impl ApiError {
@@ -81,6 +83,7 @@ impl ApiError {
             message: message.into(),
             request_id: None,
             allow: None,
+            close_connection: false,
         }
     }
 
@@ -165,6 +168,7 @@ impl From<CoreError> for ApiError {
                 message: d.message.clone(),
                 request_id: d.request_id.clone(),
                 allow: None,
+                close_connection: false,
             },
             None => ApiError::new(default_status, default_type, err.to_string()),
         }
@@ -193,6 +197,9 @@ impl IntoResponse for ApiError {
         }
         if let Some(allow) = self.allow {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if self.close_connection {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

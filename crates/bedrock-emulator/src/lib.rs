@@ -1,8 +1,20 @@
 #![doc = include_str!("../README.md")]
+// Request bytes reach most of this crate: nothing they steer may panic. Tests may.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
 
 mod auth;
 mod clock;
 mod config;
+mod connections;
+mod control;
 mod emulator;
 mod error;
 mod eventstream;
@@ -13,6 +25,9 @@ pub use auth::{Credentials, EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, SI
 pub use bedrock_simulator::{
     Fault, FaultRule, Operation, Simulator, SimulatorConfig, StreamErrorKind,
 };
-pub use config::EmulatorConfig;
+pub use config::{
+    DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_HEADER_READ_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS,
+    EmulatorConfig,
+};
 pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle, serve_until};
 pub use error::EmulatorError;

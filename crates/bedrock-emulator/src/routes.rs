@@ -80,11 +80,11 @@ fn segments(raw_path: &str) -> ([&str; 4], usize) {
     let mut out = [""; 4];
     let mut n = 0;
     for segment in raw_path.strip_prefix('/').unwrap_or(raw_path).split('/') {
-        if n == out.len() {
+        let Some(slot) = out.get_mut(n) else {
             // Five or more segments: no route matches, whatever the rest says.
             return (out, n + 1);
-        }
-        out[n] = segment;
+        };
+        *slot = segment;
         n += 1;
     }
     (out, n)
@@ -93,7 +93,7 @@ fn segments(raw_path: &str) -> ([&str; 4], usize) {
 /// Matches a method and a raw (still percent-encoded) path to a route.
 pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiError> {
     let (found, count) = segments(raw_path);
-    let segments = &found[..count.min(found.len())];
+    let segments = found.get(..count).unwrap_or(found.as_slice());
     let too_long = count > found.len();
     let expect = |allowed: &[Method], allow: &'static str, route: Route| {
         if allowed.contains(method) {

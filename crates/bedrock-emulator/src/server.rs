@@ -1,25 +1,27 @@
-//! The HTTP front: one axum fallback handler that routes on the raw path, reads and limits the
-//! body, authenticates, and answers from the simulator with Bedrock's headers and frames.
+//! The HTTP front: each request is routed on its raw path and authenticated from its head
+//! before its body is read (streamed, within the size limit and the body timeout), then answered
+//! from the simulator with Bedrock's headers and frames.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bedrock_core::{
     CustomizationType, InferenceType, ListFoundationModelsRequest, Modality, ModelSummary, Region,
 };
-use bedrock_simulator::{FaultRule, Operation, SimChunk, SimRequest, Simulator};
+use bedrock_simulator::{Operation, SimChunk, SimRequest, Simulator};
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
+use http_body_util::BodyExt as _;
+use hyper::body::Incoming;
 use percent_encoding::percent_decode_str;
 
 use crate::auth::{self, AuthPolicy, SignedParts};
+use crate::control::{self, ControlAccess};
 use crate::error::ApiError;
 use crate::eventstream::{self, EVENT_STREAM_CONTENT_TYPE};
 use crate::routes::{self, Route};
@@ -30,19 +32,18 @@ pub(crate) struct AppState {
     pub auth: AuthPolicy,
     pub default_region: Region,
     pub max_body_bytes: usize,
+    /// How long a body may take to arrive once the head is in.
+    pub body_read_timeout: Duration,
+    /// What the control endpoints require as `Authorization: Bearer ...`.
+    pub control_token: String,
 }
 
-/// A bounded amount past the limit is still read (and dropped) so the client, which is still
-/// sending, receives the 400 instead of a reset connection.
-const DRAIN_PAST_LIMIT: usize = 64 * 1024 * 1024;
+/// How much of a refused request's body is still read and dropped, so the client, which may
+/// still be sending, receives the answer instead of a reset connection. Nothing of it is kept.
+const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// How long a truncated stream waits before dropping the connection.
 const TRUNCATE_FLUSH_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
-
-/// The axum service: every request goes through [`dispatch`].
-pub(crate) fn router(state: Arc<AppState>) -> axum::Router {
-    axum::Router::new().fallback(dispatch).with_state(state)
-}
 
 /// A request id shaped like Bedrock's (a UUID), unique within the process.
 pub(crate) fn new_request_id() -> String {
@@ -60,21 +61,22 @@ pub(crate) fn new_request_id() -> String {
     let v = (u128::from(hi) << 64) | u128::from(lo);
     // Version 4, variant 10, like a random UUID.
     let v = (v & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-    let s = format!("{v:032x}");
+    // The five groups of 8-4-4-4-12 hex digits, high bits first.
     format!(
-        "{}-{}-{}-{}-{}",
-        &s[0..8],
-        &s[8..12],
-        &s[12..16],
-        &s[16..20],
-        &s[20..32]
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        v >> 96,
+        (v >> 80) & 0xFFFF,
+        (v >> 64) & 0xFFFF,
+        (v >> 48) & 0xFFFF,
+        v & 0xFFFF_FFFF_FFFF
     )
 }
 
-async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
+/// Answers one request; every failure becomes Bedrock's error shape.
+pub(crate) async fn dispatch(state: &AppState, req: Request<Incoming>) -> Response {
     let (parts, body) = req.into_parts();
     tracing::debug!(method = %parts.method, path = parts.uri.path(), "request");
-    match handle(&state, &parts, body).await {
+    match handle(state, &parts, body).await {
         Ok(response) => response,
         Err(err) => {
             tracing::debug!(status = err.status.as_u16(), error_type = %err.error_type, "error answer");
@@ -88,30 +90,90 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     }
 }
 
-async fn handle(state: &AppState, parts: &Parts, body: Body) -> Result<Response, ApiError> {
+/// What the head of a request decided: where it goes and how it was let in.
+struct Admitted {
+    route: Route,
+    /// For control endpoints: whether the control token let it in, or credentials that still
+    /// have to be checked against the body.
+    control: Option<ControlAccess>,
+    body_limit: usize,
+}
+
+/// Everything decided from the request line and headers alone: the route, the declared length,
+/// and authentication as far as it does not depend on the body. A request refused here has
+/// none of its body buffered.
+fn admit(state: &AppState, parts: &Parts) -> Result<Admitted, ApiError> {
     let route = routes::match_route(&parts.method, parts.uri.path())?;
-    let body = read_body(&parts.headers, body, state.max_body_bytes).await?;
-    if route.is_control() {
-        return control(state, route, &parts.method, &body);
+    let body_limit = if route.is_control() {
+        control::MAX_CONTROL_BODY_BYTES
+    } else {
+        state.max_body_bytes
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > body_limit as u64) {
+        return Err(too_large(body_limit));
     }
-    let authenticated = auth::authenticate(
-        &state.auth,
-        &SignedParts {
-            method: &parts.method,
-            raw_path: parts.uri.path(),
-            raw_query: parts.uri.query(),
-            headers: &parts.headers,
-            body: &body,
-        },
-        SystemTime::now(),
-    )?;
+    let head = signed_parts(parts, &[]);
+    let control = if route.is_control() {
+        Some(control::admit(state, parts, &head)?)
+    } else {
+        auth::authenticate_head(&state.auth, &head, SystemTime::now())?;
+        None
+    };
+    Ok(Admitted {
+        route,
+        control,
+        body_limit,
+    })
+}
+
+fn signed_parts<'a>(parts: &'a Parts, body: &'a [u8]) -> SignedParts<'a> {
+    SignedParts {
+        method: &parts.method,
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query(),
+        headers: &parts.headers,
+        body,
+    }
+}
+
+async fn handle(state: &AppState, parts: &Parts, mut body: Incoming) -> Result<Response, ApiError> {
+    let admitted = match admit(state, parts) {
+        Ok(admitted) => admitted,
+        Err(err) => {
+            discard_body(state, &parts.headers, body);
+            return Err(err);
+        }
+    };
+    let bytes = match read_body(&mut body, admitted.body_limit, state.body_read_timeout).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge(err)) => {
+            discard_body(state, &parts.headers, body);
+            return Err(err);
+        }
+        // Dropping the body makes hyper close the connection after the answer.
+        Err(BodyError::Abandoned(err)) => return Err(err),
+    };
+    drop(body);
+    if let Some(access) = admitted.control {
+        if access == ControlAccess::Credentials {
+            auth::authenticate(&state.auth, &signed_parts(parts, &bytes), SystemTime::now())?;
+        }
+        return control::handle(state, admitted.route, &parts.method, &bytes);
+    }
+    let authenticated =
+        auth::authenticate(&state.auth, &signed_parts(parts, &bytes), SystemTime::now())?;
     let region = match authenticated.region {
         Some(name) => name
             .parse::<Region>()
             .map_err(|e| ApiError::validation(e.to_string()))?,
         None => state.default_region,
     };
-    match route {
+    match admitted.route {
         Route::ListFoundationModels => {
             list_foundation_models(state, region, parts.uri.query()).await
         }
@@ -126,73 +188,125 @@ async fn handle(state: &AppState, parts: &Parts, body: Body) -> Result<Response,
         Route::InvokeModel(id) => {
             invoke(
                 state,
-                sim_request(Operation::Invoke, id, region, parts, body, false),
+                sim_request(Operation::Invoke, id, region, parts, bytes, false),
             )
             .await
         }
         Route::InvokeModelWithResponseStream(id) => {
             invoke_stream(
                 state,
-                sim_request(Operation::InvokeStream, id, region, parts, body, true),
+                sim_request(Operation::InvokeStream, id, region, parts, bytes, true),
             )
             .await
         }
-        Route::Faults | Route::Reset | Route::Requests => {
-            control(state, route, &parts.method, &body)
-        }
+        Route::Faults | Route::Reset | Route::Requests => Err(ApiError::internal(
+            "a control route reached the Bedrock handler",
+        )),
     }
 }
 
-/// Reads the whole body, answering Bedrock's 400 past the limit without hanging the client.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    let too_large = || {
-        ApiError::validation(format!(
-            "1 validation error detected: Value at 'body' failed to satisfy constraint: Member \
-             must have length less than or equal to {limit}"
-        ))
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit.saturating_add(DRAIN_PAST_LIMIT)) {
-        return Err(too_large());
-    }
-    let mut stream = body.into_data_stream();
-    // A body that arrives in one chunk (the usual case) is kept as is; only a body in several
-    // chunks is copied into one buffer.
-    let mut first: Option<Bytes> = None;
-    let mut buf: Option<BytesMut> = None;
-    let mut total = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::validation(format!("The request body could not be read: {e}"))
-        })?;
-        total = total.saturating_add(chunk.len());
-        if total <= limit {
+/// Bedrock's 400 for a body over the limit.
+fn too_large(limit: usize) -> ApiError {
+    ApiError::validation(format!(
+        "1 validation error detected: Value at 'body' failed to satisfy constraint: Member \
+         must have length less than or equal to {limit}"
+    ))
+}
+
+/// Why a body was not read whole.
+enum BodyError {
+    /// Past the limit: the rest can still be discarded so the client gets the answer.
+    TooLarge(ApiError),
+    /// Too slow or broken: the connection is to be closed.
+    Abandoned(ApiError),
+}
+
+/// Reads a body as it arrives, keeping at most `limit` bytes, within `timeout`.
+async fn read_body(
+    body: &mut Incoming,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyError> {
+    let read = async {
+        // A body that arrives in one chunk (the usual case) is kept as is; only a body in
+        // several chunks is copied into one buffer.
+        let mut first: Option<Bytes> = None;
+        let mut buf: Option<BytesMut> = None;
+        let mut total = 0usize;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                BodyError::Abandoned(ApiError::validation(format!(
+                    "The request body could not be read: {e}"
+                )))
+            })?;
+            let Ok(chunk) = frame.into_data() else {
+                continue; // trailers
+            };
+            total = total.saturating_add(chunk.len());
+            if total > limit {
+                return Err(BodyError::TooLarge(too_large(limit)));
+            }
             match (&mut buf, first.take()) {
                 (Some(buf), _) => buf.extend_from_slice(&chunk),
                 (None, None) => first = Some(chunk),
                 (None, Some(earlier)) => {
-                    let mut joined =
-                        BytesMut::with_capacity(declared.unwrap_or(total).clamp(total, limit));
+                    let mut joined = BytesMut::with_capacity(total);
                     joined.extend_from_slice(&earlier);
                     joined.extend_from_slice(&chunk);
                     buf = Some(joined);
                 }
             }
-        } else if total > limit.saturating_add(DRAIN_PAST_LIMIT) {
-            break;
         }
-    }
-    if total > limit {
-        Err(too_large())
-    } else {
         Ok(match buf {
             Some(buf) => buf.freeze(),
             None => first.unwrap_or_default(),
         })
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| Err(BodyError::Abandoned(body_timeout(timeout))))
+}
+
+/// The 408 for a body that did not arrive in time; the connection closes after it.
+fn body_timeout(timeout: Duration) -> ApiError {
+    let mut err = ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "RequestTimeoutException",
+        format!(
+            "The request body did not arrive within {} ms (body_read_timeout_ms); the \
+             connection is closed",
+            timeout.as_millis()
+        ),
+    );
+    err.close_connection = true;
+    err
+}
+
+/// Reads and drops what is left of a refused request's body in the background (at most
+/// [`DISCARD_LIMIT`] bytes, within the body timeout), so the client, still sending, receives
+/// the answer. A client that waits for `100 Continue` was never asked for its body, so it is
+/// dropped at once.
+pub(crate) fn discard_body(state: &AppState, headers: &HeaderMap, mut body: Incoming) {
+    use hyper::body::Body as _;
+    let expects_continue = headers
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if expects_continue || body.is_end_stream() {
+        return;
     }
+    let timeout = state.body_read_timeout;
+    tokio::spawn(async move {
+        let discard = async {
+            let mut total = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                total = total.saturating_add(frame.data_ref().map_or(0, Bytes::len));
+                if total > DISCARD_LIMIT {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(timeout, discard).await;
+    });
 }
 
 /// A media-type header for the simulator. `application/json` is passed as `None`, which the
@@ -286,14 +400,21 @@ fn count_value(n: u64) -> HeaderValue {
         let all = Bytes::from(all);
         let mut start = 0;
         ends.into_iter()
-            .map(|end| {
+            .zip(0..)
+            .map(|(end, i): (usize, u64)| {
                 let digits = all.slice(start..end);
                 start = end;
-                HeaderValue::from_maybe_shared(digits).expect("decimal digits are a header value")
+                // Decimal digits are always a header value; the fallback only keeps the
+                // lint-free form.
+                HeaderValue::from_maybe_shared(digits).unwrap_or_else(|_| HeaderValue::from(i))
             })
             .collect()
     });
-    table[n as usize].clone()
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| table.get(i))
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from(n))
 }
 
 /// A header value for a string the simulator made (ASCII); `None` if it somehow is not one.
@@ -479,57 +600,6 @@ pub(crate) fn summary_json(m: &ModelSummary) -> serde_json::Value {
         "inferenceTypesSupported": m.inference_types_supported.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "modelLifecycle": { "status": m.lifecycle.as_str() },
     })
-}
-
-fn control_json(body: &impl serde::Serialize) -> Response {
-    let text =
-        serde_json::to_string_pretty(body).unwrap_or_else(|e| format!("{{\"message\":\"{e}\"}}"));
-    let mut response = (StatusCode::OK, text).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// The `/_emulator/...` endpoints: faults, reset and the request log. They bypass SigV4.
-fn control(
-    state: &AppState,
-    route: Route,
-    method: &Method,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    let sim = &state.simulator;
-    match (route, method) {
-        (Route::Faults, &Method::GET) => Ok(control_json(&sim.faults())),
-        (Route::Faults, &Method::POST) => {
-            let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-                ApiError::validation(format!("The fault list is not valid JSON: {e}"))
-            })?;
-            if value.is_array() {
-                let rules: Vec<FaultRule> = serde_json::from_value(value)
-                    .map_err(|e| ApiError::validation(format!("Invalid fault rule: {e}")))?;
-                sim.set_faults(rules);
-            } else {
-                let rule: FaultRule = serde_json::from_value(value)
-                    .map_err(|e| ApiError::validation(format!("Invalid fault rule: {e}")))?;
-                sim.add_fault(rule);
-            }
-            Ok(control_json(&sim.faults()))
-        }
-        (Route::Faults, &Method::DELETE) => {
-            sim.set_faults(Vec::new());
-            Ok(control_json(&sim.faults()))
-        }
-        (Route::Reset, _) => {
-            sim.reset();
-            Ok(control_json(&serde_json::json!({ "reset": true })))
-        }
-        (Route::Requests, _) => Ok(control_json(&sim.request_log())),
-        (route, method) => Err(ApiError::internal(format!(
-            "no control handler for {method} {route:?}"
-        ))),
-    }
 }
 
 #[cfg(test)]

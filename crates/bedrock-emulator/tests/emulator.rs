@@ -9,7 +9,7 @@ use bedrock_emulator::{
     Credentials, Emulator, EmulatorConfig, EmulatorHandle, Fault, FaultRule, Operation, Simulator,
     SimulatorConfig, StreamErrorKind,
 };
-use common::{Signer, chunk_json, encode_id, frame_header, plain, send};
+use common::{Signer, chunk_json, control, encode_id, frame_header, plain, send};
 
 const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 const EMBED: &str = "amazon.titan-embed-text-v2:0";
@@ -696,20 +696,10 @@ async fn control_endpoints_manage_faults_log_and_counters() {
     let addr = emu.addr();
     let path = invoke_path(HAIKU);
     let faults = r#"[{"model":"anthropic.claude-3-haiku-20240307-v1:0","operation":"invoke","fault":{"type":"throttling"},"times":1}]"#;
-    let reply = send(
-        addr,
-        plain(
-            "POST",
-            addr,
-            "/_emulator/faults",
-            Some("application/json"),
-            faults,
-        ),
-    )
-    .await;
+    let reply = send(addr, control(&emu, "POST", "/_emulator/faults", faults)).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json().as_array().unwrap().len(), 1);
-    let reply = send(addr, plain("GET", addr, "/_emulator/faults", None, "")).await;
+    let reply = send(addr, control(&emu, "GET", "/_emulator/faults", "")).await;
     assert_eq!(reply.json()[0]["fault"]["type"], "throttling");
 
     let mut throttled =
@@ -730,7 +720,7 @@ async fn control_endpoints_manage_faults_log_and_counters() {
     assert_eq!(send(addr, retried).await.status, 200);
     assert_eq!(emu.simulator().attempts_for(HAIKU), 2);
 
-    let log = send(addr, plain("GET", addr, "/_emulator/requests", None, ""))
+    let log = send(addr, control(&emu, "GET", "/_emulator/requests", ""))
         .await
         .json();
     let log = log.as_array().unwrap();
@@ -742,29 +732,18 @@ async fn control_endpoints_manage_faults_log_and_counters() {
 
     // One object appends; DELETE clears the faults only.
     let one = r#"{"fault":{"type":"latency","millis":1}}"#;
-    let reply = send(
-        addr,
-        plain(
-            "POST",
-            addr,
-            "/_emulator/faults",
-            Some("application/json"),
-            one,
-        ),
-    )
-    .await;
+    let reply = send(addr, control(&emu, "POST", "/_emulator/faults", one)).await;
     assert_eq!(reply.json().as_array().unwrap().len(), 2);
-    let reply = send(addr, plain("DELETE", addr, "/_emulator/faults", None, "")).await;
+    let reply = send(addr, control(&emu, "DELETE", "/_emulator/faults", "")).await;
     assert_eq!(reply.json(), serde_json::json!([]));
     assert_eq!(emu.simulator().request_log().len(), 2);
 
     let reply = send(
         addr,
-        plain(
+        control(
+            &emu,
             "POST",
-            addr,
             "/_emulator/faults",
-            Some("application/json"),
             r#"[{"fault":{"type":"nope"}}]"#,
         ),
     )
@@ -776,7 +755,7 @@ async fn control_endpoints_manage_faults_log_and_counters() {
 
     emu.simulator()
         .add_fault(FaultRule::new(Fault::InternalServer).operation(Operation::List));
-    let reply = send(addr, plain("POST", addr, "/_emulator/reset", None, "")).await;
+    let reply = send(addr, control(&emu, "POST", "/_emulator/reset", "")).await;
     assert_eq!(reply.status, 200);
     assert!(emu.simulator().request_log().is_empty() && emu.simulator().faults().is_empty());
     assert_eq!(emu.simulator().attempts_for(HAIKU), 0);

@@ -9,7 +9,9 @@ use crate::output::Printer;
 use crate::session::resolve_region;
 
 /// `bedrock emulator`. The first line on stdout says where it listens (`listening on URL`, or
-/// `{"url": URL, ...}` in JSON), printed once the socket is bound.
+/// `{"url": URL, "control_token": TOKEN, ...}` in JSON), printed once the socket is bound; in
+/// text the second line is `control token TOKEN`. Bound beyond loopback, a warning goes to
+/// stderr.
 pub async fn run(
     global: &GlobalArgs,
     args: &EmulatorArgs,
@@ -37,10 +39,26 @@ pub async fn run(
     let shutdown = Shutdown::install();
     let handle = emulator.start().await?;
     let url = handle.url();
+    let token = handle.control_token();
     if printer.is_json() {
-        printer.json_line(&json!({ "url": url, "no_auth": no_auth, "access_key_ids": keys }))?;
+        printer.json_line(&json!({
+            "url": url,
+            "no_auth": no_auth,
+            "access_key_ids": keys,
+            "control_token": token,
+        }))?;
     } else {
-        printer.partial(&format!("listening on {url}\n"))?;
+        // Scripts read the first line for the URL and the second for the token.
+        printer.partial(&format!("listening on {url}\ncontrol token {token}\n"))?;
+    }
+    if let Some(warning) = handle.exposure_warning() {
+        printer.note(&format!("warning: {warning}"));
+    }
+    if !printer.is_json() {
+        printer.note(&format!(
+            "the control endpoints ({url}/_emulator/...) need `Authorization: Bearer` and the \
+             control token"
+        ));
         if no_auth {
             printer.note("request signatures are not checked (--no-auth)");
         } else {

@@ -135,6 +135,19 @@ pub fn plain(
     b.body(Full::new(body)).unwrap()
 }
 
+/// A control request (`/_emulator/...`) carrying the emulator's control token and a JSON
+/// content type.
+pub fn control(
+    emulator: &bedrock_emulator::EmulatorHandle,
+    method: &str,
+    path: &str,
+    body: impl Into<Bytes>,
+) -> Request<Full<Bytes>> {
+    let mut req = plain(method, emulator.addr(), path, None, body);
+    req.headers_mut().extend(emulator.control_headers());
+    req
+}
+
 /// Who signs and for where.
 #[derive(Clone)]
 pub struct Signer {
@@ -160,8 +173,31 @@ impl Signer {
     }
 
     /// Signs `req` in place with aws-sigv4, as the Rust SDK does (path encoded twice).
-    pub fn sign(&self, mut req: Request<Full<Bytes>>, body: &[u8]) -> Request<Full<Bytes>> {
-        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    pub fn sign(&self, req: Request<Full<Bytes>>, body: &[u8]) -> Request<Full<Bytes>> {
+        self.sign_payload(
+            req,
+            aws_sigv4::http_request::SignableBody::Bytes(body),
+            false,
+            SystemTime::now(),
+        )
+    }
+
+    /// Signs `req` at `time` with this payload hash; with `declare`, the hash is also sent (and
+    /// signed) in `x-amz-content-sha256`, as S3 clients do.
+    pub fn sign_payload(
+        &self,
+        mut req: Request<Full<Bytes>>,
+        payload: aws_sigv4::http_request::SignableBody<'_>,
+        declare: bool,
+        time: SystemTime,
+    ) -> Request<Full<Bytes>> {
+        use aws_sigv4::http_request::{
+            PayloadChecksumKind, SignableRequest, SigningSettings, sign,
+        };
+        let mut settings = SigningSettings::default();
+        if declare {
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
         let creds = aws_credential_types::Credentials::new(
             &self.access_key_id,
             &self.secret,
@@ -174,8 +210,8 @@ impl Signer {
             .identity(&identity)
             .region(&self.region)
             .name("bedrock")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
+            .time(time)
+            .settings(settings)
             .build()
             .unwrap()
             .into();
@@ -189,7 +225,7 @@ impl Signer {
             req.method().as_str(),
             uri,
             headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            SignableBody::Bytes(body),
+            payload,
         )
         .unwrap();
         let (instructions, _) = sign(signable, &params).unwrap().into_parts();
@@ -222,4 +258,164 @@ pub fn encode_id(id: &str) -> String {
         }
     }
     out
+}
+
+/// A request's head as HTTP/1.1 bytes, for clients that send the body themselves (or never).
+pub fn head_bytes<B>(req: &Request<B>) -> Vec<u8> {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let mut out = format!("{} {target} HTTP/1.1\r\n", req.method()).into_bytes();
+    for (name, value) in req.headers() {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// One response read off a raw connection: status, lower-cased headers, and a body of
+/// `content-length` bytes.
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn error_type(&self) -> Option<&str> {
+        self.header("x-amzn-errortype")
+            .map(|t| t.split(':').next().unwrap_or(t))
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+/// Reads one response (head and a `content-length` body) from a raw connection.
+pub async fn read_reply(tcp: &mut tokio::net::TcpStream) -> std::io::Result<RawReply> {
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = Vec::new();
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = tcp.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("closed after {} bytes", buf.len()),
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let mut chunk = vec![0u8; length - body.len()];
+        let n = tcp.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(RawReply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Reads until the server closes the connection (end of file or a reset) and returns what
+/// came; fails if it is still open after `bound`.
+pub async fn read_until_closed(
+    tcp: &mut tokio::net::TcpStream,
+    bound: std::time::Duration,
+) -> Result<Vec<u8>, String> {
+    use tokio::io::AsyncReadExt as _;
+    let mut got = Vec::new();
+    let read = async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match tcp.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    match tokio::time::timeout(bound, read).await {
+        Ok(()) => Ok(got),
+        Err(_) => Err(format!(
+            "the connection is still open after {bound:?} ({} bytes received)",
+            got.len()
+        )),
+    }
+}
+
+/// The process's resident memory in bytes (`VmRSS` in /proc/self/status).
+#[cfg(target_os = "linux")]
+pub fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a VmRSS line");
+    kib * 1024
+}
+
+/// A small deterministic generator (SplitMix64) for test data.
+pub struct TestRng(pub u64);
+
+impl TestRng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next_u64() as u8).collect()
+    }
 }
