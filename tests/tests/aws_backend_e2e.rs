@@ -174,3 +174,36 @@ async fn typed_outputs_keep_their_requested_shape() {
         assert_eq!(png_size(&image.data), size, "{model}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_in_flight_limit_wait_for_a_place() {
+    let emulator = start_emulator(with_simulator(SimulatorConfig::with_seed(SEED))).await;
+    // Every call to Titan Text takes at least 300 ms on the emulator.
+    emulator.simulator().add_fault(
+        bedrock_simulator::FaultRule::new(bedrock_simulator::Fault::Latency { millis: 300 })
+            .model(TITAN_TEXT),
+    );
+    let config = bedrock_backend_aws::AwsBackendConfig {
+        max_concurrent_calls: Some(2),
+        ..support::aws_backend_config(emulator.url(), support::example_credentials())
+    };
+    let connector = support::aws_connector(config);
+    let body = json!({"inputText": "Hello", "textGenerationConfig": {"maxTokenCount": 8}});
+    let started = std::time::Instant::now();
+    let calls = (0..6).map(|_| {
+        connector.invoke_model_generic(InvokeModelGenericRequest::json(
+            id(TITAN_TEXT),
+            body.to_string(),
+        ))
+    });
+    for result in futures::future::join_all(calls).await {
+        result.expect("every call succeeds once it has a place");
+    }
+    // Six 300 ms calls, two at a time, cannot finish in under three rounds; without the limit
+    // they would all run at once and finish in about one.
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "six calls with two places finished in {:?}",
+        started.elapsed()
+    );
+}

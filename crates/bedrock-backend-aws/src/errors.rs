@@ -2,13 +2,110 @@
 //! type, HTTP status and request id.
 
 use std::error::Error as StdError;
+use std::fmt;
 
 use aws_credential_types::provider::error::{CredentialsError, TokenError};
-use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::event_stream::RawMessage;
 use bedrock_core::{Error, ErrorKind, ServiceDetails};
+
+/// A response body larger than
+/// [`AwsBackendConfig::max_response_bytes`](crate::AwsBackendConfig::max_response_bytes): the
+/// backend stopped reading it (or never started, when its `Content-Length` said so) and the call
+/// failed with an [`Error::Transport`] that names the limit and has this in its source chain.
+/// The SDK does not retry it: the same request would get the same answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseTooLarge {
+    /// The limit, in bytes.
+    pub limit: usize,
+    /// The length the response declared in `Content-Length`, when it declared one.
+    pub declared: Option<u64>,
+}
+
+impl fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the response body is larger than the limit of {} bytes \
+             (`AwsBackendConfig::max_response_bytes`)",
+            self.limit
+        )?;
+        if let Some(declared) = self.declared {
+            write!(f, "; its Content-Length says {declared} bytes")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for ResponseTooLarge {}
+
+/// A response body that failed while the backend read it (see `response_limit` in the crate
+/// root), as opposed to a request that could not be sent: both reach the SDK as a dispatch
+/// failure, and this marker lets the message say which.
+#[derive(Debug)]
+pub(crate) struct ResponseBodyFailed(pub(crate) aws_smithy_runtime_api::box_error::BoxError);
+
+impl fmt::Display for ResponseBodyFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the response body could not be read")
+    }
+}
+
+impl StdError for ResponseBodyFailed {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(self.0.as_ref())
+    }
+}
+
+/// The error and its sources, each once.
+fn chain<'a>(
+    err: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(err), |&e| e.source())
+}
+
+/// The part of an SDK error's text before the request it quotes, when it quotes one. When the
+/// SDK cannot apply the endpoint URL to a request, its `ResolveEndpointError` says
+/// ``failed to apply endpoint `URL` to request `Request { body: .., headers: .. }`` ``: the
+/// whole request, prompt and all. A request has no place in an error message, so it is cut;
+/// the URL and the cause (the error's source, \"invalid uri character\") stay.
+fn before_quoted_request(text: &str) -> Option<&str> {
+    [" to request `", "Request { body: "]
+        .iter()
+        .filter_map(|marker| text.find(marker))
+        .min()
+        .map(|at| &text[..at])
+}
+
+/// The messages of an error and its sources, joined with `: ` and each shown once (a message
+/// that repeats its source's is not repeated), with any quoted request left out; and whether
+/// one was left out. Unlike the SDK's `DisplayErrorContext` this never adds the `Debug` form,
+/// which holds the same request.
+fn describe(err: &(dyn StdError + 'static)) -> (String, bool) {
+    let mut text = String::new();
+    let mut cut = false;
+    for e in chain(err) {
+        let own = e.to_string();
+        let own = match before_quoted_request(&own) {
+            Some(before) => {
+                cut = true;
+                before.trim_end().to_owned()
+            }
+            None => own,
+        };
+        if own.is_empty() || text.contains(&own) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&own);
+    }
+    (text, cut)
+}
 
 /// Whether the SDK could not get an identity to sign with: a credentials provider's
 /// `CredentialsError` (missing, expired, the provider failed or timed out) or a token provider's
@@ -38,9 +135,13 @@ where
         });
         return service_error(code, message, Some(status), request_id);
     }
-    let described = DisplayErrorContext(&err).to_string();
+    let (described, quoted_request) = describe(&err);
+    // A body that failed or was refused while the backend read it reaches the SDK as a dispatch
+    // failure, yet the request was sent.
+    let reading = chain(&err).any(|e| e.is::<ResponseTooLarge>() || e.is::<ResponseBodyFailed>());
     let (what, timeout) = match &err {
         SdkError::TimeoutError(_) => ("the call timed out", true),
+        SdkError::DispatchFailure(d) if reading => ("could not read the response", d.is_timeout()),
         SdkError::DispatchFailure(d) => ("could not send the request", d.is_timeout()),
         SdkError::ResponseError(_) => ("could not read the response", false),
         SdkError::ConstructionFailure(_) => ("could not build the request", false),
@@ -55,7 +156,13 @@ where
     Error::Transport {
         message: format!("{what}: {described}"),
         timeout,
-        source: Some(Box::new(err)),
+        attempts: None,
+        // The SDK's error still quotes the request; whoever prints sources would print it.
+        source: if quoted_request {
+            None
+        } else {
+            Some(Box::new(err))
+        },
     }
 }
 
@@ -125,8 +232,9 @@ pub(crate) fn map_stream_error_for(
             service_error(code, message, None, request_id.map(str::to_owned))
         }
         other => Error::Transport {
-            message: format!("the response stream broke: {}", DisplayErrorContext(&other)),
+            message: format!("the response stream broke: {}", describe(&other).0),
             timeout: false,
+            attempts: None,
             source: Some(Box::new(other)),
         },
     }
@@ -148,4 +256,54 @@ fn service_error(
     details.request_id = request_id;
     details.error_type = code;
     Error::from_service(kind, details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error whose message quotes a request, as the SDK's `ResolveEndpointError` does, with
+    /// the cause as its source.
+    #[derive(Debug)]
+    struct Quoting(std::io::Error);
+
+    impl fmt::Display for Quoting {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(
+                "failed to apply endpoint `not a url` to request `Request { body: SdkBody { \
+                 inner: Once(Some(b\"{\\\"prompt\\\":\\\"SECRET\\\"}\")) } }`",
+            )
+        }
+    }
+
+    impl StdError for Quoting {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_quoted_request_is_left_out_and_the_cause_kept() {
+        let err = Quoting(std::io::Error::other("invalid uri character"));
+        let (text, cut) = describe(&err);
+        assert!(cut);
+        assert_eq!(
+            text,
+            "failed to apply endpoint `not a url`: invalid uri character"
+        );
+        assert!(!text.contains("SECRET"));
+    }
+
+    #[test]
+    fn sources_are_joined_once_each() {
+        let err = ResponseBodyFailed(Box::new(std::io::Error::other("connection reset")));
+        assert_eq!(
+            describe(&err),
+            (
+                "the response body could not be read: connection reset".to_owned(),
+                false
+            )
+        );
+        assert_eq!(before_quoted_request("plain text"), None);
+    }
 }

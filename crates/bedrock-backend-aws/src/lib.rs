@@ -25,9 +25,10 @@ use bedrock_core::{
     ModelSummary, Region, Result, StreamChunk,
 };
 use bytes::Bytes;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use aws_smithy_runtime_api::client::http::SharedHttpClient;
-pub use errors::{map_sdk_error, map_stream_error};
+pub use errors::{ResponseTooLarge, map_sdk_error, map_stream_error};
 
 /// How the SDK retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,7 +70,30 @@ pub struct AwsBackendConfig {
     /// TLS, or one shared with other SDK clients so that they share its connection pool (see
     /// [`default_http_client`]). `None` builds the SDK's default client, one per region.
     pub http_client: Option<SharedHttpClient>,
+    /// The most InvokeModel calls (whole or streamed, until the stream ends) this backend has
+    /// in flight at once, over all regions; further calls wait for a free place. Over HTTP/1.1
+    /// each call in flight holds a connection and its buffers (about 40 KiB), so this bounds
+    /// memory and connections when a program starts many calls at once. `None` for no limit.
+    pub max_concurrent_calls: Option<usize>,
+    /// The largest response body a call reads, in bytes; a larger one fails the call with an
+    /// [`Error::Transport`] naming the limit (with [`ResponseTooLarge`] in its source chain),
+    /// without retrying. A response whose `Content-Length` is over the limit is refused before
+    /// its body is read; one without a length is read up to the limit. This bounds the memory a
+    /// call can be made to use by whatever answers at the endpoint. Applies to the clients the
+    /// backend builds (not to clients given to [`AwsBackend::with_clients`]) and to whole
+    /// responses: a response stream's events are passed on as they arrive. `None` for no limit.
+    pub max_response_bytes: Option<usize>,
 }
+
+/// The default of [`AwsBackendConfig::max_concurrent_calls`].
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 256;
+
+/// The default of [`AwsBackendConfig::max_response_bytes`]: 64 MiB. Bedrock's largest answers
+/// are images in base64: Nova Canvas returns up to 5 images of up to 4.19 megapixels, which as
+/// PNG take about 3 to 10 MB each, so 5 of them are at most about 67 MB (64 MiB) in base64; Titan
+/// and Stability images are smaller, and text and embedding answers are below a few MB. A
+/// runaway or hostile endpoint cannot make a call hold more than this.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 impl Default for AwsBackendConfig {
     fn default() -> Self {
@@ -85,6 +109,8 @@ impl Default for AwsBackendConfig {
             operation_timeout: None,
             attempt_timeout: None,
             http_client: None,
+            max_concurrent_calls: Some(DEFAULT_MAX_CONCURRENT_CALLS),
+            max_response_bytes: Some(DEFAULT_MAX_RESPONSE_BYTES),
         }
     }
 }
@@ -114,6 +140,8 @@ pub struct AwsBackend {
     /// The clients of each region, by the region's place in [`Region::ALL`], each built once, on
     /// first use, and shared by every clone of the backend.
     clients: Arc<[OnceLock<Clients>]>,
+    /// Places for calls in flight ([`AwsBackendConfig::max_concurrent_calls`]), shared by clones.
+    in_flight: Option<Arc<Semaphore>>,
 }
 
 /// The place of `region` in [`Region::ALL`] (which is sorted).
@@ -127,6 +155,9 @@ impl AwsBackend {
     /// A backend with these settings. Clients are created per region on first use.
     pub fn new(config: AwsBackendConfig) -> Self {
         AwsBackend {
+            in_flight: config
+                .max_concurrent_calls
+                .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
             config: Arc::new(config),
             clients: Region::ALL.iter().map(|_| OnceLock::new()).collect(),
         }
@@ -192,6 +223,16 @@ impl AwsBackend {
         b.build()
     }
 
+    /// A place for one more call in flight, waiting for one when all are taken; `None` when
+    /// calls are not limited.
+    async fn place(&self) -> Option<OwnedSemaphorePermit> {
+        // The semaphore is never closed, so acquiring only fails if it were.
+        Arc::clone(self.in_flight.as_ref()?)
+            .acquire_owned()
+            .await
+            .ok()
+    }
+
     /// The clients of `region`, built on first use.
     fn clients(&self, region: Region) -> &Clients {
         self.clients[region_slot(region)].get_or_init(|| self.build_clients(region))
@@ -210,7 +251,10 @@ impl AwsBackend {
             .timeout_config(self.timeout_config());
         // One HTTP client (one connection pool) per region, shared by both services, unless the
         // configuration names one for all.
-        if let Some(http) = self.config.http_client.clone().or_else(default_http_client) {
+        if let Some(mut http) = self.config.http_client.clone().or_else(default_http_client) {
+            if let Some(limit) = self.config.max_response_bytes {
+                http = response_limit::LimitedHttpClient::shared(http, limit);
+            }
             control = control.http_client(http.clone());
             runtime = runtime.http_client(http);
         }
@@ -268,6 +312,210 @@ fn with_runtime_classifiers(
     conf: aws_sdk_bedrockruntime::config::Builder,
 ) -> aws_sdk_bedrockruntime::config::Builder {
     conf.retry_classifier(retry::ModelTimeoutIsTransient)
+}
+
+mod response_limit {
+    //! The limit on response bodies ([`crate::AwsBackendConfig::max_response_bytes`]): an HTTP
+    //! client around the one the SDK sends through, refusing bodies over the limit.
+    //!
+    //! The SDK reads a whole response body into memory before deserializing it, with no limit
+    //! of its own. Limiting the body as the SDK reads it would take a wrapper implementing
+    //! `http_body::Body`, a crate this one does not depend on; so the limit sits where the
+    //! response arrives, in the connector. A `Content-Length` over the limit fails at once; a
+    //! body within it is left to the HTTP stack, which never reads past the length it declares.
+    //! A body without a length (chunked, or ended by closing the connection) is read here, up
+    //! to the limit, and handed on in memory, as the SDK would have held it anyway. Successful
+    //! response streams pass through: their events are decoded one by one as they arrive.
+
+    use aws_smithy_runtime::client::http::body::minimum_throughput::MinimumThroughputDownloadBody;
+    use aws_smithy_runtime_api::box_error::BoxError;
+    use aws_smithy_runtime_api::client::http::{
+        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+        SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::client::runtime_components::{
+        RuntimeComponents, RuntimeComponentsBuilder,
+    };
+    use aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::byte_stream::ByteStream;
+    use aws_smithy_types::config_bag::ConfigBag;
+    use bytes::{Bytes, BytesMut};
+    use std::sync::Arc;
+
+    use crate::errors::{ResponseBodyFailed, ResponseTooLarge};
+
+    /// The SDK's paths of operations whose successful answer is an event stream.
+    const STREAMING_PATH_ENDS: [&str; 2] = ["/invoke-with-response-stream", "/converse-stream"];
+
+    /// Wraps the SDK's HTTP client; its connectors share the inner client's connection pool.
+    #[derive(Debug)]
+    pub(crate) struct LimitedHttpClient {
+        inner: SharedHttpClient,
+        limit: usize,
+    }
+
+    impl LimitedHttpClient {
+        /// `inner` with bodies limited to `limit` bytes.
+        pub(crate) fn shared(inner: SharedHttpClient, limit: usize) -> SharedHttpClient {
+            SharedHttpClient::new(LimitedHttpClient { inner, limit })
+        }
+    }
+
+    impl HttpClient for LimitedHttpClient {
+        fn http_connector(
+            &self,
+            settings: &HttpConnectorSettings,
+            components: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            let stall_guard = components.sleep_impl().zip(components.time_source()).map(
+                |(sleep, time)| -> StallGuard {
+                    Arc::new(move |body| {
+                        let options = StalledStreamProtectionConfig::enabled().build().into();
+                        SdkBody::from_body_1_x(MinimumThroughputDownloadBody::new(
+                            time.clone(),
+                            sleep.clone(),
+                            body,
+                            options,
+                        ))
+                    })
+                },
+            );
+            SharedHttpConnector::new(LimitedConnector {
+                inner: self.inner.http_connector(settings, components),
+                limit: self.limit,
+                stall_guard,
+            })
+        }
+
+        fn validate_base_client_config(
+            &self,
+            components: &RuntimeComponentsBuilder,
+            cfg: &ConfigBag,
+        ) -> Result<(), BoxError> {
+            self.inner.validate_base_client_config(components, cfg)
+        }
+
+        fn validate_final_config(
+            &self,
+            components: &RuntimeComponents,
+            cfg: &ConfigBag,
+        ) -> Result<(), BoxError> {
+            self.inner.validate_final_config(components, cfg)
+        }
+
+        fn connector_metadata(
+            &self,
+        ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+            self.inner.connector_metadata()
+        }
+    }
+
+    /// Wraps a body in the SDK's stalled-stream protection.
+    type StallGuard = Arc<dyn Fn(SdkBody) -> SdkBody + Send + Sync>;
+
+    struct LimitedConnector {
+        inner: SharedHttpConnector,
+        limit: usize,
+        /// For the bodies read here (see [`read_limited`]).
+        stall_guard: Option<StallGuard>,
+    }
+
+    impl std::fmt::Debug for LimitedConnector {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("LimitedConnector")
+                .field("inner", &self.inner)
+                .field("limit", &self.limit)
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl HttpConnector for LimitedConnector {
+        fn call(
+            &self,
+            request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+        ) -> HttpConnectorFuture {
+            let streaming = STREAMING_PATH_ENDS.iter().any(|end| {
+                request
+                    .uri()
+                    .split('?')
+                    .next()
+                    .is_some_and(|p| p.ends_with(end))
+            });
+            let answer = self.inner.call(request);
+            let limit = self.limit;
+            let stall_guard = self.stall_guard.clone();
+            HttpConnectorFuture::new(async move {
+                let response = answer.await?;
+                if streaming && response.status().is_success() {
+                    return Ok(response);
+                }
+                match declared_length(&response) {
+                    Some(declared) if declared > limit as u64 => {
+                        Err(too_large(limit, Some(declared)))
+                    }
+                    Some(_) => Ok(response),
+                    None => read_limited(response, limit, stall_guard).await,
+                }
+            })
+        }
+    }
+
+    /// The `Content-Length` of a response whose length the HTTP stack enforces: none when a
+    /// `Transfer-Encoding` header says the length is not what frames the body.
+    fn declared_length(response: &HttpResponse) -> Option<u64> {
+        let headers = response.headers();
+        if headers.get("transfer-encoding").is_some() {
+            return None;
+        }
+        headers.get("content-length")?.trim().parse().ok()
+    }
+
+    fn too_large(limit: usize, declared: Option<u64>) -> ConnectorError {
+        // `other` with no kind: the SDK's classifiers do not retry it.
+        ConnectorError::other(Box::new(ResponseTooLarge { limit, declared }), None)
+    }
+
+    /// Reads a body of unknown length into memory, failing once it passes `limit`. The SDK's
+    /// stalled-stream protection (its default: a body that stops for 5 s fails) would only wrap
+    /// the body after this point, so it wraps it here.
+    async fn read_limited(
+        mut response: HttpResponse,
+        limit: usize,
+        stall_guard: Option<StallGuard>,
+    ) -> Result<HttpResponse, ConnectorError> {
+        let mut body = response.take_body();
+        if let Some(guard) = stall_guard {
+            body = guard(body);
+        }
+        let mut body = ByteStream::new(body);
+        let mut parts: Vec<Bytes> = Vec::new();
+        let mut total = 0usize;
+        while let Some(part) = body.next().await {
+            let part =
+                part.map_err(|e| ConnectorError::io(Box::new(ResponseBodyFailed(Box::new(e)))))?;
+            total = total.saturating_add(part.len());
+            if total > limit {
+                return Err(too_large(limit, None));
+            }
+            parts.push(part);
+        }
+        let whole = match parts.len() {
+            // One part, as most small bodies arrive: handed on without a copy.
+            0 | 1 => parts.pop().unwrap_or_default(),
+            _ => {
+                let mut whole = BytesMut::with_capacity(total);
+                for part in &parts {
+                    whole.extend_from_slice(part);
+                }
+                whole.freeze()
+            }
+        };
+        *response.body_mut() = SdkBody::from(whole);
+        Ok(response)
+    }
 }
 
 /// The SDK call for an [`InvokeModelRequest`] on the runtime client of its region. InvokeModel
@@ -356,6 +604,7 @@ impl Backend for AwsBackend {
     }
 
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse> {
+        let _place = self.place().await;
         let recorder = metadata::CallRecorder::default();
         let started = Instant::now();
         let out = runtime_call!(self, request, invoke_model)
@@ -363,7 +612,7 @@ impl Backend for AwsBackend {
             .interceptor(recorder.clone())
             .send()
             .await
-            .map_err(errors::map_sdk_error)?;
+            .map_err(|e| errors::map_sdk_error(e).with_attempts(recorder.attempts()))?;
         let metadata = recorder.metadata(started.elapsed());
         Ok(InvokeModelResponse::new(
             out.body.into_inner(),
@@ -376,15 +625,21 @@ impl Backend for AwsBackend {
         &self,
         request: InvokeModelRequest,
     ) -> Result<InvokeModelStreamResponse> {
+        // The place is held by the stream until it ends or is dropped.
+        let place = self.place().await;
+        let recorder = metadata::CallRecorder::default();
         let output = runtime_call!(self, request, invoke_model_with_response_stream)
+            .customize()
+            .interceptor(recorder.clone())
             .send()
             .await
-            .map_err(errors::map_sdk_error)?;
+            .map_err(|e| errors::map_sdk_error(e).with_attempts(recorder.attempts()))?;
         // Errors inside the stream carry the request id of the response that opened it.
         let request_id = output.request_id().map(str::to_owned);
         let receiver = output.body;
-        let chunks = futures::stream::unfold(Some((receiver, request_id)), |state| async move {
-            let (mut rx, request_id) = state?;
+        let state = Some((receiver, request_id, place));
+        let chunks = futures::stream::unfold(state, |state| async move {
+            let (mut rx, request_id, place) = state?;
             loop {
                 match rx.recv().await {
                     Ok(Some(aws_sdk_bedrockruntime::types::ResponseStream::Chunk(part))) => {
@@ -392,7 +647,8 @@ impl Backend for AwsBackend {
                             .bytes
                             .map(|b| Bytes::from(b.into_inner()))
                             .unwrap_or_default();
-                        return Some((Ok(StreamChunk { bytes }), Some((rx, request_id))));
+                        let state = Some((rx, request_id, place));
+                        return Some((Ok(StreamChunk { bytes }), state));
                     }
                     // Event types newer than this SDK knows are skipped, as Bedrock intends.
                     Ok(Some(_)) => continue,
@@ -592,6 +848,169 @@ mod tests {
             canned.requests.load(std::sync::atomic::Ordering::SeqCst),
             2,
             "both regions' clients sent through the configured HTTP client"
+        );
+    }
+
+    /// An HTTP client that answers every request with `status`, `body` and `headers`, and
+    /// counts requests.
+    #[derive(Debug, Clone)]
+    struct Answers {
+        status: u16,
+        body: &'static [u8],
+        headers: &'static [(&'static str, &'static str)],
+        requests: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Answers {
+        fn new(
+            status: u16,
+            body: &'static [u8],
+            headers: &'static [(&'static str, &'static str)],
+        ) -> Self {
+            Answers {
+                status,
+                body,
+                headers,
+                requests: Arc::default(),
+            }
+        }
+
+        fn requests(&self) -> usize {
+            self.requests.load(std::sync::atomic::Ordering::SeqCst)
+        }
+
+        /// A backend over this client with `max_response_bytes: limit`.
+        fn backend(&self, limit: Option<usize>) -> AwsBackend {
+            AwsBackend::new(AwsBackendConfig {
+                endpoint_url: Some("http://127.0.0.1:9".to_owned()),
+                credentials: Some(SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
+                )),
+                http_client: Some(SharedHttpClient::new(self.clone())),
+                initial_backoff: Some(Duration::from_millis(1)),
+                max_response_bytes: limit,
+                ..AwsBackendConfig::default()
+            })
+        }
+    }
+
+    impl aws_smithy_runtime_api::client::http::HttpConnector for Answers {
+        fn call(
+            &self,
+            _request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+        ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut answer = Response::new(
+                StatusCode::try_from(self.status).expect("status"),
+                SdkBody::from(self.body),
+            );
+            for (k, v) in self.headers {
+                answer.headers_mut().insert(*k, *v);
+            }
+            aws_smithy_runtime_api::client::http::HttpConnectorFuture::ready(Ok(answer))
+        }
+    }
+
+    impl aws_smithy_runtime_api::client::http::HttpClient for Answers {
+        fn http_connector(
+            &self,
+            _settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+            _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+            aws_smithy_runtime_api::client::http::SharedHttpConnector::new(self.clone())
+        }
+    }
+
+    /// The `ResponseTooLarge` in an error's source chain.
+    fn too_large(err: &Error) -> Option<&ResponseTooLarge> {
+        std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |&e| {
+            e.source()
+        })
+        .find_map(|e| e.downcast_ref::<ResponseTooLarge>())
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_fails_once_naming_the_limit() {
+        // Without a length: read up to the limit, then refused.
+        let unsized_body = Answers::new(200, &[b'x'; 2048], &[("content-type", "text/plain")]);
+        let err = unsized_body
+            .backend(Some(1024))
+            .invoke_model(titan_request())
+            .await
+            .expect_err("2 KiB is over a 1 KiB limit");
+        assert_eq!(err.kind(), bedrock_core::ErrorKind::Transport, "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("could not read the response")
+                && message.contains("larger than the limit of 1024 bytes")
+                && message.contains("max_response_bytes"),
+            "{message}"
+        );
+        assert_eq!(
+            too_large(&err),
+            Some(&ResponseTooLarge {
+                limit: 1024,
+                declared: None
+            })
+        );
+        assert!(!err.is_retryable());
+        assert_eq!(err.attempts(), Some(1));
+        assert_eq!(unsized_body.requests(), 1, "not retried");
+
+        // With a length over the limit: refused before the body is read.
+        let declared = Answers::new(
+            200,
+            b"{}",
+            &[
+                ("content-type", "application/json"),
+                ("content-length", "104857600"),
+            ],
+        );
+        let err = declared
+            .backend(Some(1024))
+            .invoke_model(titan_request())
+            .await
+            .expect_err("a declared 100 MB is over the limit");
+        assert_eq!(
+            too_large(&err).and_then(|t| t.declared),
+            Some(104_857_600),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("Content-Length says 104857600 bytes")
+        );
+        assert_eq!(declared.requests(), 1);
+
+        // An error body is limited too.
+        let error_body = Answers::new(
+            400,
+            &[b' '; 4096],
+            &[("x-amzn-errortype", "ValidationException")],
+        );
+        let err = error_body
+            .backend(Some(1024))
+            .invoke_model(titan_request())
+            .await
+            .unwrap_err();
+        assert!(too_large(&err).is_some(), "{err}");
+    }
+
+    #[tokio::test]
+    async fn bodies_within_the_limit_or_without_one_arrive_whole() {
+        for limit in [Some(2048), Some(DEFAULT_MAX_RESPONSE_BYTES), None] {
+            let answers = Answers::new(200, &[b'x'; 2048], &[("content-type", "text/plain")]);
+            let out = answers
+                .backend(limit)
+                .invoke_model(titan_request())
+                .await
+                .unwrap_or_else(|e| panic!("{limit:?}: {e}"));
+            assert_eq!(out.body.as_ref(), &[b'x'; 2048], "{limit:?}");
+        }
+        assert_eq!(
+            AwsBackendConfig::default().max_response_bytes,
+            Some(64 * 1024 * 1024)
         );
     }
 

@@ -75,6 +75,14 @@ impl CallRecorder {
         f(&mut self.observed.lock().unwrap_or_else(PoisonError::into_inner));
     }
 
+    /// How many attempts the call has made so far.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.observed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .attempts
+    }
+
     /// The call's metadata; `round_trip` is the latency when Bedrock sent none.
     pub(crate) fn metadata(&self, round_trip: Duration) -> CallMetadata {
         let observed =

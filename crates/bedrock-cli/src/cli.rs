@@ -1,9 +1,13 @@
 //! The command line's shape: global options and one subcommand each, declared with clap's derive.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use bedrock_backend_aws::DEFAULT_MAX_RESPONSE_BYTES;
 use bedrock_connector::{InferenceType, Modality};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::DEFAULT_MAX_ERROR_BYTES;
 
 /// Call Amazon Bedrock foundation models, or a local emulator of Bedrock.
 ///
@@ -57,6 +61,46 @@ pub struct GlobalArgs {
     /// Log more to stderr: -v warnings, -vv info, -vvv debug, -vvvv trace.
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
+
+    /// Seconds allowed to connect to the endpoint [default: 3.1].
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = seconds)]
+    pub connect_timeout: Option<Duration>,
+
+    /// Seconds allowed between sending a request and the start of its answer [default: no
+    /// limit, as a model may take minutes to answer].
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = seconds)]
+    pub read_timeout: Option<Duration>,
+
+    /// The largest response body read; a larger one fails the call.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = bytes,
+          default_value_t = DEFAULT_MAX_RESPONSE_BYTES)]
+    pub max_response_bytes: usize,
+
+    /// The most bytes of an error message printed; the rest is cut, with a note of how much.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_ERROR_BYTES)]
+    pub max_error_bytes: usize,
+}
+
+/// The longest timeout the options take, in seconds (a day).
+const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
+
+/// A timeout option's value: seconds, fractions allowed, in 0.001..=86400.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| (0.001..=MAX_TIMEOUT_SECONDS).contains(s))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("a number of seconds in 0.001..={MAX_TIMEOUT_SECONDS} is allowed"))
+}
+
+/// A size option's value: a whole number of bytes, at least 1.
+fn bytes(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| format!("a whole number of bytes in 1..={} is allowed", usize::MAX))
 }
 
 /// Where calls go.
@@ -357,6 +401,53 @@ mod tests {
         };
         assert_eq!(args.output_modality, Some(ModalityArg::Embedding));
         assert_eq!(args.inference_type, Some(InferenceTypeArg::OnDemand));
+    }
+
+    #[test]
+    fn timeouts_and_limits_parse_and_out_of_range_values_name_the_range() {
+        let cli = Cli::try_parse_from([
+            "bedrock",
+            "models",
+            "--read-timeout",
+            "0.25",
+            "--connect-timeout",
+            "2",
+            "--max-response-bytes",
+            "1048576",
+            "--max-error-bytes",
+            "0",
+        ])
+        .unwrap();
+        let g = &cli.global;
+        assert_eq!(g.read_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(g.connect_timeout, Some(Duration::from_secs(2)));
+        assert_eq!((g.max_response_bytes, g.max_error_bytes), (1_048_576, 0));
+
+        let defaults = Cli::try_parse_from(["bedrock", "models"]).unwrap().global;
+        assert_eq!(
+            (defaults.read_timeout, defaults.connect_timeout),
+            (None, None)
+        );
+        assert_eq!(defaults.max_response_bytes, 64 * 1024 * 1024);
+        assert_eq!(defaults.max_error_bytes, 4096);
+
+        for (option, value) in [
+            ("--read-timeout", "0"),
+            ("--read-timeout", "-1"),
+            ("--read-timeout", "NaN"),
+            ("--connect-timeout", "86401"),
+            ("--max-response-bytes", "0"),
+            ("--max-response-bytes", "1e6"),
+        ] {
+            let arg = format!("{option}={value}");
+            let err = Cli::try_parse_from(["bedrock", "models", arg.as_str()]).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+            let text = err.to_string();
+            assert!(
+                text.contains(option) && text.contains("is allowed"),
+                "{option} {value}: {text}"
+            );
+        }
     }
 
     #[test]

@@ -3,8 +3,11 @@
 
 use std::fmt::Write as _;
 
+use bedrock_backend_aws::ResponseTooLarge;
 use bedrock_connector::{Error, ErrorKind};
 use bedrock_emulator::EmulatorError;
+
+use crate::output::capped;
 
 /// Exit code of a run that stopped on Ctrl-C (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -126,7 +129,14 @@ impl CliError {
     /// What to do about it, when something useful can be said.
     pub fn hint(&self) -> Option<String> {
         match self {
-            CliError::Bedrock(e) => e.hint(),
+            CliError::Bedrock(e) => match response_limit(e) {
+                Some(limit) => Some(format!(
+                    "the answer is larger than --max-response-bytes ({} bytes) allows; raise it \
+                     if an answer this large is expected",
+                    limit.limit
+                )),
+                None => e.hint(),
+            },
             CliError::Usage { hint, .. } => hint.clone(),
             CliError::Io { .. } => None,
             CliError::Emulator(EmulatorError::Bind { .. }) => {
@@ -160,6 +170,26 @@ impl CliError {
         }
     }
 
+    /// How many attempts the failed call took, where the backend counts them (the AWS SDK's
+    /// retries included).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            CliError::Bedrock(e) => e.attempts(),
+            _ => None,
+        }
+    }
+
+    /// The message as printed: at most `max_bytes` of it (see [`capped`]), then how many
+    /// attempts the call took when it took more than one.
+    fn printed_message(&self, max_bytes: usize) -> String {
+        let message = self.message();
+        let mut printed = capped(&message, max_bytes).into_owned();
+        if let Some(n) = self.attempts().filter(|&n| n > 1) {
+            let _ = write!(printed, " (after {n} attempts)");
+        }
+        printed
+    }
+
     /// Whether the same command may succeed if run again.
     pub fn retryable(&self) -> bool {
         match self {
@@ -168,9 +198,14 @@ impl CliError {
         }
     }
 
-    /// The text form: `error (<kind>): <message>`, then `hint: <hint>` when there is one.
-    pub fn render_text(&self) -> String {
-        let mut out = format!("error ({}): {}", self.kind(), self.message());
+    /// The text form: `error (<kind>): <message>`, then `hint: <hint>` when there is one; at
+    /// most `max_message_bytes` of the message.
+    pub fn render_text(&self, max_message_bytes: usize) -> String {
+        let mut out = format!(
+            "error ({}): {}",
+            self.kind(),
+            self.printed_message(max_message_bytes)
+        );
         if let Some(hint) = self.hint() {
             let _ = write!(out, "\nhint: {hint}");
         }
@@ -178,20 +213,30 @@ impl CliError {
     }
 
     /// The JSON form: `{"error": {"kind", "message", "hint", "request_id", "field",
-    /// "retryable", "exit_code"}}`.
-    pub fn render_json(&self) -> serde_json::Value {
+    /// "retryable", "attempts", "exit_code"}}`, with at most `max_message_bytes` of the message.
+    pub fn render_json(&self, max_message_bytes: usize) -> serde_json::Value {
         serde_json::json!({
             "error": {
                 "kind": self.kind(),
-                "message": self.message(),
+                "message": capped(&self.message(), max_message_bytes),
                 "hint": self.hint(),
                 "request_id": self.request_id(),
                 "field": self.field(),
                 "retryable": self.retryable(),
+                "attempts": self.attempts(),
                 "exit_code": self.exit_code(),
             }
         })
     }
+}
+
+/// The response-size limit a call's error says it hit, if it hit one: the transport error's
+/// generic hint (the endpoint URL and network) would mislead there.
+fn response_limit(e: &Error) -> Option<&ResponseTooLarge> {
+    std::iter::successors(Some(e as &(dyn std::error::Error + 'static)), |&e| {
+        e.source()
+    })
+    .find_map(|e| e.downcast_ref::<ResponseTooLarge>())
 }
 
 /// The exit code for a connector error kind.
@@ -261,18 +306,38 @@ mod tests {
                 .with_request_id("req-1")
                 .with_hint("use a profile"),
         ));
-        let text = err.render_text();
+        let text = err.render_text(usize::MAX);
         assert!(
             text.starts_with("error (not_found): not found: Could not resolve"),
             "{text}"
         );
         assert!(text.ends_with("\nhint: use a profile"), "{text}");
-        let json = err.render_json();
+        let json = err.render_json(usize::MAX);
         assert_eq!(json["error"]["kind"], "not_found");
         assert_eq!(json["error"]["request_id"], "req-1");
         assert_eq!(json["error"]["hint"], "use a profile");
         assert_eq!(json["error"]["exit_code"], 4);
         assert!(json["error"]["field"].is_null());
+    }
+
+    #[test]
+    fn a_long_message_is_cut_and_attempts_are_told() {
+        let mut details = ServiceDetails::new("x".repeat(10_000_000)).with_status(400);
+        details.attempts = Some(3);
+        let err = CliError::Bedrock(Error::from_service(ErrorKind::ServiceUnavailable, details));
+        let text = err.render_text(4096);
+        assert!(text.len() < 4400, "{}", text.len());
+        assert!(
+            text.contains("more bytes not shown; --max-error-bytes shows more] (after 3 attempts)"),
+            "{}",
+            &text[4000..]
+        );
+        let json = err.render_json(4096);
+        assert!(json["error"]["message"].as_str().unwrap().len() < 4200);
+        assert_eq!(json["error"]["attempts"], 3);
+        let once = CliError::Bedrock(Error::invalid("max_tokens", 0, "1..=4096"));
+        assert!(!once.render_text(4096).contains("attempts"));
+        assert!(once.render_json(4096)["error"]["attempts"].is_null());
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod failure;
 mod output;
 mod session;
 mod spinner;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -24,7 +25,7 @@ use crate::output::{Printer, stderr_is_terminal};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.global.verbose);
-    let printer = Printer::new(cli.global.output);
+    let printer = Printer::new(cli.global.output).with_max_error_bytes(cli.global.max_error_bytes);
     let result = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,6 +1,7 @@
 //! Printing: the `Printer` that writes results to stdout (text or JSON) and notes to stderr, and
 //! the formatting helpers commands share (tables, timestamps, bodies as JSON).
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,18 +13,44 @@ use time::macros::format_description;
 
 use crate::cli::OutputFormat;
 use crate::failure::CliError;
+use crate::terminal::{escape_c1_in_json, strip_controls};
 
 /// Writes a command's results. Results go to stdout; notes (prompt ids, the emulator notice) go to
 /// stderr so that stdout stays parseable.
+///
+/// Text goes to a terminal without control characters or escape sequences
+/// ([`strip_controls`]): most of what the CLI prints comes from a model or a server, and the CLI
+/// writes none of its own through here. Pipes and files get every byte unchanged. JSON is
+/// always written with every control character escaped, so it stays the same JSON.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     format: OutputFormat,
+    stdout_terminal: bool,
+    stderr_terminal: bool,
+    max_error_bytes: usize,
 }
 
+/// The default of `--max-error-bytes`: the most bytes of an error message printed. Bedrock's
+/// own messages are a sentence or two; a longer one is a server or proxy answering with a page.
+pub const DEFAULT_MAX_ERROR_BYTES: usize = 4096;
+
 impl Printer {
-    /// A printer for this format.
+    /// A printer for this format, cleaning text for stdout and stderr where they are terminals.
     pub fn new(format: OutputFormat) -> Self {
-        Printer { format }
+        Printer {
+            format,
+            stdout_terminal: std::io::stdout().is_terminal(),
+            stderr_terminal: stderr_is_terminal(),
+            max_error_bytes: DEFAULT_MAX_ERROR_BYTES,
+        }
+    }
+
+    /// Prints at most `max` bytes of an error's message.
+    pub fn with_max_error_bytes(self, max: usize) -> Self {
+        Printer {
+            max_error_bytes: max,
+            ..self
+        }
     }
 
     /// Whether results are JSON.
@@ -31,16 +58,36 @@ impl Printer {
         self.format == OutputFormat::Json
     }
 
-    /// Writes bytes to stdout as they are.
+    /// At most this many bytes of an error message are printed (`--max-error-bytes`).
+    pub fn max_error_bytes(&self) -> usize {
+        self.max_error_bytes
+    }
+
+    /// `text` as stdout may show it.
+    fn for_stdout<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.stdout_terminal {
+            strip_controls(text)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    /// Writes bytes to stdout as they are; to a terminal, as text without controls.
     pub fn raw(&self, bytes: &[u8]) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
+        if self.stdout_terminal {
+            let text = String::from_utf8_lossy(bytes);
+            return out
+                .write_all(strip_controls(&text).as_bytes())
+                .map_err(stdout_error);
+        }
         out.write_all(bytes).map_err(stdout_error)
     }
 
     /// Writes text and flushes, for tokens that must show up as they arrive.
     pub fn partial(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())
+        out.write_all(self.for_stdout(text).as_bytes())
             .and_then(|()| out.flush())
             .map_err(stdout_error)
     }
@@ -48,37 +95,63 @@ impl Printer {
     /// Writes one line to stdout.
     pub fn line(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{text}").map_err(stdout_error)
+        writeln!(out, "{}", self.for_stdout(text)).map_err(stdout_error)
     }
 
     /// Writes a JSON document to stdout, pretty-printed.
     pub fn json(&self, value: &Value) -> Result<(), CliError> {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-        self.line(&text)
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", escape_c1_in_json(text)).map_err(stdout_error)
     }
 
     /// Writes a JSON document on one line and flushes (streams are JSON lines).
     pub fn json_line(&self, value: &Value) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{value}")
+        writeln!(out, "{}", escape_c1_in_json(value.to_string()))
             .and_then(|()| out.flush())
             .map_err(stdout_error)
     }
 
     /// Writes a note for people to stderr.
     pub fn note(&self, text: &str) {
+        let text = if self.stderr_terminal {
+            strip_controls(text)
+        } else {
+            Cow::Borrowed(text)
+        };
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{text}");
     }
 
-    /// Prints a failure on stderr in the output's format.
+    /// Prints a failure on stderr in the output's format, its message cut to
+    /// [`Printer::max_error_bytes`].
     pub fn error(&self, error: &CliError) {
         if self.is_json() {
-            self.note(&error.render_json().to_string());
+            let json = error.render_json(self.max_error_bytes).to_string();
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{}", escape_c1_in_json(json));
         } else {
-            self.note(&error.render_text());
+            self.note(&error.render_text(self.max_error_bytes));
         }
     }
+}
+
+/// At most `max` bytes of `text` (cut at a character boundary), followed, when anything was
+/// cut, by a note of how much and how to see more.
+pub fn capped(text: &str, max: usize) -> Cow<'_, str> {
+    if text.len() <= max {
+        return Cow::Borrowed(text);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!(
+        "{}... [{} more bytes not shown; --max-error-bytes shows more]",
+        &text[..end],
+        text.len() - end
+    ))
 }
 
 fn stdout_error(e: std::io::Error) -> CliError {
@@ -210,6 +283,33 @@ pub fn joined<T: AsRef<str>>(items: impl IntoIterator<Item = T>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut_with_a_note_of_how_much() {
+        assert_eq!(capped("short", 10), "short");
+        assert_eq!(capped("exactly10!", 10), "exactly10!");
+        let ten_mb = "x".repeat(10_000_000);
+        let shown = capped(&ten_mb, DEFAULT_MAX_ERROR_BYTES);
+        assert!(
+            shown.len() < DEFAULT_MAX_ERROR_BYTES + 100,
+            "{}",
+            shown.len()
+        );
+        assert!(
+            shown.ends_with("... [9995904 more bytes not shown; --max-error-bytes shows more]"),
+            "{}",
+            &shown[4000..]
+        );
+        // Never inside a character: "é" is 2 bytes.
+        assert_eq!(
+            capped("éé", 3),
+            "é... [2 more bytes not shown; --max-error-bytes shows more]"
+        );
+        assert_eq!(
+            capped("abc", 0),
+            "... [3 more bytes not shown; --max-error-bytes shows more]"
+        );
+    }
 
     #[test]
     fn tables_pad_every_column_but_the_last() {

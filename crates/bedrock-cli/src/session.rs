@@ -69,6 +69,9 @@ pub fn plan_backend(
     global: &GlobalArgs,
     local_credentials: impl FnOnce(Option<&str>) -> bool,
 ) -> Result<BackendPlan, CliError> {
+    if let Some(url) = &global.endpoint_url {
+        check_endpoint_url(url)?;
+    }
     let aws = || BackendPlan::Aws {
         endpoint_url: global.endpoint_url.clone(),
         profile: global.profile.clone(),
@@ -98,6 +101,53 @@ pub fn plan_backend(
     }
 }
 
+/// Checks `--endpoint-url` before anything is sent: an `http` or `https` URL with a host and,
+/// if it has one, a port in 1..=65535. The SDK would otherwise fail on each call with an error
+/// about the request, take an empty URL for a bug and panic, or quietly go to port 80 when the
+/// port is out of range.
+pub fn check_endpoint_url(url: &str) -> Result<(), CliError> {
+    let invalid = |why: &str| {
+        CliError::usage(
+            format!("--endpoint-url: `{url}` is not a usable endpoint URL: {why}"),
+            "pass an http or https URL, e.g. http://127.0.0.1:8686 for `bedrock emulator` or \
+             https://bedrock-runtime.us-east-1.amazonaws.com",
+        )
+    };
+    if let Some(c) = url.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(invalid(&format!(
+            "it holds {c:?}; spaces, control and non-ASCII characters are not allowed (use \
+             percent-encoding, or punycode for a host name)"
+        )));
+    }
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    else {
+        return Err(invalid("it must start with http:// or https://"));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_and_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // A bracketed IPv6 address holds colons of its own; a port follows the bracket.
+    let (host, port) = match host_and_port.rsplit_once(']') {
+        Some((v6, after)) => (format!("{v6}]"), after.strip_prefix(':')),
+        None => match host_and_port.rsplit_once(':') {
+            Some((host, port)) => (host.to_owned(), Some(port)),
+            None => (host_and_port.to_owned(), None),
+        },
+    };
+    if host.is_empty() || host == "]" {
+        return Err(invalid("it has no host"));
+    }
+    if let Some(port) = port
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return Err(invalid(&format!(
+            "port `{port}` is not a number in 1..=65535"
+        )));
+    }
+    Ok(())
+}
+
 /// A connector ready for calls, and the emulator behind it when one was started.
 pub struct Session {
     /// The connector.
@@ -114,14 +164,23 @@ pub async fn connect(
     save_prompt: bool,
 ) -> Result<Session, CliError> {
     let region = resolve_region(global.region.as_deref(), |k| std::env::var(k).ok())?;
+    let plan = plan_backend(global, |profile| {
+        bedrock_auth::detect_local_credentials_in_process(profile).is_some()
+    })?;
     let history = if save_prompt {
         Some(open_history(global)?)
     } else {
         None
     };
-    let plan = plan_backend(global, |profile| {
-        bedrock_auth::detect_local_credentials_in_process(profile).is_some()
-    })?;
+    // The limits of every call, wherever it goes.
+    let limits = AwsBackendConfig {
+        connect_timeout: global
+            .connect_timeout
+            .or(AwsBackendConfig::default().connect_timeout),
+        read_timeout: global.read_timeout,
+        max_response_bytes: Some(global.max_response_bytes),
+        ..AwsBackendConfig::default()
+    };
     let (config, emulator) = match plan {
         BackendPlan::Aws {
             endpoint_url,
@@ -143,7 +202,7 @@ pub async fn connect(
             let config = AwsBackendConfig {
                 endpoint_url,
                 credentials: Some(chain),
-                ..AwsBackendConfig::default()
+                ..limits
             };
             (config, None)
         }
@@ -157,7 +216,7 @@ pub async fn connect(
             let config = AwsBackendConfig {
                 endpoint_url: Some(url),
                 credentials: Some(bedrock_auth::into_shared_provider(Arc::new(source))),
-                ..AwsBackendConfig::default()
+                ..limits
             };
             (config, Some(handle))
         }
@@ -204,7 +263,57 @@ mod tests {
             output: OutputFormat::Text,
             history: None,
             verbose: 0,
+            connect_timeout: None,
+            read_timeout: None,
+            max_response_bytes: bedrock_backend_aws::DEFAULT_MAX_RESPONSE_BYTES,
+            max_error_bytes: crate::output::DEFAULT_MAX_ERROR_BYTES,
         }
+    }
+
+    #[test]
+    fn endpoint_urls_are_checked_before_anything_is_sent() {
+        for good in [
+            "http://127.0.0.1:8686",
+            "http://localhost:8686/",
+            "https://bedrock-runtime.us-east-1.amazonaws.com",
+            "https://vpce-1.bedrock-runtime.us-east-1.vpce.amazonaws.com/path?x=1",
+            "http://[::1]:8686",
+            "http://user@host:1",
+        ] {
+            assert!(check_endpoint_url(good).is_ok(), "{good}");
+        }
+        for (bad, why) in [
+            ("", "must start with http"),
+            ("not a url", "spaces, control"),
+            ("http://exa mple", "spaces, control"),
+            ("http://ex\u{1b}[31mample", "control"),
+            ("http://bédrock.example", "non-ASCII"),
+            ("ftp://127.0.0.1:21", "must start with http"),
+            ("127.0.0.1:8686", "must start with http"),
+            ("http://", "no host"),
+            ("http://:8686", "no host"),
+            (
+                "http://127.0.0.1:99999",
+                "port `99999` is not a number in 1..=65535",
+            ),
+            ("http://127.0.0.1:0", "port `0`"),
+            ("http://127.0.0.1:", "port ``"),
+            ("http://[::1]:x", "port `x`"),
+        ] {
+            let err = check_endpoint_url(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}");
+            let message = err.message();
+            assert!(
+                message.starts_with("--endpoint-url: ") && message.contains(why),
+                "{bad}: {message}"
+            );
+        }
+        let mut endpoint = global(BackendChoice::Auto);
+        endpoint.endpoint_url = Some("not a url".to_owned());
+        assert_eq!(
+            plan_backend(&endpoint, |_| false).unwrap_err().kind(),
+            "usage"
+        );
     }
 
     #[test]

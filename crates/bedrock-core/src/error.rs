@@ -68,6 +68,9 @@ pub struct ServiceDetails {
     pub region: Option<Region>,
     /// What to do about it, when something more specific than the kind's advice is known.
     pub hint: Option<String>,
+    /// How many attempts the call took before failing (retries included), where the backend
+    /// counts them.
+    pub attempts: Option<u32>,
 }
 
 impl ServiceDetails {
@@ -316,6 +319,8 @@ pub enum Error {
         message: String,
         /// Whether it was a timeout (retryable).
         timeout: bool,
+        /// How many attempts the call took before failing, where the backend counts them.
+        attempts: Option<u32>,
         /// The underlying error.
         #[source]
         source: Option<BoxError>,
@@ -399,6 +404,7 @@ impl Error {
         Error::Transport {
             message: message.into(),
             timeout: false,
+            attempts: None,
             source,
         }
     }
@@ -419,6 +425,7 @@ impl Error {
             ErrorKind::Transport => Error::Transport {
                 message: details.message,
                 timeout: false,
+                attempts: details.attempts,
                 source: None,
             },
             ErrorKind::Decode => Error::Decode {
@@ -489,6 +496,26 @@ impl Error {
             Error::Transport { timeout, .. } => *timeout,
             other => other.kind().is_retryable(),
         }
+    }
+
+    /// How many attempts the failed call took (retries included), where the backend counts
+    /// them: a retryable error after 3 attempts means the SDK already retried twice.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Service { details, .. } => details.attempts,
+            Error::Transport { attempts, .. } => *attempts,
+            _ => None,
+        }
+    }
+
+    /// Records how many attempts the failed call took, on errors that came from a call.
+    pub fn with_attempts(mut self, n: u32) -> Self {
+        match &mut self {
+            Error::Service { details, .. } => details.attempts = Some(n),
+            Error::Transport { attempts, .. } => *attempts = Some(n),
+            _ => {}
+        }
+        self
     }
 
     /// The request id Bedrock gave the failed call.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use futures::StreamExt;
+use tracing::Instrument as _;
 
 use crate::backend::{Backend, ChunkStream, InvokeModelStreamResponse};
 use crate::catalog::Region;
@@ -218,7 +219,8 @@ fn recording_stream(
 }
 
 /// One `bedrock` span per call, at INFO level: operation, model id and region when it starts;
-/// request id, attempts, latency, token counts or the error kind when it ends. Bodies, prompts,
+/// request id, attempts, latency, token counts or the error kind when it ends. The backend's
+/// own spans and events (the AWS SDK's, for example) nest under it. Bodies, prompts,
 /// credentials and signatures are never recorded.
 #[derive(Debug, Clone)]
 pub struct TracingLayer<B> {
@@ -252,6 +254,9 @@ fn record_error(span: &tracing::Span, err: &Error) {
     if let Some(id) = err.request_id() {
         span.record("request_id", id);
     }
+    if let Some(n) = err.attempts() {
+        span.record("attempts", n);
+    }
     tracing::debug!(parent: span, retryable = err.is_retryable(), "call failed");
 }
 
@@ -276,7 +281,11 @@ impl<B: Backend> Backend for TracingLayer<B> {
     ) -> Result<ListFoundationModelsResponse> {
         let span = call_span("ListFoundationModels", None, region);
         let started = Instant::now();
-        let result = self.inner.list_foundation_models(region, request).await;
+        let result = self
+            .inner
+            .list_foundation_models(region, request)
+            .instrument(span.clone())
+            .await;
         record_result(&span, started, &result);
         result
     }
@@ -288,7 +297,11 @@ impl<B: Backend> Backend for TracingLayer<B> {
     ) -> Result<ModelSummary> {
         let span = call_span("GetFoundationModel", Some(model_id), region);
         let started = Instant::now();
-        let result = self.inner.get_foundation_model(region, model_id).await;
+        let result = self
+            .inner
+            .get_foundation_model(region, model_id)
+            .instrument(span.clone())
+            .await;
         record_result(&span, started, &result);
         result
     }
@@ -296,7 +309,11 @@ impl<B: Backend> Backend for TracingLayer<B> {
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse> {
         let span = call_span("InvokeModel", Some(&request.model_id), request.region);
         let started = Instant::now();
-        let result = self.inner.invoke_model(request).await;
+        let result = self
+            .inner
+            .invoke_model(request)
+            .instrument(span.clone())
+            .await;
         if let Ok(response) = &result {
             let m = &response.metadata;
             if let Some(id) = &m.request_id {
@@ -326,7 +343,12 @@ impl<B: Backend> Backend for TracingLayer<B> {
             request.region,
         );
         let started = Instant::now();
-        let mut response = match self.inner.invoke_model_stream(request).await {
+        let opened = self
+            .inner
+            .invoke_model_stream(request)
+            .instrument(span.clone())
+            .await;
+        let mut response = match opened {
             Ok(r) => r,
             Err(e) => {
                 span.record("latency_ms", started.elapsed().as_millis() as u64);

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, HistoryCommand};
 use crate::failure::CliError;
-use crate::output::{Printer, body_text, millis, put_body, rfc3339, table};
+use crate::output::{Printer, body_text, capped, millis, put_body, rfc3339, table};
 use crate::session::{history_path, open_history};
 
 /// `bedrock history ...`.
@@ -138,6 +138,7 @@ async fn show(global: &GlobalArgs, id: &str, printer: &Printer) -> Result<(), Cl
             lines.push(body_text(content_type, body));
         }
         Some(PromptOutcome::Failed { kind, message }) => {
+            let message = capped(message, printer.max_error_bytes());
             lines.push(format!("error ({kind}): {message}"));
         }
         None => {}

@@ -42,9 +42,12 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
                     Command::Emulator(_) | Command::Completions(_) => Ok(()),
                 }
             };
+            // Ctrl-C drops the call where it stands; a prompt it saved stays pending until the
+            // history is next opened, which marks it interrupted (this process has ended by
+            // then). If the handler cannot be installed, the branch is disabled, not taken.
             tokio::select! {
                 result = work => result,
-                _ = tokio::signal::ctrl_c() => Err(CliError::Interrupted),
+                Ok(()) = tokio::signal::ctrl_c() => Err(CliError::Interrupted),
             }
         }
     }

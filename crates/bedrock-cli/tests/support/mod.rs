@@ -6,11 +6,13 @@
     reason = "each test file uses a different part of the helpers"
 )]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -184,7 +186,12 @@ impl TestEnv {
 
     /// The `bedrock` command with a clean environment.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock"));
+        self.command_for(env!("CARGO_BIN_EXE_bedrock"))
+    }
+
+    /// `program` with the clean environment of [`TestEnv::command`].
+    pub fn command_for(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy();
             if key.starts_with("AWS_") || key == "RUST_LOG" || key.starts_with("XDG_") {
@@ -345,4 +352,168 @@ pub fn claude_body(max_tokens: u32) -> String {
         "messages": [{"role": "user", "content": "Name three rivers."}],
     })
     .to_string()
+}
+
+/// What a [`FakeEndpoint`] does with each request.
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    /// Sends these bytes (a whole HTTP response) and closes.
+    Answer(Vec<u8>),
+    /// Reads the request and never answers; the connection stays open.
+    Silent,
+    /// Closes with the request unread, which makes the kernel answer with a reset.
+    Reset,
+}
+
+/// An HTTP endpoint on loopback that is not Bedrock: it answers every request the same way,
+/// whatever its path or signature. Its threads end with the test process.
+pub struct FakeEndpoint {
+    pub url: String,
+    requests: Arc<AtomicUsize>,
+}
+
+impl FakeEndpoint {
+    pub fn start(behaviour: Behaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind on loopback");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let behaviour = behaviour.clone();
+                let count = Arc::clone(&count);
+                std::thread::spawn(move || serve(stream, &behaviour, &count));
+            }
+        });
+        FakeEndpoint { url, requests }
+    }
+
+    /// A response with this status, headers and body.
+    pub fn answering(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Self {
+        let mut response = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+        for (name, value) in headers {
+            response.push_str(&format!("{name}: {value}\r\n"));
+        }
+        response.push_str("connection: close\r\n\r\n");
+        let mut bytes = response.into_bytes();
+        bytes.extend_from_slice(body);
+        FakeEndpoint::start(Behaviour::Answer(bytes))
+    }
+
+    /// Requests received so far (for `Reset`, connections).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Waits up to `limit` for `n` requests.
+    pub fn wait_for_requests(&self, n: usize, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while self.requests() < n {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+}
+
+fn serve(mut stream: TcpStream, behaviour: &Behaviour, count: &AtomicUsize) {
+    if matches!(behaviour, Behaviour::Reset) {
+        count.fetch_add(1, Ordering::SeqCst);
+        // Unread bytes at close make the kernel send RST instead of FIN.
+        let mut first = [0u8; 1];
+        let _ = stream.read(&mut first);
+        std::thread::sleep(Duration::from_millis(20));
+        return;
+    }
+    if !read_request(&mut stream) {
+        return;
+    }
+    count.fetch_add(1, Ordering::SeqCst);
+    match behaviour {
+        Behaviour::Answer(bytes) => {
+            let _ = stream.write_all(bytes);
+            let _ = stream.flush();
+        }
+        Behaviour::Silent => {
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+        }
+        Behaviour::Reset => {}
+    }
+}
+
+/// Reads a request's head and its `Content-Length` body; false when the peer left first.
+fn read_request(stream: &mut TcpStream) -> bool {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&seen[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while seen.len() < head_end + length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    true
+}
+
+/// A port on loopback that nothing listens on (bound, then closed).
+pub fn refused_url() -> String {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
+/// `args` for the AWS backend at `url`.
+pub fn at<'a>(url: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--backend", "aws", "--endpoint-url", url];
+    all.extend_from_slice(args);
+    all
+}
+
+/// Runs `bedrock ARGS` on a terminal (a pseudo-terminal from util-linux `script`), stdout and
+/// stderr both on it, unless `redirect` sends one elsewhere (`2>/dev/null`); what the terminal
+/// showed, with `\r\n` as `\n`. `None` when `script` is not installed.
+pub fn run_on_terminal(env: &TestEnv, args: &[&str], redirect: &str) -> Option<Output> {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut line = quote(env!("CARGO_BIN_EXE_bedrock"));
+    for arg in args {
+        line.push(' ');
+        line.push_str(&quote(arg));
+    }
+    line.push(' ');
+    line.push_str(redirect);
+    let out = env
+        .command_for("script")
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .ok()?;
+    let shown = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    Some(Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: shown,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stdout_bytes: out.stdout,
+    })
 }
