@@ -36,6 +36,6 @@ pub use sts::{
 };
 pub use verify::{
     DEFAULT_MAX_SKEW, KnownCredential, SIGV4_ALGORITHM, SigningKeyCache, VerifiedIdentity,
-    VerifiedScope, VerifyError, verify_sigv4, verify_sigv4_scope,
+    VerifiedScope, VerifyError, verify_sigv4, verify_sigv4_head, verify_sigv4_scope,
 };
 pub use x509::{PrivateKeyX509Signer, X509Signer, X509SigningAlgorithm};

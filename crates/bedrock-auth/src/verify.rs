@@ -405,31 +405,70 @@ where
     )
 }
 
-/// Header names the verifier reads besides the signed ones.
-const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
-const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
-const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+/// What the checks that need no body established about a request.
+struct Head<'h, 'k> {
+    authorization: &'h str,
+    parsed: ParsedAuthorization<'h>,
+    amz_date: &'h str,
+    signed_at: SystemTime,
+    known: Cow<'k, KnownCredential>,
+}
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "verify_sigv4's arguments plus the cache"
-)]
-fn verify<'h, 'k, L>(
-    method: &str,
+/// Checks everything about a SigV4 request that does not depend on its body, in the order
+/// [`verify_sigv4`] does: the `Authorization` header's form, `X-Amz-Date`, the credential
+/// scope's date, a known access key and its session token, the clock skew, `host` and every
+/// header listed in `SignedHeaders` being present. It computes no hash and no signature, so a
+/// server can refuse a request from its head alone, before reading the body; a request that
+/// passes still needs [`verify_sigv4_scope`] (or [`verify_sigv4`]) with its body.
+///
+/// # Errors
+/// The same errors, with the same messages, as [`verify_sigv4`] gives for these checks.
+pub fn verify_sigv4_head<'k, L>(
     path_and_query: &str,
-    headers: &'h HeaderMap,
-    body: &[u8],
+    headers: &HeaderMap,
     lookup: L,
     now: SystemTime,
     max_skew: Duration,
-    cache: Option<&SigningKeyCache>,
-) -> Result<VerifiedScope<'h>, VerifyError>
+) -> Result<(), VerifyError>
+where
+    L: Fn(&str) -> Option<&'k KnownCredential>,
+{
+    let raw_query = path_and_query.split_once('?').map_or("", |(_, q)| q);
+    let head = check_head(
+        raw_query,
+        headers,
+        |access_key_id| lookup(access_key_id).map(Cow::Borrowed),
+        now,
+        max_skew,
+    )?;
+    match head
+        .parsed
+        .signed_headers
+        .split(';')
+        .find(|name| headers.get_all(*name).iter().next().is_none())
+    {
+        Some(name) => Err(missing_signed_header(name)),
+        None => Ok(()),
+    }
+}
+
+fn missing_signed_header(name: &str) -> VerifyError {
+    incomplete(format!(
+        "Signed header '{}' is listed in SignedHeaders but not present in the request",
+        name.to_ascii_lowercase()
+    ))
+}
+
+fn check_head<'h, 'k, L>(
+    raw_query: &str,
+    headers: &'h HeaderMap,
+    lookup: L,
+    now: SystemTime,
+    max_skew: Duration,
+) -> Result<Head<'h, 'k>, VerifyError>
 where
     L: Fn(&str) -> Option<Cow<'k, KnownCredential>>,
 {
-    let (raw_path, raw_query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
     let Some(authorization) = headers.get(http::header::AUTHORIZATION) else {
         let presigned = raw_query.split('&').any(|pair| {
             pair.starts_with("X-Amz-Signature=") || pair.starts_with("X-Amz-Algorithm=")
@@ -473,13 +512,10 @@ where
         });
     }
 
-    let known = lookup(access_key_id);
-    let known = known
-        .as_ref()
-        .ok_or_else(|| VerifyError::UnrecognizedClient {
-            access_key_id: access_key_id.to_owned(),
-            reason: "unknown access key id".to_owned(),
-        })?;
+    let known = lookup(access_key_id).ok_or_else(|| VerifyError::UnrecognizedClient {
+        access_key_id: access_key_id.to_owned(),
+        reason: "unknown access key id".to_owned(),
+    })?;
     let sent_token = headers.get(X_AMZ_SECURITY_TOKEN).map(|v| v.as_bytes());
     let token_problem = match (&known.session_token, sent_token) {
         (Some(expected), Some(sent))
@@ -521,6 +557,48 @@ where
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
         ));
     }
+    Ok(Head {
+        authorization,
+        parsed,
+        amz_date,
+        signed_at,
+        known,
+    })
+}
+
+/// Header names the verifier reads besides the signed ones.
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "verify_sigv4's arguments plus the cache"
+)]
+fn verify<'h, 'k, L>(
+    method: &str,
+    path_and_query: &str,
+    headers: &'h HeaderMap,
+    body: &[u8],
+    lookup: L,
+    now: SystemTime,
+    max_skew: Duration,
+    cache: Option<&SigningKeyCache>,
+) -> Result<VerifiedScope<'h>, VerifyError>
+where
+    L: Fn(&str) -> Option<Cow<'k, KnownCredential>>,
+{
+    let (raw_path, raw_query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let Head {
+        authorization,
+        parsed,
+        amz_date,
+        signed_at,
+        known,
+    } = check_head(raw_query, headers, lookup, now, max_skew)?;
+    let access_key_id = parsed.access_key_id;
     // The canonical request, then the string to sign, built in one buffer. The canonical
     // request: method, URI, query, the signed headers in `SignedHeaders` order, the header list
     // and the payload hash, one per line.
@@ -550,10 +628,7 @@ where
         // Header lookups ignore case; the canonical request lists names in lower case.
         let mut values = headers.get_all(name).iter().peekable();
         if values.peek().is_none() {
-            return Err(incomplete(format!(
-                "Signed header '{}' is listed in SignedHeaders but not present in the request",
-                name.to_ascii_lowercase()
-            )));
+            return Err(missing_signed_header(name));
         }
         if name.bytes().any(|b| b.is_ascii_uppercase()) {
             canonical.push_str(&name.to_ascii_lowercase());
@@ -648,7 +723,7 @@ where
         service: parsed.service,
         signed_at,
         signed_headers: parsed.signed_headers,
-        has_session_token: sent_token.is_some(),
+        has_session_token: headers.contains_key(X_AMZ_SECURITY_TOKEN),
     })
 }
 

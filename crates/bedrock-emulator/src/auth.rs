@@ -250,14 +250,37 @@ pub(crate) fn authenticate_head(
         return authenticate(policy, req, now).map(|_| ());
     }
     refuse_literal_payload_hash(req.headers)?;
-    // The verifier checks in order: the header's form, the key and token, the skew, the signed
-    // headers, and last the signature. Run on an empty body, it reaches the signature (the only
-    // check the body can change, through the payload hash) exactly when every earlier check
-    // passed.
-    match verify(policy, &SignedParts { body: &[], ..*req }, now) {
-        Ok(_) | Err(VerifyError::InvalidSignature { .. }) => Ok(()),
-        Err(err) => Err(verify_error(&err)),
+    // Everything the full check does before it hashes anything, with the same errors; it
+    // computes no signature, so the full check that follows the body is the only one that does.
+    let path_and_query = path_and_query(req);
+    bedrock_auth::verify_sigv4_head(
+        &path_and_query,
+        req.headers,
+        |access_key_id| known_credential(policy, access_key_id),
+        now,
+        policy.max_clock_skew.unwrap_or(Duration::MAX),
+    )
+    .map_err(|e| verify_error(&e))
+}
+
+/// The request target as it was signed: the raw path, then the raw query if there is one.
+fn path_and_query<'a>(req: &SignedParts<'a>) -> std::borrow::Cow<'a, str> {
+    match req.raw_query {
+        Some(q) => std::borrow::Cow::Owned(format!("{}?{q}", req.raw_path)),
+        None => std::borrow::Cow::Borrowed(req.raw_path),
     }
+}
+
+/// What the emulator knows about an access key id.
+fn known_credential<'p>(
+    policy: &'p AuthPolicy,
+    access_key_id: &str,
+) -> Option<&'p bedrock_auth::KnownCredential> {
+    policy
+        .credentials
+        .iter()
+        .find(|(id, _)| id == access_key_id)
+        .map(|(_, known)| known)
 }
 
 /// Refuses `x-amz-content-sha256` values other than a SHA-256 digest. The verifier would take
@@ -289,23 +312,13 @@ fn verify<'a>(
     req: &SignedParts<'a>,
     now: SystemTime,
 ) -> Result<bedrock_auth::VerifiedScope<'a>, VerifyError> {
-    let path_and_query = match req.raw_query {
-        Some(q) => std::borrow::Cow::Owned(format!("{}?{q}", req.raw_path)),
-        None => std::borrow::Cow::Borrowed(req.raw_path),
-    };
-    let lookup = |access_key_id: &str| {
-        policy
-            .credentials
-            .iter()
-            .find(|(id, _)| id == access_key_id)
-            .map(|(_, known)| known)
-    };
+    let path_and_query = path_and_query(req);
     verify_sigv4_scope(
         req.method.as_str(),
         &path_and_query,
         req.headers,
         req.body,
-        lookup,
+        |access_key_id| known_credential(policy, access_key_id),
         now,
         policy.max_clock_skew.unwrap_or(Duration::MAX),
         &policy.signing_keys,

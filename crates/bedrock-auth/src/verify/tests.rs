@@ -84,6 +84,24 @@ fn verify_at(
             &cache,
         );
         assert_eq!(scope.map(|s| s.to_identity()), plain);
+        // The head check agrees: it fails exactly as the full check does on everything but the
+        // signature, the payload hash and the token's expiry, which need the body or come after.
+        let head = verify_sigv4_head(
+            target,
+            request.headers(),
+            |_| known.as_ref(),
+            now,
+            DEFAULT_MAX_SKEW,
+        );
+        match (&head, &plain) {
+            (Err(h), Err(p)) => assert_eq!(h, p),
+            (Ok(()), Ok(_))
+            | (
+                Ok(()),
+                Err(VerifyError::InvalidSignature { .. } | VerifyError::ExpiredToken { .. }),
+            ) => {}
+            (head, plain) => panic!("head check {head:?} but full check {plain:?}"),
+        }
     }
     plain
 }
