@@ -5,10 +5,14 @@
     reason = "a command-line tool reports to its terminal"
 )]
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::new_adapter::{self, NewAdapter};
+use xtask::new_adapter::{self, BedrockDependency, NewAdapter, OutOfTree};
 use xtask::{FileStatus, Mode};
+
+const NEW_ADAPTER_USAGE: &str = "new-adapter NAME [--provider PREFIX] [--models PREFIX[,PREFIX]] \
+     [--out-of-tree DIR [--bedrock-version VERSION]]";
 
 /// Every command with its usage line, for the help text.
 const COMMANDS: &[(&str, &str)] = &[
@@ -18,9 +22,11 @@ const COMMANDS: &[(&str, &str)] = &[
          --check writes nothing and fails on stale files",
     ),
     (
-        "new-adapter NAME [--provider PREFIX]",
+        NEW_ADAPTER_USAGE,
         "scaffold crates/bedrock-adapter-NAME serving model ids that start with PREFIX \
-         (default `NAME.`), with its conformance test",
+         (default `NAME.`) or with any of --models, with its tests; --out-of-tree writes a \
+         standalone crate into DIR instead, depending on this checkout by path or, with \
+         --bedrock-version, on the published crates",
     ),
 ];
 
@@ -31,10 +37,10 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(Mode::Write),
         ["codegen", "--check"] => codegen(Mode::Check),
         ["new-adapter", rest @ ..] => match parse_new_adapter(rest) {
-            Some((name, provider)) => new_adapter(name, provider),
+            Some(request) => new_adapter(&request),
             None => {
                 eprintln!(
-                    "error: expected `new-adapter NAME [--provider PREFIX]`, got `{}`\n\n{}",
+                    "error: expected `{NEW_ADAPTER_USAGE}`, got `{}`\n\n{}",
                     args.join(" "),
                     usage()
                 );
@@ -56,15 +62,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Each command's usage line, then what it does, wrapped at 100 columns: a usage line is too long
+/// to share its line with the text.
 fn usage() -> String {
-    let width = COMMANDS
-        .iter()
-        .map(|(name, _)| name.len())
-        .max()
-        .unwrap_or(0);
     let mut text = String::from("usage: cargo xtask <command>\n\ncommands:");
     for (name, about) in COMMANDS {
-        text.push_str(&format!("\n  {name:<width$}  {about}"));
+        text.push_str(&format!("\n  {name}"));
+        let mut line = String::new();
+        for word in about.split(' ') {
+            if !line.is_empty() && line.len() + 1 + word.len() > 94 {
+                text.push_str(&format!("\n      {line}"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        text.push_str(&format!("\n      {line}"));
     }
     text
 }
@@ -88,57 +103,111 @@ fn codegen(mode: Mode) -> ExitCode {
     }
 }
 
-/// `NAME`, `NAME --provider PREFIX`, `--provider PREFIX NAME` or `--provider=PREFIX`.
-fn parse_new_adapter<'a>(args: &[&'a str]) -> Option<(&'a str, Option<&'a str>)> {
-    let mut name = None;
-    let mut provider = None;
-    let mut rest = args.iter();
-    while let Some(&arg) = rest.next() {
-        if arg == "--provider" {
-            provider = Some(*rest.next()?);
-        } else if let Some(value) = arg.strip_prefix("--provider=") {
-            provider = Some(value);
-        } else if arg.starts_with('-') || name.is_some() {
-            return None;
-        } else {
-            name = Some(arg);
-        }
-        if provider.is_some_and(|p: &str| p.is_empty()) {
-            return None;
-        }
-    }
-    Some((name?, provider))
+/// The arguments of `new-adapter`, unchecked.
+#[derive(Debug, Default)]
+struct NewAdapterArgs<'a> {
+    name: &'a str,
+    provider: Option<&'a str>,
+    models: Option<&'a str>,
+    out_of_tree: Option<&'a str>,
+    bedrock_version: Option<&'a str>,
 }
 
-fn new_adapter(name: &str, provider: Option<&str>) -> ExitCode {
-    let root = xtask::workspace_root();
-    let result = NewAdapter::new(name, provider)
-        .and_then(|adapter| new_adapter::scaffold(&root, &adapter).map(|files| (adapter, files)));
-    match result {
-        Ok((adapter, files)) => {
-            println!(
-                "created {} (adapter `{}`, serving model ids that start with `{}`):",
-                adapter.crate_dir(),
-                adapter.name(),
-                adapter.provider()
-            );
-            for file in files {
-                println!("  {file}");
+/// `NAME` and the options in any order, each as `--option VALUE` or `--option=VALUE`, at most
+/// once and never empty; `--bedrock-version` only with `--out-of-tree`.
+fn parse_new_adapter<'a>(args: &[&'a str]) -> Option<NewAdapterArgs<'a>> {
+    let mut name = None;
+    let mut parsed = NewAdapterArgs::default();
+    let mut rest = args.iter();
+    while let Some(&arg) = rest.next() {
+        let (option, inline) = match arg.split_once('=') {
+            Some((option, value)) if option.starts_with("--") => (option, Some(value)),
+            _ => (arg, None),
+        };
+        let slot = match option {
+            "--provider" => &mut parsed.provider,
+            "--models" => &mut parsed.models,
+            "--out-of-tree" => &mut parsed.out_of_tree,
+            "--bedrock-version" => &mut parsed.bedrock_version,
+            _ if arg.starts_with('-') || name.is_some() => return None,
+            _ => {
+                name = Some(arg);
+                continue;
             }
-            println!(
-                "\nnext:\n  cargo test -p {crate_name}\n  adapt the request and response types in \
-                 src/text.rs and the patterns and limits in src/models.rs to the model family's \
-                 documented format\n  replace the example model id `{model}` in the README and \
-                 tests with a real id, and review the snapshots\n  docs/writing-an-adapter.md \
-                 walks through each step",
-                crate_name = adapter.crate_name(),
-                model = adapter.example_model_id(),
-            );
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
+        };
+        let value = match inline {
+            Some(value) => value,
+            None => rest.next()?,
+        };
+        if value.is_empty() || slot.replace(value).is_some() {
+            return None;
         }
     }
+    if parsed.bedrock_version.is_some() && parsed.out_of_tree.is_none() {
+        return None;
+    }
+    parsed.name = name?;
+    Some(parsed)
+}
+
+fn new_adapter(args: &NewAdapterArgs<'_>) -> ExitCode {
+    let root = xtask::workspace_root();
+    let models: Vec<&str> = args
+        .models
+        .map_or_else(Vec::new, |m| m.split(',').collect());
+    let adapter = match NewAdapter::with_models(args.name, args.provider, &models) {
+        Ok(adapter) => adapter,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let out_of_tree = args.out_of_tree.map(|dir| OutOfTree {
+        dir: PathBuf::from(dir),
+        bedrock: args.bedrock_version.map_or(BedrockDependency::Path, |v| {
+            BedrockDependency::Version(v.to_owned())
+        }),
+    });
+    let result = match &out_of_tree {
+        Some(out) => new_adapter::scaffold_out_of_tree(&root, &adapter, out),
+        None => new_adapter::scaffold(&root, &adapter),
+    };
+    let files = match result {
+        Ok(files) => files,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (dir, test) = match &out_of_tree {
+        Some(out) => (
+            out.dir.display().to_string(),
+            format!("cd {} && cargo test", out.dir.display()),
+        ),
+        None => (
+            adapter.crate_dir(),
+            format!("cargo test -p {}", adapter.crate_name()),
+        ),
+    };
+    let prefixes: Vec<String> = adapter
+        .model_prefixes()
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect();
+    println!(
+        "created {dir} (adapter `{}`, serving model ids that start with {}):",
+        adapter.name(),
+        prefixes.join(" or ")
+    );
+    for file in files {
+        println!("  {file}");
+    }
+    println!(
+        "\nnext:\n  {test}\n  adapt the request and response types in src/text.rs and the \
+         patterns and limits in src/models.rs to the model family's documented format\n  \
+         replace the example model id `{model}` in the README and tests with a real id, and \
+         review the snapshots\n  docs/writing-an-adapter.md walks through each step",
+        model = adapter.example_model_id(),
+    );
+    ExitCode::SUCCESS
 }

@@ -1,14 +1,18 @@
 //! `cargo xtask new-adapter`: argument checks, template rendering, the command line, the size
-//! of the scaffolded adapter, and scaffolded crates that pass their own tests, clippy and
-//! rustfmt in a scratch workspace.
+//! of the scaffolded adapter, scaffolded crates that pass their own tests, clippy and rustfmt in
+//! a scratch workspace, and an out-of-tree crate that does so on its own, outside the workspace.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Instant;
 
 use tempfile::TempDir;
 use xtask::Error;
-use xtask::new_adapter::{NewAdapter, TEMPLATES, check_name, check_provider, render, scaffold};
+use xtask::new_adapter::{
+    BedrockDependency, NewAdapter, OutOfTree, TEMPLATES, check_models, check_name, check_provider,
+    check_version, out_of_tree_manifest, render, scaffold, scaffold_out_of_tree,
+};
 
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|err| panic!("read {}: {err}", path.display()))
@@ -363,6 +367,277 @@ fn the_command_line_reports_bad_arguments() {
     }
 }
 
+#[test]
+fn model_prefixes_are_valid_prefixes_that_do_not_overlap() {
+    check_models(&["mistral.mistral-", "mistral.mixtral-"]).expect("valid");
+    check_models(&["acme.text-"]).expect("valid");
+    for (bad, reason) in [
+        (&[][..], "names no prefix"),
+        (&[""], "no `.`"),
+        (&["acme.a-", ""], "no `.`"),
+        (
+            &["acme.a-", "eu.acme"],
+            "`eu.` is an inference-profile prefix",
+        ),
+        (&["acme.", "acme.text-"], "`acme.` and `acme.text-` overlap"),
+        (&["acme.text-", "acme.text-"], "overlap"),
+        (&["acme.text-v2", "acme.text-"], "overlap"),
+    ] {
+        match check_models(bad) {
+            Err(Error::InvalidArgument {
+                argument,
+                reason: got,
+                ..
+            }) => {
+                assert_eq!(argument, "--models", "{bad:?}");
+                assert!(got.contains(reason), "{bad:?}: `{got}` lacks `{reason}`");
+            }
+            other => panic!("{bad:?}: expected an invalid --models, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn models_replace_the_provider_prefix_and_start_with_a_given_provider() {
+    let one = NewAdapter::with_models("mistral", None, &[]).expect("valid");
+    assert_eq!(one, NewAdapter::new("mistral", None).expect("valid"));
+    assert_eq!(one.model_prefixes(), ["mistral."]);
+
+    let two = NewAdapter::with_models("acme-chat", Some("acme."), &["acme.chat-", "acme.text-"])
+        .expect("valid");
+    assert_eq!(two.provider(), "acme.");
+    assert_eq!(two.model_prefixes(), ["acme.chat-", "acme.text-"]);
+    assert_eq!(
+        two.example_model_ids(),
+        ["acme.chat-example-v1:0", "acme.text-example-v1:0"]
+    );
+    assert_eq!(two.example_model_id(), "acme.chat-example-v1:0");
+    let placeholders = two.placeholders();
+    let value = |key: &str| {
+        placeholders
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {key}"))
+    };
+    assert_eq!(value("served"), "`acme.chat-` or `acme.text-`");
+    assert_eq!(value("registered"), "acme-chat (acme.chat-*, acme.text-*)");
+    assert_eq!(
+        value("models"),
+        "\"acme.chat-example-v1:0\", \"acme.text-example-v1:0\""
+    );
+    assert_eq!(value("patterns").matches("ModelPattern {").count(), 2);
+
+    // Without --provider the prefixes may name any provider.
+    let other = NewAdapter::with_models("acme", None, &["acme-labs.x-"]).expect("valid");
+    assert_eq!(other.model_prefixes(), ["acme-labs.x-"]);
+
+    match NewAdapter::with_models("acme", Some("acme."), &["acme.x-", "acne.y-"]) {
+        Err(Error::InvalidArgument {
+            argument, reason, ..
+        }) => {
+            assert_eq!(argument, "--models");
+            assert!(
+                reason.contains("`acne.y-` does not start with the provider `acme.`"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected an invalid --models, got {other:?}"),
+    }
+}
+
+#[test]
+fn bedrock_versions_are_version_requirements() {
+    for good in ["0.1", "1", "0.1.3", "=0.1.3", "^1.2", "~0.1", "1.0.0-rc.1"] {
+        check_version(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+    for bad in [
+        "", "v1", "1.", "1..2", "1.2.3.4", "==1", ">=1", "1.0-", "1.0-rc!", "*",
+    ] {
+        let message = check_version(bad).expect_err(bad).to_string();
+        assert!(
+            message.starts_with(&format!("invalid --bedrock-version `{bad}`")),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn out_of_tree_crates_stay_outside_the_workspace_and_overwrite_nothing() {
+    let root = xtask::workspace_root();
+    let adapter = NewAdapter::new("acme", None).expect("valid");
+    for inside in [
+        root.clone(),
+        root.join("target/acme"),
+        root.join("crates/new/acme"),
+    ] {
+        let out = OutOfTree {
+            dir: inside.clone(),
+            bedrock: BedrockDependency::Path,
+        };
+        match scaffold_out_of_tree(&root, &adapter, &out) {
+            Err(Error::InvalidArgument {
+                argument, reason, ..
+            }) => {
+                assert_eq!(argument, "--out-of-tree");
+                assert!(reason.contains("inside this workspace"), "{reason}");
+            }
+            other => panic!(
+                "{}: expected an invalid --out-of-tree, got {other:?}",
+                inside.display()
+            ),
+        }
+    }
+    assert!(!root.join("crates/new").exists());
+
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    let dir = scratch.path().join("acme");
+    fs::create_dir_all(dir.join("src")).expect("mkdir");
+    fs::write(dir.join("src/lib.rs"), "mine").expect("write");
+    let out = OutOfTree {
+        dir: dir.clone(),
+        bedrock: BedrockDependency::Path,
+    };
+    match scaffold_out_of_tree(&root, &adapter, &out) {
+        Err(Error::AdapterExists { path }) => assert_eq!(path, dir.join("src/lib.rs")),
+        other => panic!("expected AdapterExists, got {other:?}"),
+    }
+    assert_eq!(read(&dir.join("src/lib.rs")), "mine");
+    assert!(!dir.join("Cargo.toml").exists());
+
+    let versioned = OutOfTree {
+        dir: scratch.path().join("versioned"),
+        bedrock: BedrockDependency::Version("not a version".to_owned()),
+    };
+    assert!(matches!(
+        scaffold_out_of_tree(&root, &adapter, &versioned),
+        Err(Error::InvalidArgument {
+            argument: "--bedrock-version",
+            ..
+        })
+    ));
+    assert!(!versioned.dir.exists());
+}
+
+/// With `--bedrock-version` the crates of this workspace are registry dependencies; everything
+/// else is as with paths. (They cannot be built here: nothing is published to resolve.)
+#[test]
+fn a_versioned_out_of_tree_manifest_names_the_crates_by_version() {
+    let root = xtask::workspace_root();
+    let adapter = NewAdapter::new("acme", None).expect("valid");
+    let versioned = out_of_tree_manifest(
+        &root,
+        &adapter,
+        &BedrockDependency::Version("=0.1.3".to_owned()),
+    )
+    .expect("a manifest");
+    assert!(
+        versioned.contains("\nbedrock-core = \"=0.1.3\"\n"),
+        "{versioned}"
+    );
+    assert!(
+        versioned.contains("\nbedrock-testkit = \"=0.1.3\"\n"),
+        "{versioned}"
+    );
+    assert!(!versioned.contains("path"), "{versioned}");
+    let by_path =
+        out_of_tree_manifest(&root, &adapter, &BedrockDependency::Path).expect("a manifest");
+    let third_party = |manifest: &str| -> Vec<String> {
+        manifest
+            .lines()
+            .filter(|line| !line.starts_with("bedrock-"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(third_party(&versioned), third_party(&by_path));
+}
+
+#[test]
+fn the_command_line_checks_the_out_of_tree_options() {
+    let xtask = env!("CARGO_BIN_EXE_xtask");
+    let run = |args: &[&str]| Command::new(xtask).args(args).output().expect("xtask runs");
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    let dir = scratch.path().join("acme");
+    let dir = dir.to_str().expect("a UTF-8 path");
+    for args in [
+        &["new-adapter", "acme", "--bedrock-version", "0.1"][..],
+        &["new-adapter", "acme", "--models"],
+        &["new-adapter", "acme", "--models="],
+        &[
+            "new-adapter",
+            "acme",
+            "--out-of-tree",
+            dir,
+            "--out-of-tree",
+            dir,
+        ],
+        &[
+            "new-adapter",
+            "acme",
+            "--models",
+            "acme.a-",
+            "--models",
+            "acme.b-",
+        ],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("[--models PREFIX[,PREFIX]]"), "{stderr}");
+    }
+    for (args, message) in [
+        (
+            &[
+                "new-adapter",
+                "acme",
+                "--models",
+                "acme.a-,,acme.b-",
+                "--out-of-tree",
+                dir,
+            ][..],
+            "invalid --models ``: it has no `.` after the provider",
+        ),
+        (
+            &[
+                "new-adapter",
+                "acme",
+                "--provider",
+                "acme.",
+                "--models=other.a-",
+            ],
+            "`other.a-` does not start with the provider `acme.`",
+        ),
+        (
+            &[
+                "new-adapter",
+                "acme",
+                "--out-of-tree",
+                dir,
+                "--bedrock-version",
+                "x",
+            ],
+            "invalid --bedrock-version `x`",
+        ),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let inside = xtask::workspace_root().join("target/acme-out-of-tree");
+    let out = run(&[
+        "new-adapter",
+        "acme",
+        "--out-of-tree",
+        inside.to_str().expect("a UTF-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("inside this workspace"), "{stderr}");
+    assert!(!inside.exists());
+    assert!(!Path::new(dir).exists());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scaffolded crates, built and tested for real.
 // ---------------------------------------------------------------------------------------------
@@ -574,5 +849,210 @@ fn scaffolded_crates_pass_their_tests_clippy_and_rustfmt() {
     assert_success(
         "cargo fmt --check in the scratch workspace",
         &cargo(root, &fmt),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// An out-of-tree crate, built and tested where an outside team would: in its own directory.
+// ---------------------------------------------------------------------------------------------
+
+/// `--config` arguments giving cargo this workspace's `[profile]` tables. The out-of-tree crate
+/// has no profile of its own; with this one its dependencies are the units the scaffold check
+/// above built into `target/scaffold-check` (same versions, features and profile, and path
+/// dependencies hashed by their absolute path), so only the new crate is compiled.
+fn workspace_profile_config() -> Vec<String> {
+    fn flatten(prefix: &str, value: &toml::Value, out: &mut Vec<String>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (key, value) in table {
+                    let key = toml::Value::String(key.clone());
+                    flatten(&format!("{prefix}.{key}"), value, out);
+                }
+            }
+            leaf => out.push(format!("{prefix}={leaf}")),
+        }
+    }
+    let manifest: toml::Table = toml::from_str(&read(&xtask::workspace_root().join("Cargo.toml")))
+        .expect("the root manifest parses");
+    let mut settings = Vec::new();
+    if let Some(profile) = manifest.get("profile") {
+        flatten("profile", profile, &mut settings);
+    }
+    settings
+        .into_iter()
+        .flat_map(|setting| ["--config".to_owned(), setting])
+        .collect()
+}
+
+/// Every key of `value`, at any depth.
+fn keys(value: &toml::Value) -> Vec<String> {
+    let mut all = Vec::new();
+    if let toml::Value::Table(table) = value {
+        for (key, inner) in table {
+            all.push(key.clone());
+            all.extend(keys(inner));
+        }
+    }
+    all
+}
+
+/// The acceptance test of the outside path: `new-adapter --out-of-tree` into a temporary
+/// directory outside the workspace, then `cargo test`, `cargo clippy` and `cargo fmt --check`
+/// there, as the crate's own workspace. The crate sees this workspace only through its
+/// manifest's path dependencies on `bedrock-core` and `bedrock-testkit`, so its tests use only
+/// their public API.
+#[test]
+fn an_out_of_tree_crate_builds_and_passes_its_tests_outside_the_workspace() {
+    let started = Instant::now();
+    let real = xtask::workspace_root();
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    let real_scratch = fs::canonicalize(scratch.path()).expect("the scratch directory");
+    assert!(
+        !real_scratch.starts_with(fs::canonicalize(&real).expect("the workspace")),
+        "the temporary directory {} is inside the workspace; point TMPDIR elsewhere",
+        real_scratch.display()
+    );
+    let dir = scratch.path().join("acme-chat-adapter");
+    let generated = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["new-adapter", "acme-chat", "--provider", "acme."])
+        .args(["--models", "acme.chat-,acme.text-", "--out-of-tree"])
+        .arg(&dir)
+        .output()
+        .expect("xtask runs");
+    let stdout = assert_success("new-adapter --out-of-tree", &generated);
+    assert!(
+        stdout.contains("serving model ids that start with `acme.chat-` or `acme.text-`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("cargo test"), "{stdout}");
+
+    // A standalone package: nothing inherited from a workspace, nothing unpublishable, this
+    // workspace's crates by absolute path, everything else as the workspace pins it.
+    let manifest_text = read(&dir.join("Cargo.toml"));
+    for word in ["workspace", "publish"] {
+        assert!(!manifest_text.contains(word), "{word}:\n{manifest_text}");
+    }
+    let manifest: toml::Value = toml::from_str(&manifest_text).expect("the manifest parses");
+    assert!(!keys(&manifest).iter().any(|k| k == "workspace"));
+    let root: toml::Table = toml::from_str(&read(&real.join("Cargo.toml"))).expect("parses");
+    let workspace = &root["workspace"];
+    assert_eq!(
+        manifest["package"]["name"].as_str(),
+        Some("bedrock-adapter-acme-chat")
+    );
+    assert_eq!(
+        manifest["package"]["edition"],
+        workspace["package"]["edition"]
+    );
+    assert_eq!(manifest["lints"], workspace["lints"]);
+    let mut ours = Vec::new();
+    for section in ["dependencies", "dev-dependencies"] {
+        let dependencies = manifest[section].as_table().expect("a table");
+        for (name, spec) in dependencies {
+            let pinned = &workspace["dependencies"][name.as_str()];
+            if let Some(path) = spec.get("path").and_then(toml::Value::as_str) {
+                let path = Path::new(path);
+                assert!(
+                    path.is_absolute() && path.join("Cargo.toml").is_file(),
+                    "{name}"
+                );
+                assert_eq!(
+                    spec.as_table().map(toml::Table::len),
+                    Some(1),
+                    "{name}: {spec}"
+                );
+                ours.push(name.as_str());
+            } else {
+                let version = spec.get("version").unwrap_or(spec);
+                assert_eq!(
+                    Some(version),
+                    pinned.get("version").or(Some(pinned)),
+                    "{name}"
+                );
+                assert_eq!(spec.get("features"), pinned.get("features"), "{name}");
+            }
+        }
+    }
+    ours.sort_unstable();
+    assert_eq!(ours, ["bedrock-core", "bedrock-testkit"]);
+    for name in ["rustfmt.toml", "clippy.toml"] {
+        assert_eq!(read(&dir.join(name)), read(&real.join(name)), "{name}");
+    }
+    let generated_in = started.elapsed();
+
+    // The workspace's lock file makes the same versions resolve, offline; cargo drops the
+    // entries the crate does not use.
+    fs::copy(real.join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
+    let profile = workspace_profile_config();
+    let with_profile = |args: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
+        all.splice(1..1, profile.iter().cloned());
+        all
+    };
+    let test_args = with_profile(&["test", "--offline"]);
+    let test_args: Vec<&str> = test_args.iter().map(String::as_str).collect();
+    let test_run = cargo_with(&dir, &test_args, &[("INSTA_UPDATE", "no"), ("CI", "true")]);
+    let stdout = assert_success("cargo test in the out-of-tree crate", &test_run);
+    let stderr = String::from_utf8_lossy(&test_run.stderr);
+    let tested_in = started.elapsed();
+    // The unit tests (none), the `tests/acme_chat/` binary, the README doctest.
+    let counts = passed_counts(&stdout);
+    assert_eq!(counts.len(), 3, "{stdout}");
+    assert!(counts[1] >= 15 && counts[2] == 1, "{counts:?}\n{stdout}");
+    for test in [
+        "conformance::the_adapter_passes_the_conformance_suite",
+        "bodies::every_valid_input_builds_its_snapshotted_body",
+        "registry::bare_ids_profiles_and_arns_resolve_to_the_adapter",
+        "registry::other_ids_are_a_miss_naming_the_adapter",
+    ] {
+        assert!(
+            stdout.contains(&format!("test {test} ... ok")),
+            "{test}\n{stdout}"
+        );
+    }
+    assert!(
+        stderr.contains("Doc-tests bedrock_adapter_acme_chat"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("warning: `bedrock-adapter-acme-chat`"),
+        "the crate has warnings:\n{stderr}"
+    );
+    let snapshots = dir.join("tests/acme_chat/snapshots");
+    for entry in fs::read_dir(&snapshots).expect("list the snapshots") {
+        let name = entry.expect("an entry").file_name();
+        let name = name.to_string_lossy();
+        assert!(
+            name.ends_with(".snap"),
+            "{name} was written next to the snapshots"
+        );
+    }
+
+    let clippy_args = with_profile(&[
+        "clippy",
+        "--offline",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    let clippy_args: Vec<&str> = clippy_args.iter().map(String::as_str).collect();
+    assert_success(
+        "cargo clippy in the out-of-tree crate",
+        &cargo(&dir, &clippy_args),
+    );
+    assert_success(
+        "cargo fmt --check in the out-of-tree crate",
+        &cargo(&dir, &["fmt", "--check"]),
+    );
+    assert!(
+        !dir.join("target").exists(),
+        "the build went into the crate"
+    );
+    eprintln!(
+        "out-of-tree crate: generated in {:.1?}, tested at {:.1?}, linted and formatted at {:.1?}",
+        generated_in,
+        tested_in,
+        started.elapsed()
     );
 }
