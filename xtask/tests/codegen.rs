@@ -710,7 +710,17 @@ fn the_dump_builds_the_connector_with_its_adapter_features_only() {
     let root = xtask::workspace_root();
     assert_eq!(
         adapter_features(&root).expect("the connector's features"),
-        ["claude", "stability", "titan"]
+        [
+            "ai21",
+            "claude",
+            "cohere",
+            "deepseek",
+            "meta",
+            "mistral",
+            "nova",
+            "stability",
+            "titan"
+        ]
     );
     let command = dump_command(&root).expect("a command");
     let args: Vec<String> = command
@@ -720,7 +730,7 @@ fn the_dump_builds_the_connector_with_its_adapter_features_only() {
     assert_eq!(
         args.join(" "),
         "run --quiet --package bedrock-connector --no-default-features --features \
-         claude,stability,titan --example request_schemas"
+         ai21,claude,cohere,deepseek,meta,mistral,nova,stability,titan --example request_schemas"
     );
     assert_eq!(command.get_current_dir(), Some(root.as_path()));
 

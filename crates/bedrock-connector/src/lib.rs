@@ -15,6 +15,18 @@ pub use bedrock_adapter_claude as claude;
 pub use bedrock_adapter_stability as stability;
 #[cfg(feature = "titan")]
 pub use bedrock_adapter_titan as titan;
+#[cfg(feature = "nova")]
+pub use bedrock_adapter_nova as nova;
+#[cfg(feature = "meta")]
+pub use bedrock_adapter_meta as meta;
+#[cfg(feature = "mistral")]
+pub use bedrock_adapter_mistral as mistral;
+#[cfg(feature = "cohere")]
+pub use bedrock_adapter_cohere as cohere;
+#[cfg(feature = "ai21")]
+pub use bedrock_adapter_ai21 as ai21;
+#[cfg(feature = "deepseek")]
+pub use bedrock_adapter_deepseek as deepseek;
 
 #[cfg(feature = "aws")]
 pub use bedrock_auth as auth;
@@ -28,7 +40,8 @@ pub use bedrock_simulator as simulator;
 #[cfg(feature = "mock")]
 pub use bedrock_simulator as mock;
 
-/// A registry with every adapter this build enables (features `claude`, `titan`, `stability`).
+/// A registry with every adapter this build enables (features `claude`, `titan`, `stability`,
+/// `nova`, `meta`, `mistral`, `cohere`, `ai21`, `deepseek`).
 pub fn default_registry() -> Registry {
     let registry = Registry::new();
     #[cfg(feature = "claude")]
@@ -37,6 +50,18 @@ pub fn default_registry() -> Registry {
     bedrock_adapter_titan::register(&registry);
     #[cfg(feature = "stability")]
     bedrock_adapter_stability::register(&registry);
+    #[cfg(feature = "nova")]
+    bedrock_adapter_nova::register(&registry);
+    #[cfg(feature = "meta")]
+    bedrock_adapter_meta::register(&registry);
+    #[cfg(feature = "mistral")]
+    bedrock_adapter_mistral::register(&registry);
+    #[cfg(feature = "cohere")]
+    bedrock_adapter_cohere::register(&registry);
+    #[cfg(feature = "ai21")]
+    bedrock_adapter_ai21::register(&registry);
+    #[cfg(feature = "deepseek")]
+    bedrock_adapter_deepseek::register(&registry);
     registry
 }
 

@@ -1,0 +1,64 @@
+#![doc = include_str!("../README.md")]
+
+pub mod chat;
+pub mod models;
+
+use std::sync::Arc;
+
+use bedrock_core::{
+    ModelAdapter, ModelInput, ModelOutput, ModelPattern, Registry, RequestBody, Result, Route,
+    StreamEvent, decode_json, request_schema,
+};
+
+pub use models::CHAT_API;
+
+use chat::{JambaChatRequest, JambaChatResponse, JambaStreamChunk};
+
+/// The adapter's name in a [`Registry`].
+pub const ADAPTER_NAME: &str = "ai21";
+
+/// Builds and parses the bodies of AI21 Labs' Jamba models on Bedrock; stateless.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ai21Adapter;
+
+/// Registers an [`Ai21Adapter`] under the name `ai21`, replacing any adapter of that name.
+pub fn register(registry: &Registry) {
+    registry.register(Arc::new(Ai21Adapter));
+}
+
+// The registry resolved the id and checked its capabilities: these only dispatch on the API.
+impl ModelAdapter for Ai21Adapter {
+    fn name(&self) -> &str {
+        ADAPTER_NAME
+    }
+
+    fn models(&self) -> &[ModelPattern] {
+        models::MODEL_PATTERNS
+    }
+
+    fn request_schema(&self, api: &str) -> Option<schemars::Schema> {
+        (api == CHAT_API).then(request_schema::<JambaChatRequest>)
+    }
+
+    fn build_body(&self, route: &Route, input: &ModelInput) -> Result<RequestBody> {
+        let base = route.base_model_id.as_str();
+        match (route.api(), input) {
+            (CHAT_API, ModelInput::Text(request)) => {
+                RequestBody::json(&JambaChatRequest::from_text(request, base)?)
+            }
+            (CHAT_API, ModelInput::Chat(request)) => {
+                RequestBody::json(&JambaChatRequest::from_chat(request, base)?)
+            }
+            _ => Err(route.unsupported(input.operation())),
+        }
+    }
+
+    // One API: every route is CHAT_API.
+    fn parse_output(&self, _route: &Route, body: &[u8]) -> Result<ModelOutput> {
+        decode_json::<JambaChatResponse>("Jamba response", body)?.into_output()
+    }
+
+    fn parse_stream_chunk(&self, _route: &Route, chunk: &[u8]) -> Result<Vec<StreamEvent>> {
+        decode_json("Jamba stream chunk", chunk).map(JambaStreamChunk::into_events)
+    }
+}

@@ -1,0 +1,104 @@
+//! Integration tests of the Mistral AI adapter, driven by the data files under `tests/data`: body
+//! snapshots, invalid inputs, parsed responses and streams, the conformance suite, registry
+//! resolution and the request schema.
+
+mod bodies;
+mod conformance;
+mod invalid;
+mod outputs;
+mod registry;
+mod schemas;
+
+use std::path::PathBuf;
+
+use bedrock_adapter_mistral::register;
+use bedrock_core::{ModelId, ModelInput, Registry, Route};
+use bedrock_testkit::StreamFixture;
+use bedrock_testkit::fixtures::{load_dir, load_json, load_stream};
+use serde::Deserialize;
+
+/// A text-completion model, invoked on demand by its bare id.
+pub const MODEL: &str = "mistral.mistral-7b-instruct-v0:2";
+
+/// A chat-completion model, invoked on demand by its bare id.
+pub const CHAT_MODEL: &str = "mistral.mistral-large-2407-v1:0";
+
+/// The chat-completion model that reads images, invoked through an inference profile.
+pub const VISION_MODEL: &str = "us.mistral.pixtral-large-2502-v1:0";
+
+/// A registry holding only this adapter.
+pub fn registry() -> Registry {
+    let registry = Registry::new();
+    register(&registry);
+    registry
+}
+
+/// `model_id`, parsed.
+pub fn id(model_id: &str) -> ModelId {
+    ModelId::new(model_id).unwrap_or_else(|e| panic!("{model_id}: {e}"))
+}
+
+/// The route the registry resolves `model_id` to, as the adapter receives it.
+pub fn route(model_id: &str) -> Route {
+    let resolved = registry().resolve(&id(model_id));
+    resolved.unwrap_or_else(|e| panic!("{model_id}: {e}")).route
+}
+
+/// `tests/data/<relative>`.
+pub fn data_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(relative)
+}
+
+/// A valid input, the model it is for, and the name its body snapshot goes under.
+#[derive(Debug, Deserialize)]
+pub struct ValidCase {
+    /// The snapshot's name, `body_<name>`.
+    pub name: String,
+    /// The model, as a caller would name it (bare id, profile id or ARN).
+    pub model_id: String,
+    /// The neutral input.
+    pub input: ModelInput,
+}
+
+/// An invalid input, the model it is for, and the body field its error must name.
+#[derive(Debug, Deserialize)]
+pub struct InvalidCase {
+    /// The model, as a caller would name it.
+    pub model_id: String,
+    /// The field the error names (`max_tokens`, `stop[1]`, `extra.seed`).
+    pub field: String,
+    /// The neutral input.
+    pub input: ModelInput,
+}
+
+/// `tests/data/valid_inputs.json`.
+pub fn valid_inputs() -> Vec<ValidCase> {
+    load_json(data_path("valid_inputs.json"))
+}
+
+/// `tests/data/invalid_inputs.json`.
+pub fn invalid_inputs() -> Vec<InvalidCase> {
+    load_json(data_path("invalid_inputs.json"))
+}
+
+/// `tests/data/responses/API/*.json`, the example responses of one API, by file stem.
+pub fn responses(api: &str) -> Vec<(&'static str, Vec<u8>)> {
+    load_dir(data_path(&format!("responses/{api}")), "json")
+}
+
+/// Every `tests/data/streams/API/NAME.jsonl` (one chunk per line) with `NAME.whole.json`, the
+/// whole body InvokeModel returns for the same generation.
+pub fn streams(api: &str) -> Vec<StreamFixture> {
+    load_dir(data_path(&format!("streams/{api}")), "jsonl")
+        .into_iter()
+        .map(|(name, _)| {
+            load_stream(
+                name,
+                data_path(&format!("streams/{api}/{name}.jsonl")),
+                data_path(&format!("streams/{api}/{name}.whole.json")),
+            )
+        })
+        .collect()
+}
