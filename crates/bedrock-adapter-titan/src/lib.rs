@@ -5,6 +5,7 @@ mod float;
 pub mod image;
 pub mod models;
 pub mod multimodal;
+mod source_image;
 pub mod text;
 
 use std::sync::Arc;
@@ -25,7 +26,8 @@ use crate::text::{TitanTextRequest, TitanTextResponse, TitanTextStreamChunk};
 pub const ADAPTER_NAME: &str = "titan";
 
 /// The Amazon Titan family: text generation (and chat as a transcript), text embeddings G1/V2,
-/// multimodal embeddings and text-to-image generation. Stateless; build it with
+/// multimodal embeddings, and image generation and editing (every Titan Image Generator task
+/// type, picked with `extra.taskType`). Stateless; build it with
 /// [`TitanAdapter::new`] or add it to a registry with [`register`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TitanAdapter;
@@ -86,8 +88,8 @@ impl ModelAdapter for TitanAdapter {
                 RequestBody::json(&body)
             }
             (IMAGE_API, ModelInput::Image(request)) => {
-                let body = TitanImageRequest::from_neutral(request)?;
-                body.validate()?;
+                let body = TitanImageRequest::from_neutral(request, base)?;
+                body.validate(base)?;
                 RequestBody::json(&body)
             }
             _ => Err(route.unsupported(input.operation())),

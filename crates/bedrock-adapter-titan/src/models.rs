@@ -8,7 +8,9 @@ pub const TEXT_API: &str = "titan-text";
 pub const EMBEDDINGS_API: &str = "titan-embeddings";
 /// Titan Multimodal Embeddings G1 (`inputText` and/or `inputImage`, `embeddingConfig`).
 pub const MULTIMODAL_EMBEDDINGS_API: &str = "titan-multimodal-embeddings";
-/// Titan Image Generator G1 v1 and v2, text-to-image (`taskType: TEXT_IMAGE`).
+/// Titan Image Generator G1 v1 and v2: `taskType` with that task's parameters object (text to
+/// image, inpainting, outpainting, image variation; v2 adds colour-guided generation and
+/// background removal) and `imageGenerationConfig`.
 pub const IMAGE_API: &str = "titan-image";
 
 /// Every API of the adapter.
@@ -152,6 +154,38 @@ impl EmbeddingsGeneration {
             EmbeddingsGeneration::V2
         } else {
             EmbeddingsGeneration::G1
+        }
+    }
+}
+
+/// Which version of Titan Image Generator G1 a model id is: the version decides which task
+/// types it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageGeneratorVersion {
+    /// Titan Image Generator G1 (`amazon.titan-image-generator-v1`): text to image,
+    /// inpainting, outpainting and image variation.
+    V1,
+    /// Titan Image Generator G1 v2 (`amazon.titan-image-generator-v2:0`): adds colour-guided
+    /// generation and background removal.
+    V2,
+}
+
+impl ImageGeneratorVersion {
+    /// The version of a bare model id (v1 for ids that are not v2, so the v2-only tasks are
+    /// refused rather than sent to a model that may not take them).
+    pub fn of(base_model_id: &str) -> Self {
+        if base_model_id.starts_with("amazon.titan-image-generator-v2") {
+            ImageGeneratorVersion::V2
+        } else {
+            ImageGeneratorVersion::V1
+        }
+    }
+
+    /// The model's display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageGeneratorVersion::V1 => "Titan Image Generator G1",
+            ImageGeneratorVersion::V2 => "Titan Image Generator G1 v2",
         }
     }
 }

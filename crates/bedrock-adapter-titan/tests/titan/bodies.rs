@@ -59,3 +59,102 @@ fn building_is_deterministic() {
         assert_eq!(first, second, "{}", case.name);
     }
 }
+
+#[test]
+fn every_task_type_is_snapshotted_on_every_model_that_takes_it() {
+    use bedrock_adapter_titan::image::TitanImageTaskType;
+    use bedrock_adapter_titan::models::ImageGeneratorVersion;
+
+    let mut seen = std::collections::BTreeSet::new();
+    for case in valid_inputs() {
+        let route = crate::fixtures::route(&case.model_id);
+        if route.api() != bedrock_adapter_titan::IMAGE_API {
+            continue;
+        }
+        let body = build(&case.model_id, &case.input).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body.body).unwrap();
+        let version = ImageGeneratorVersion::of(&route.base_model_id);
+        seen.insert((
+            version.name(),
+            json["taskType"].as_str().unwrap().to_owned(),
+        ));
+    }
+    for version in [ImageGeneratorVersion::V1, ImageGeneratorVersion::V2] {
+        for task in TitanImageTaskType::ALL {
+            if task.supported_by(version) {
+                assert!(
+                    seen.contains(&(version.name(), task.as_str().to_owned())),
+                    "no valid input for {} on {}",
+                    task.as_str(),
+                    version.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn each_task_puts_the_neutral_fields_where_its_body_has_them() {
+    let case = |name: &str| {
+        let case = valid_inputs()
+            .into_iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no case {name}"));
+        check_body(&case)
+    };
+    // An empty prompt leaves inpainting's optional `text` out: the mask is filled with the
+    // background.
+    let json = case("inpainting_mask_image_remove_v1");
+    assert!(json["inPaintingParams"].get("text").is_none(), "{json}");
+    assert!(json.get("imageGenerationConfig").is_none(), "{json}");
+    // Edits keep the source's size, so no size is sent; count, guidance and seed are.
+    let json = case("outpainting_mask_image_default_v2");
+    let config = &json["imageGenerationConfig"];
+    assert!(config.get("width").is_none() && config.get("height").is_none());
+    assert_eq!(config["numberOfImages"], 3);
+    assert_eq!(
+        json["outPaintingParams"]["text"],
+        "Extend the lake into a misty valley"
+    );
+    // Variation and colour-guided generation choose their size.
+    let json = case("variation_five_images_v2");
+    assert_eq!(json["imageGenerationConfig"]["width"], 1173);
+    assert_eq!(
+        json["imageVariationParams"]["images"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    let json = case("color_guided_all_options_v2");
+    assert_eq!(
+        json["colorGuidedGenerationParams"]["colors"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+    // Background removal is the image and nothing else.
+    let json = case("background_removal_v2");
+    assert_eq!(
+        json.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["taskType", "backgroundRemovalParams"]
+    );
+}
+
+#[test]
+fn an_explicit_text_image_task_builds_the_default_body() {
+    let explicit = valid_inputs()
+        .into_iter()
+        .find(|c| c.name == "text_image_explicit_task_v1")
+        .unwrap();
+    let mut implicit = explicit.input.clone();
+    let bedrock_core::ModelInput::Image(request) = &mut implicit else {
+        panic!("not an image input")
+    };
+    request.extra.remove("taskType");
+    assert_eq!(
+        build(&explicit.model_id, &explicit.input).unwrap(),
+        build(&explicit.model_id, &implicit).unwrap()
+    );
+}

@@ -113,6 +113,31 @@ pub fn invalid_inputs() -> Vec<InvalidCase> {
         "textToImageParams.negativeText",
         serde_json::json!({"kind": "image", "prompt": "a cat", "negative_prompt": "y".repeat(513)}),
     ));
+    let source = "iVBORw0KGgoAAAANSUhEUgAAAAMAAAACCAIAAAASFvFNAAAAFElEQVR42mP4z8DAAMH/gdR/EAAATMcJ9/NVNc8AAAAASUVORK5CYII=";
+    cases.push(long(
+        "amazon.titan-image-generator-v1",
+        "inPaintingParams.maskPrompt",
+        serde_json::json!({"kind": "image", "prompt": "",
+            "extra": {"taskType": "INPAINTING", "image": source, "maskPrompt": "m".repeat(513)}}),
+    ));
+    cases.push(long(
+        "amazon.titan-image-generator-v2:0",
+        "outPaintingParams.negativeText",
+        serde_json::json!({"kind": "image", "prompt": "a beach", "negative_prompt": "n".repeat(513),
+            "extra": {"taskType": "OUTPAINTING", "image": source, "maskPrompt": "the kayak"}}),
+    ));
+    cases.push(long(
+        "amazon.titan-image-generator-v1",
+        "imageVariationParams.text",
+        serde_json::json!({"kind": "image", "prompt": "é".repeat(513),
+            "extra": {"taskType": "IMAGE_VARIATION", "images": [source]}}),
+    ));
+    cases.push(long(
+        "amazon.titan-image-generator-v2:0",
+        "colorGuidedGenerationParams.text",
+        serde_json::json!({"kind": "image", "prompt": "c".repeat(513),
+            "extra": {"taskType": "COLOR_GUIDED_GENERATION", "colors": ["#102030"]}}),
+    ));
     cases
 }
 

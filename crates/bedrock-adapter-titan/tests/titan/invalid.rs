@@ -158,3 +158,66 @@ fn unknown_ids_are_a_registry_miss_that_lists_the_patterns() {
         "{err}"
     );
 }
+
+#[test]
+fn v2_only_tasks_on_v1_name_the_tasks_v1_takes_and_the_model_that_has_them() {
+    for task in ["COLOR_GUIDED_GENERATION", "BACKGROUND_REMOVAL"] {
+        let mut request = ImageRequest::new("");
+        request.extra.insert("taskType".into(), task.into());
+        let err = build(
+            "us.amazon.titan-image-generator-v1",
+            &ModelInput::Image(request),
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), Some("extra.taskType"), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("one of: TEXT_IMAGE, INPAINTING, OUTPAINTING, IMAGE_VARIATION"),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("{task} needs Titan Image Generator G1 v2")),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn source_image_errors_state_the_size_and_the_bound() {
+    let source = "iVBORw0KGgoAAAANSUhEUgAAAAMAAAACCAIAAAASFvFNAAAAFElEQVR42mP4z8DAAMH/gdR/EAAATMcJ9/NVNc8AAAAASUVORK5CYII=";
+    let two_by_two = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAC0lEQVR42mNgQAYAAA4AATo1BFYAAAAASUVORK5CYII=";
+    let mut request = ImageRequest::new("A dog");
+    for (key, value) in [
+        ("taskType", "INPAINTING"),
+        ("image", source),
+        ("maskImage", two_by_two),
+    ] {
+        request.extra.insert(key.into(), value.into());
+    }
+    let err = build(
+        "amazon.titan-image-generator-v1",
+        &ModelInput::Image(request.clone()),
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), Some("inPaintingParams.maskImage"));
+    assert!(
+        err.to_string().contains("a 2x2 image") && err.to_string().contains("size of image (3x2)"),
+        "{err}"
+    );
+
+    request.extra.remove("maskImage");
+    request.extra.insert("maskPrompt".into(), "the dog".into());
+    request.width = Some(1024);
+    request.height = Some(1024);
+    let err = build(
+        "amazon.titan-image-generator-v1",
+        &ModelInput::Image(request),
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), Some("imageGenerationConfig.width"));
+    assert!(
+        err.to_string()
+            .contains("the output keeps the image's size"),
+        "{err}"
+    );
+}

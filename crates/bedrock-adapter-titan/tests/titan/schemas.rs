@@ -66,6 +66,9 @@ fn every_built_body_satisfies_its_schema() {
     }
 }
 
+/// A 3x2 PNG, the source image of the raw image bodies.
+const SOURCE: &str = "iVBORw0KGgoAAAANSUhEUgAAAAMAAAACCAIAAAASFvFNAAAAFElEQVR42mP4z8DAAMH/gdR/EAAATMcJ9/NVNc8AAAAASUVORK5CYII=";
+
 /// Raw bodies both the schema and the typed validation refuse, with the field validation names.
 #[test]
 fn schema_and_validation_refuse_the_same_bad_bodies() {
@@ -142,6 +145,54 @@ fn schema_and_validation_refuse_the_same_bad_bodies() {
             json!({"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "cat"}, "imageGenerationConfig": {"seed": 2147483647u64}}),
             "imageGenerationConfig.seed",
         ),
+        (
+            IMAGE_API,
+            "amazon.titan-image-generator-v2:0",
+            json!({"taskType": "INPAINTING", "inPaintingParams": {"image": SOURCE, "maskPrompt": "dog", "maskImage": SOURCE}}),
+            "inPaintingParams.maskImage",
+        ),
+        (
+            IMAGE_API,
+            "amazon.titan-image-generator-v2:0",
+            json!({"taskType": "OUTPAINTING", "outPaintingParams": {"image": SOURCE, "text": "a beach"}}),
+            "outPaintingParams.maskPrompt",
+        ),
+        (
+            IMAGE_API,
+            "amazon.titan-image-generator-v1",
+            json!({"taskType": "INPAINTING", "inPaintingParams": {"image": SOURCE, "maskPrompt": "dog"}, "imageGenerationConfig": {"width": 512, "height": 512}}),
+            "imageGenerationConfig.width",
+        ),
+        (
+            IMAGE_API,
+            "amazon.titan-image-generator-v1",
+            json!({"taskType": "IMAGE_VARIATION", "imageVariationParams": {"images": [SOURCE], "similarityStrength": 0.1}}),
+            "imageVariationParams.similarityStrength",
+        ),
+        (
+            IMAGE_API,
+            "amazon.titan-image-generator-v2:0",
+            json!({"taskType": "IMAGE_VARIATION", "imageVariationParams": {"images": [SOURCE, SOURCE, SOURCE, SOURCE, SOURCE, SOURCE]}}),
+            "imageVariationParams.images",
+        ),
+        (
+            IMAGE_API,
+            "amazon.titan-image-generator-v2:0",
+            json!({"taskType": "COLOR_GUIDED_GENERATION", "colorGuidedGenerationParams": {"text": "a poster", "colors": ["#ff8080", "red"]}}),
+            "colorGuidedGenerationParams.colors[1]",
+        ),
+        (
+            IMAGE_API,
+            "amazon.titan-image-generator-v2:0",
+            json!({"taskType": "COLOR_GUIDED_GENERATION", "colorGuidedGenerationParams": {"text": "a poster", "colors": []}}),
+            "colorGuidedGenerationParams.colors",
+        ),
+        (
+            IMAGE_API,
+            "amazon.titan-image-generator-v2:0",
+            json!({"taskType": "BACKGROUND_REMOVAL", "backgroundRemovalParams": {"image": ""}}),
+            "backgroundRemovalParams.image",
+        ),
     ];
     for (api, model, body, field) in cases {
         assert!(!validator(api).is_valid(&body), "schema accepted {body}");
@@ -161,7 +212,7 @@ fn schema_and_validation_refuse_the_same_bad_bodies() {
             }
             _ => serde_json::from_value::<image::TitanImageRequest>(body.clone())
                 .unwrap()
-                .validate(),
+                .validate(model),
         }
         .expect_err(&body.to_string());
         assert_eq!(err.field(), Some(field), "{body}");
@@ -173,4 +224,50 @@ fn unknown_body_fields_are_refused_by_schema_and_types() {
     let body = json!({"inputText": "Hi", "textGenerationConfig": {"topK": 5}});
     assert!(!validator(TEXT_API).is_valid(&body));
     assert!(serde_json::from_value::<text::TitanTextRequest>(body).is_err());
+}
+
+#[test]
+fn image_bodies_with_fields_their_task_has_no_place_for_are_refused_by_schema_and_types() {
+    for body in [
+        json!({"taskType": "BACKGROUND_REMOVAL", "backgroundRemovalParams": {"image": SOURCE},
+               "imageGenerationConfig": {"numberOfImages": 1}}),
+        json!({"taskType": "TEXT_IMAGE", "inPaintingParams": {"image": SOURCE, "maskPrompt": "x"}}),
+        json!({"taskType": "INPAINTING", "inPaintingParams": {"image": SOURCE, "maskPrompt": "x",
+               "outPaintingMode": "PRECISE"}}),
+        json!({"taskType": "IMAGE_VARIATION", "imageVariationParams": {"images": [SOURCE], "colors": ["#000000"]}}),
+        json!({"taskType": "OUTPAINTING", "outPaintingParams": {"image": SOURCE, "maskPrompt": "x"}}),
+        json!({"taskType": "COLOR_GUIDED", "colorGuidedGenerationParams": {"text": "x", "colors": ["#000000"]}}),
+    ] {
+        assert!(
+            !validator(IMAGE_API).is_valid(&body),
+            "schema accepted {body}"
+        );
+        assert!(
+            serde_json::from_value::<image::TitanImageRequest>(body.clone()).is_err(),
+            "types accepted {body}"
+        );
+    }
+}
+
+#[test]
+fn v2_only_bodies_are_refused_for_v1_by_validation() {
+    for body in [
+        json!({"taskType": "COLOR_GUIDED_GENERATION", "colorGuidedGenerationParams": {"text": "x", "colors": ["#000000"]}}),
+        json!({"taskType": "BACKGROUND_REMOVAL", "backgroundRemovalParams": {"image": SOURCE}}),
+    ] {
+        let request = serde_json::from_value::<image::TitanImageRequest>(body.clone()).unwrap();
+        assert!(validator(IMAGE_API).is_valid(&body), "{body}");
+        request
+            .validate("amazon.titan-image-generator-v2:0")
+            .unwrap();
+        let err = request
+            .validate("amazon.titan-image-generator-v1")
+            .unwrap_err();
+        assert_eq!(err.field(), Some("taskType"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("Titan Image Generator G1 takes no other"),
+            "{err}"
+        );
+    }
 }
