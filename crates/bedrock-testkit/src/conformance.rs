@@ -109,7 +109,7 @@ pub fn patterns_are_consistent(adapter: &dyn ModelAdapter) {
 pub fn fixtures_cover_every_api(adapter: &dyn ModelAdapter, fixtures: &[ApiFixtures]) {
     let name = adapter.name();
     let apis: BTreeSet<&str> = adapter.models().iter().map(|p| p.api).collect();
-    let covered: BTreeSet<&str> = fixtures.iter().map(|f| f.api).collect();
+    let covered: BTreeSet<&str> = fixtures.iter().map(|f| f.api.as_str()).collect();
     let missing: Vec<&str> = apis.difference(&covered).copied().collect();
     assert!(
         missing.is_empty(),
@@ -117,7 +117,7 @@ pub fn fixtures_cover_every_api(adapter: &dyn ModelAdapter, fixtures: &[ApiFixtu
     );
     for f in fixtures {
         assert!(
-            apis.contains(f.api),
+            apis.contains(f.api.as_str()),
             "adapter `{name}`: fixtures name API `{}`, which none of its patterns serve; its APIs: {apis:?}",
             f.api
         );
@@ -136,7 +136,7 @@ pub fn bodies_match_schema(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
     let route = route_of(adapter, f);
     let caps = route.capabilities();
     let schema = adapter
-        .request_schema(f.api)
+        .request_schema(&f.api)
         .unwrap_or_else(|| panic!("{at}: request_schema(\"{}\") is None", f.api));
     let validator = compile_schema(&at, schema.as_value());
     assert!(!f.valid_inputs.is_empty(), "{at}: no valid inputs to build");

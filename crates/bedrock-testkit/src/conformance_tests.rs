@@ -202,22 +202,22 @@ fn fixtures() -> Vec<ApiFixtures> {
         ModelInput::Text(TextRequest::new("hello").max_tokens(100)),
     ];
     f.invalid_inputs = vec![
-        (ModelInput::Text(TextRequest::new("")), "prompt"),
+        (ModelInput::Text(TextRequest::new("")), "prompt".to_owned()),
         (
             ModelInput::Text(TextRequest::new("hi").max_tokens(0)),
-            "max_tokens",
+            "max_tokens".to_owned(),
         ),
         (
             ModelInput::Text(TextRequest::new("hi").max_tokens(101)),
-            "max_tokens",
+            "max_tokens".to_owned(),
         ),
     ];
     f.example_responses = vec![(
-        "done",
+        "done".to_owned(),
         br#"{"text":"Hello there.","stop":"end_turn","input_tokens":3,"output_tokens":4}"#.to_vec(),
     )];
     f.streams = vec![StreamFixture {
-        name: "two deltas",
+        name: "two deltas".to_owned(),
         chunks: vec![
             br#"{"delta":"Hello","input_tokens":3}"#.to_vec(),
             br#"{"delta":" there.","last":true}"#.to_vec(),

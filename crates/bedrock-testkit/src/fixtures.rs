@@ -72,12 +72,12 @@ pub fn load_chunks(path: impl AsRef<Path>) -> Vec<Vec<u8>> {
 /// As [`load_json_lines`] and [`load_bytes`].
 #[track_caller]
 pub fn load_stream(
-    name: &'static str,
+    name: impl Into<String>,
     chunks_path: impl AsRef<Path>,
     whole_body_path: impl AsRef<Path>,
 ) -> StreamFixture {
     StreamFixture {
-        name,
+        name: name.into(),
         chunks: load_chunks(chunks_path),
         whole_body: load_bytes(whole_body_path),
     }
@@ -85,13 +85,10 @@ pub fn load_stream(
 
 /// Every file in `dir` whose name ends in `.{ext}`, as (file stem, bytes), sorted by name.
 ///
-/// The stems are leaked to give the `&'static str` names fixtures carry; call this once per
-/// test, not in a loop.
-///
 /// # Panics
 /// When the directory or one of its files cannot be read, or it holds no such file.
 #[track_caller]
-pub fn load_dir(dir: impl AsRef<Path>, ext: &str) -> Vec<(&'static str, Vec<u8>)> {
+pub fn load_dir(dir: impl AsRef<Path>, ext: &str) -> Vec<(String, Vec<u8>)> {
     let dir = dir.as_ref();
     let entries = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot list fixture directory {}: {e}", dir.display()));
@@ -113,8 +110,7 @@ pub fn load_dir(dir: impl AsRef<Path>, ext: &str) -> Vec<(&'static str, Vec<u8>)
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let name: &'static str = Box::leak(stem.into_boxed_str());
-            (name, load_bytes(&p))
+            (stem, load_bytes(&p))
         })
         .collect()
 }
@@ -163,7 +159,13 @@ mod tests {
         std::fs::write(dir.join("a.json"), "1").unwrap();
         std::fs::write(dir.join("c.txt"), "3").unwrap();
         let files = load_dir(&dir, "json");
-        assert_eq!(files, vec![("a", b"1".to_vec()), ("b", b"2".to_vec())]);
+        assert_eq!(
+            files,
+            vec![
+                ("a".to_owned(), b"1".to_vec()),
+                ("b".to_owned(), b"2".to_vec())
+            ]
+        );
         let missing = std::panic::catch_unwind(|| load_dir(&dir, "yaml")).unwrap_err();
         assert!(
             missing

@@ -24,16 +24,16 @@ pub use conformance::{
 #[derive(Debug, Clone)]
 pub struct ApiFixtures {
     /// The API's name, as the adapter's [`bedrock_core::ModelPattern::api`] spells it.
-    pub api: &'static str,
+    pub api: String,
     /// A model served through that API; every check builds and parses for this id.
     pub model_id: ModelId,
     /// Inputs `build_body` must accept; each body must validate against the API's schema.
     pub valid_inputs: Vec<ModelInput>,
     /// Inputs `build_body` must reject with [`bedrock_core::Error::InvalidInput`] whose field is
     /// the paired string (`max_tokens`, `messages[1].role`).
-    pub invalid_inputs: Vec<(ModelInput, &'static str)>,
+    pub invalid_inputs: Vec<(ModelInput, String)>,
     /// Documented example responses, by name; `parse_output` must accept each.
-    pub example_responses: Vec<(&'static str, Vec<u8>)>,
+    pub example_responses: Vec<(String, Vec<u8>)>,
     /// Recorded response streams; required when the API streams, forbidden otherwise.
     pub streams: Vec<StreamFixture>,
 }
@@ -44,7 +44,8 @@ impl ApiFixtures {
     /// # Panics
     /// When `model_id` is not a valid model id.
     #[track_caller]
-    pub fn new(api: &'static str, model_id: &str) -> Self {
+    pub fn new(api: impl Into<String>, model_id: &str) -> Self {
+        let api = api.into();
         let model_id =
             ModelId::new(model_id).unwrap_or_else(|e| panic!("fixtures for API `{api}`: {e}"));
         ApiFixtures {
@@ -63,7 +64,7 @@ impl ApiFixtures {
 #[derive(Debug, Clone)]
 pub struct StreamFixture {
     /// A name for failure messages.
-    pub name: &'static str,
+    pub name: String,
     /// The model's own JSON chunks (the decoded `bytes` of each `chunk` event).
     pub chunks: Vec<Vec<u8>>,
     /// The whole body InvokeModel returns for the same generation.

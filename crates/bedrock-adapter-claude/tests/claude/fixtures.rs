@@ -88,7 +88,7 @@ pub fn invalid_cases() -> Vec<InvalidCase> {
 }
 
 /// Documented responses whose file names start with `prefix` (`messages_`, `text_completions_`).
-pub fn responses(prefix: &str) -> Vec<(&'static str, Vec<u8>)> {
+pub fn responses(prefix: &str) -> Vec<(String, Vec<u8>)> {
     fixtures::load_dir(format!("{DATA}/responses"), "json")
         .into_iter()
         .filter(|(name, _)| name.starts_with(prefix))
@@ -102,7 +102,7 @@ pub fn streams(prefix: &str) -> Vec<StreamFixture> {
         .filter(|(name, _)| name.starts_with(prefix))
         .map(|(name, _)| {
             fixtures::load_stream(
-                name,
+                &name,
                 format!("{DATA}/streams/{name}.jsonl"),
                 format!("{DATA}/streams/{name}.json"),
             )

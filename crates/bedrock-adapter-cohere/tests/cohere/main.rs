@@ -111,7 +111,7 @@ pub fn invalid_inputs() -> Vec<InvalidCase> {
 }
 
 /// `tests/data/responses/<api>/*.json`, by file stem.
-pub fn responses(api: &str) -> Vec<(&'static str, Vec<u8>)> {
+pub fn responses(api: &str) -> Vec<(String, Vec<u8>)> {
     load_dir(data_path(&format!("responses/{api}")), "json")
 }
 
@@ -127,7 +127,7 @@ pub fn streams(api: &str) -> Vec<StreamFixture> {
         .into_iter()
         .map(|(name, _)| {
             load_stream(
-                name,
+                &name,
                 dir.join(format!("{name}.jsonl")),
                 dir.join(format!("{name}.whole.json")),
             )

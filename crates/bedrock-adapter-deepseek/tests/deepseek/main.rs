@@ -82,7 +82,7 @@ pub fn invalid_inputs() -> Vec<InvalidCase> {
 }
 
 /// `tests/data/responses/*.json`, by file stem.
-pub fn responses() -> Vec<(&'static str, Vec<u8>)> {
+pub fn responses() -> Vec<(String, Vec<u8>)> {
     load_dir(data_path("responses"), "json")
 }
 
@@ -93,7 +93,7 @@ pub fn streams() -> Vec<StreamFixture> {
         .into_iter()
         .map(|(name, _)| {
             load_stream(
-                name,
+                &name,
                 data_path(&format!("streams/{name}.jsonl")),
                 data_path(&format!("streams/{name}.whole.json")),
             )

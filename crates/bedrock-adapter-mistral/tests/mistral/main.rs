@@ -84,7 +84,7 @@ pub fn invalid_inputs() -> Vec<InvalidCase> {
 }
 
 /// `tests/data/responses/API/*.json`, the example responses of one API, by file stem.
-pub fn responses(api: &str) -> Vec<(&'static str, Vec<u8>)> {
+pub fn responses(api: &str) -> Vec<(String, Vec<u8>)> {
     load_dir(data_path(&format!("responses/{api}")), "json")
 }
 
@@ -95,7 +95,7 @@ pub fn streams(api: &str) -> Vec<StreamFixture> {
         .into_iter()
         .map(|(name, _)| {
             load_stream(
-                name,
+                &name,
                 data_path(&format!("streams/{api}/{name}.jsonl")),
                 data_path(&format!("streams/{api}/{name}.whole.json")),
             )

@@ -35,15 +35,14 @@ fn fixtures() -> Vec<ApiFixtures> {
             .push(case.input);
     }
     for case in invalid_inputs() {
-        let field: &'static str = case.field.leak();
         fixture_for(&mut by_model, &case.model_id)
             .invalid_inputs
-            .push((case.input, field));
+            .push((case.input, case.field));
     }
     let (messages, canvas) = (responses(MESSAGES_API), responses(CANVAS_API));
     for fixtures in by_model.values_mut() {
         if fixtures.valid_inputs.is_empty() {
-            fixtures.valid_inputs.push(baseline_input(fixtures.api));
+            fixtures.valid_inputs.push(baseline_input(&fixtures.api));
         }
         if fixtures.api == MESSAGES_API {
             fixtures.example_responses = messages.clone();
@@ -73,6 +72,6 @@ fn the_adapter_passes_the_conformance_suite() {
 fn the_registry_resolves_each_fixture_model_through_testkit() {
     let registry = registry();
     for f in fixtures() {
-        assert_resolves(&registry, f.model_id.as_str(), ADAPTER_NAME, f.api);
+        assert_resolves(&registry, f.model_id.as_str(), ADAPTER_NAME, &f.api);
     }
 }

@@ -115,13 +115,13 @@ pub fn invalid_inputs() -> Vec<InvalidCase> {
 pub const PNG_4X4: &str = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4UaEBRwzEcQBTUhaBGaoOzwAAAABJRU5ErkJggg==";
 
 /// `tests/data/responses/<api>/*.json`, by file stem: documented responses of one API.
-pub fn responses(api: &str) -> Vec<(&'static str, Vec<u8>)> {
+pub fn responses(api: &str) -> Vec<(String, Vec<u8>)> {
     load_dir(data_path(&format!("responses/{api}")), "json")
 }
 
 /// `tests/data/rejected/<api>/*.json`, by file stem: well-formed bodies that are not an
 /// answer (a moderation error, no images) or not one of the API's.
-pub fn rejected(api: &str) -> Vec<(&'static str, Vec<u8>)> {
+pub fn rejected(api: &str) -> Vec<(String, Vec<u8>)> {
     load_dir(data_path(&format!("rejected/{api}")), "json")
 }
 
@@ -132,7 +132,7 @@ pub fn streams() -> Vec<StreamFixture> {
         .into_iter()
         .map(|(name, _)| {
             load_stream(
-                name,
+                &name,
                 data_path(&format!("streams/{name}.jsonl")),
                 data_path(&format!("streams/{name}.whole.json")),
             )

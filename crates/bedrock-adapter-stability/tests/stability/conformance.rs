@@ -18,10 +18,7 @@ fn fixture_for<'a>(
         let api = route(model).api();
         let dir = if api == SDXL_API { "sdxl" } else { "sd3" };
         let mut f = ApiFixtures::new(api, model.as_str());
-        f.example_responses = response_files(dir)
-            .into_iter()
-            .map(|(name, body)| (&*name.leak(), body))
-            .collect();
+        f.example_responses = response_files(dir);
         f
     })
 }
@@ -34,10 +31,9 @@ fn fixtures() -> Vec<ApiFixtures> {
             .push(case.input);
     }
     for case in invalid_inputs() {
-        let field: &'static str = case.field.leak();
         fixture_for(&mut by_model, &case.model_id)
             .invalid_inputs
-            .push((case.input, field));
+            .push((case.input, case.field));
     }
     by_model.into_values().collect()
 }
@@ -68,6 +64,6 @@ fn the_adapter_passes_the_conformance_suite() {
 fn the_registry_resolves_each_fixture_model_through_testkit() {
     let registry = registry();
     for f in fixtures() {
-        assert_resolves(&registry, f.model_id.as_str(), "stability", f.api);
+        assert_resolves(&registry, f.model_id.as_str(), "stability", &f.api);
     }
 }

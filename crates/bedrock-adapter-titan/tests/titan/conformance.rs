@@ -39,24 +39,24 @@ fn all_fixtures() -> Vec<ApiFixtures> {
             .push(case.input);
     }
     for case in invalid_inputs() {
-        let field: &'static str = case.field.leak();
         entry(&mut by_model, &case.model_id)
             .invalid_inputs
-            .push((case.input, field));
+            .push((case.input, case.field));
     }
     let responses = responses();
     for fixtures in by_model.values_mut() {
         if fixtures.valid_inputs.is_empty() {
-            fixtures.valid_inputs.push(baseline_input(fixtures.api));
+            fixtures.valid_inputs.push(baseline_input(&fixtures.api));
         }
         for (case, body) in &responses {
             if api_of(&case.model_id) == fixtures.api {
-                let name: &'static str = case.name.clone().leak();
-                fixtures.example_responses.push((name, body.clone()));
+                fixtures
+                    .example_responses
+                    .push((case.name.clone(), body.clone()));
             }
         }
         if fixtures.api == TEXT_API {
-            for name in STREAMS {
+            for &name in STREAMS {
                 fixtures.streams.push(load_stream(
                     name,
                     data_path(&format!("streams/{name}.jsonl")),
@@ -71,7 +71,7 @@ fn all_fixtures() -> Vec<ApiFixtures> {
 #[test]
 fn the_conformance_suite_passes_for_every_api() {
     let fixtures = all_fixtures();
-    let apis: std::collections::BTreeSet<&str> = fixtures.iter().map(|f| f.api).collect();
+    let apis: std::collections::BTreeSet<&str> = fixtures.iter().map(|f| f.api.as_str()).collect();
     assert_eq!(apis.len(), 4, "{apis:?}");
     run_conformance(&TitanAdapter::new(), &fixtures);
 }
@@ -81,6 +81,11 @@ fn the_registry_resolves_each_api_through_testkit() {
     let registry = Registry::new();
     register(&registry);
     for fixtures in all_fixtures() {
-        assert_resolves(&registry, fixtures.model_id.as_str(), "titan", fixtures.api);
+        assert_resolves(
+            &registry,
+            fixtures.model_id.as_str(),
+            "titan",
+            &fixtures.api,
+        );
     }
 }
