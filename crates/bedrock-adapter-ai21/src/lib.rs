@@ -1,4 +1,16 @@
 #![doc = include_str!("../README.md")]
+// Response bodies and stream chunks from the network reach this crate's parsers: nothing they steer
+// may panic. Tests may.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 pub mod chat;
 pub mod models;

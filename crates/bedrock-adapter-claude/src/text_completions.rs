@@ -205,10 +205,9 @@ fn has_turns(text: &str) -> bool {
 /// Checks a formatted prompt against [`PROMPT_RULE`].
 pub fn check_prompt(prompt: &str) -> Result<()> {
     let violation = |shown: String| Err(Error::invalid("prompt", shown, PROMPT_RULE));
-    let Some(first_human) = prompt.find(HUMAN_TURN) else {
+    let Some((preamble, _)) = prompt.split_once(HUMAN_TURN) else {
         return violation(format!("{prompt:?} (no \"\\n\\nHuman:\" turn)"));
     };
-    let preamble = &prompt[..first_human];
     let bare_turn = preamble.trim_start().starts_with("Human:")
         || preamble.trim_start().starts_with("Assistant:");
     if preamble.contains(ASSISTANT_TURN) || bare_turn {

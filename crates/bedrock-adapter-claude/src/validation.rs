@@ -91,11 +91,14 @@ pub(crate) fn roles(messages: &[ChatMessage], last_must_be_user: bool) -> Result
             Role::Assistant => Role::User,
         };
     }
-    let last = messages.len() - 1;
-    if last_must_be_user && messages[last].role != Role::User {
+    if last_must_be_user
+        && let Some(last) = messages.last()
+        && last.role != Role::User
+    {
+        let index = messages.len() - 1;
         return Err(Error::invalid(
-            format!("messages[{last}].role"),
-            role_name(messages[last].role),
+            format!("messages[{index}].role"),
+            role_name(last.role),
             "user: the conversation must end with the user's turn, since the prompt ends with \"\\n\\nAssistant:\"",
         ));
     }

@@ -125,10 +125,14 @@ impl CohereEmbedRequest {
             }
         }
         let types = &self.embedding_types;
-        if let Some(i) = (1..types.len()).find(|&i| types[..i].contains(&types[i])) {
+        let repeated = types
+            .iter()
+            .enumerate()
+            .find(|&(i, t)| types.iter().take(i).any(|earlier| earlier == t));
+        if let Some((i, t)) = repeated {
             return Err(Error::invalid(
                 format!("embedding_types[{i}]"),
-                format!("{:?}", types[i]).to_lowercase(),
+                format!("{t:?}").to_lowercase(),
                 "each of float, int8, uint8, binary, ubinary at most once",
             ));
         }

@@ -614,7 +614,7 @@ impl ToolConfig {
                     format!("1..={MAX_TOOL_NAME_CHARS} letters, digits, `_` and `-`"),
                 ));
             }
-            if self.tools[..i].iter().any(|t| t.tool_spec.name == *name) {
+            if self.tools.iter().take(i).any(|t| t.tool_spec.name == *name) {
                 return Err(Error::invalid(
                     format!("toolConfig.tools[{i}].toolSpec.name"),
                     format!("{name:?}"),

@@ -17,7 +17,7 @@ pub(crate) fn decode_response_image(field: &str, b64: &str) -> Result<(ImageForm
         None => Err(Error::decode(format!(
             "`{field}` decodes to {} bytes that are not a PNG, JPEG, GIF or WebP image (first bytes {:02x?})",
             data.len(),
-            &data[..data.len().min(8)]
+            data.get(..8).unwrap_or(&data)
         ))),
     }
 }

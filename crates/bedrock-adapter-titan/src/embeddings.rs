@@ -92,7 +92,8 @@ impl TitanEmbeddingsRequest {
                     return Err(Error::invalid("dimensions", d, "one of: 256, 512, 1024"));
                 }
                 let types = &self.embedding_types;
-                if types.len() > 1 && types[0] == types[1] || types.len() > 2 {
+                let repeated = matches!(types.as_slice(), [first, second] if first == second);
+                if repeated || types.len() > 2 {
                     return Err(Error::invalid(
                         "embeddingTypes",
                         format!("{types:?}"),

@@ -60,18 +60,20 @@ pub(crate) fn header_size(bytes: &[u8]) -> Option<(u32, u32)> {
     // whose data is the precision, the height and the width.
     let mut at = 2;
     loop {
-        let segment = bytes.get(at..at + 4)?;
-        if segment[0] != 0xFF {
+        let &[0xFF, marker, length_high, length_low] = bytes.get(at..at + 4)? else {
             return None;
-        }
-        let marker = segment[1];
+        };
         if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            let frame = bytes.get(at + 4..at + 9)?;
-            let height = u16::from_be_bytes([frame[1], frame[2]]);
-            let width = u16::from_be_bytes([frame[3], frame[4]]);
+            let &[_precision, height_high, height_low, width_high, width_low] =
+                bytes.get(at + 4..at + 9)?
+            else {
+                return None;
+            };
+            let height = u16::from_be_bytes([height_high, height_low]);
+            let width = u16::from_be_bytes([width_high, width_low]);
             return Some((u32::from(width), u32::from(height)));
         }
-        at += 2 + usize::from(u16::from_be_bytes([segment[2], segment[3]]));
+        at += 2 + usize::from(u16::from_be_bytes([length_high, length_low]));
     }
 }
 

@@ -38,12 +38,11 @@ pub(crate) fn format_amz_date(time: SystemTime) -> String {
 pub(crate) fn parse_amz_date(value: &str) -> Option<SystemTime> {
     let bytes = value.as_bytes();
     let shape_ok = bytes.len() == 16
-        && bytes[8] == b'T'
-        && bytes[15] == b'Z'
-        && bytes[..8]
-            .iter()
-            .chain(&bytes[9..15])
-            .all(u8::is_ascii_digit);
+        && bytes.iter().enumerate().all(|(i, byte)| match i {
+            8 => *byte == b'T',
+            15 => *byte == b'Z',
+            _ => byte.is_ascii_digit(),
+        });
     if !shape_ok {
         return None;
     }
@@ -60,12 +59,12 @@ pub(crate) fn parse_amz_date(value: &str) -> Option<SystemTime> {
 fn via_rfc3339(value: &str) -> Option<SystemTime> {
     parse_rfc3339(&format!(
         "{}-{}-{}T{}:{}:{}Z",
-        &value[0..4],
-        &value[4..6],
-        &value[6..8],
-        &value[9..11],
-        &value[11..13],
-        &value[13..15]
+        value.get(0..4)?,
+        value.get(4..6)?,
+        value.get(6..8)?,
+        value.get(9..11)?,
+        value.get(11..13)?,
+        value.get(13..15)?
     ))
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn push_sha256_hex(out: &mut String, data: &[u8]) {
     );
 }
 
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+pub(crate) const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Lower-case hex encoding.
@@ -38,9 +38,27 @@ pub(crate) fn hex_lower(bytes: &[u8]) -> String {
 pub(crate) fn push_hex_lower(out: &mut String, bytes: &[u8]) {
     out.reserve(bytes.len() * 2);
     for &byte in bytes {
-        out.push(char::from(HEX_LOWER[usize::from(byte >> 4)]));
-        out.push(char::from(HEX_LOWER[usize::from(byte & 0xf)]));
+        push_hex_byte(out, HEX_LOWER, byte);
     }
+}
+
+/// Appends the two hex digits of `byte`, spelled with `digits`.
+fn push_hex_byte(out: &mut String, digits: &[u8; 16], byte: u8) {
+    let [high, low] = hex_pair(digits, byte);
+    out.push(char::from(high));
+    out.push(char::from(low));
+}
+
+/// The two hex digits of `byte`, spelled with `digits` (`HEX_LOWER`, `HEX_UPPER`).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a nibble (`byte >> 4`, `byte & 0xf`) is below 16, the length of `digits`"
+)]
+pub(crate) fn hex_pair(digits: &[u8; 16], byte: u8) -> [u8; 2] {
+    [
+        digits[usize::from(byte >> 4)],
+        digits[usize::from(byte & 0xf)],
+    ]
 }
 
 fn is_unreserved(byte: u8) -> bool {
@@ -59,18 +77,17 @@ fn uri_encode(input: &[u8], keep_slash: bool) -> String {
 fn push_uri_encoded(out: &mut String, input: &[u8], keep_slash: bool) {
     out.reserve(input.len());
     let kept = |byte: u8| is_unreserved(byte) || (keep_slash && byte == b'/');
-    let mut rest = input;
-    while !rest.is_empty() {
-        // Runs of bytes that stay as they are (ASCII, hence UTF-8) are copied in one go.
-        let run = rest.iter().position(|&b| !kept(b)).unwrap_or(rest.len());
-        out.push_str(std::str::from_utf8(&rest[..run]).unwrap_or_default());
-        if let Some(&byte) = rest.get(run) {
+    // Each chunk is a run of bytes that stay as they are (ASCII, hence UTF-8), copied in one
+    // go, then (but for a last chunk with none) the one byte to escape.
+    for chunk in input.split_inclusive(|&b| !kept(b)) {
+        let (run, escaped) = match chunk.split_last() {
+            Some((&last, run)) if !kept(last) => (run, Some(last)),
+            _ => (chunk, None),
+        };
+        out.push_str(std::str::from_utf8(run).unwrap_or_default());
+        if let Some(byte) = escaped {
             out.push('%');
-            out.push(char::from(HEX_UPPER[usize::from(byte >> 4)]));
-            out.push(char::from(HEX_UPPER[usize::from(byte & 0xf)]));
-            rest = &rest[run + 1..];
-        } else {
-            rest = &[];
+            push_hex_byte(out, HEX_UPPER, byte);
         }
     }
 }
@@ -78,31 +95,20 @@ fn push_uri_encoded(out: &mut String, input: &[u8], keep_slash: bool) {
 /// Percent-decodes a query component the way `application/x-www-form-urlencoded` does
 /// (`+` is a space); malformed escapes are kept literally.
 fn query_decode(input: &str) -> Vec<u8> {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' if i + 2 < bytes.len() => {
-                match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
-                    (Some(high), Some(low)) => {
-                        out.push(high << 4 | low);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'%');
-                        i += 1;
-                    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest = input.as_bytes();
+    while let Some((&byte, after)) = rest.split_first() {
+        rest = after;
+        match (byte, after) {
+            (b'+', _) => out.push(b' '),
+            (b'%', [high, low, after_escape @ ..]) => match (hex_value(*high), hex_value(*low)) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    rest = after_escape;
                 }
-            }
-            other => {
-                out.push(other);
-                i += 1;
-            }
+                _ => out.push(b'%'),
+            },
+            (other, _) => out.push(other),
         }
     }
     out
@@ -180,9 +186,13 @@ pub(crate) fn canonical_query(raw_query: &str) -> String {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            // Decoded text that is not UTF-8 is read as the signer reads it (aws-sigv4 decodes
+            // each parameter to a string, each invalid sequence becoming U+FFFD), so what the
+            // SDKs sign verifies.
+            let decode = |part: &str| String::from_utf8_lossy(&query_decode(part)).into_owned();
             (
-                uri_encode(&query_decode(name), false),
-                uri_encode(&query_decode(value), false),
+                uri_encode(decode(name).as_bytes(), false),
+                uri_encode(decode(value).as_bytes(), false),
             )
         })
         .collect();
@@ -315,6 +325,8 @@ mod tests {
         assert_eq!(canonical_query("bad=%zz&end=%4"), "bad=%25zz&end=%254");
         assert_eq!(canonical_query(""), "");
         assert_eq!(canonical_query("a=1=2"), "a=1%3D2");
+        // A decoded byte sequence that is not UTF-8 becomes U+FFFD, as the signer reads it.
+        assert_eq!(canonical_query("q=%ea"), "q=%EF%BF%BD");
     }
 
     #[test]

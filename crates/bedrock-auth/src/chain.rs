@@ -306,13 +306,14 @@ fn strip_comment(line: &str) -> &str {
     if trimmed.starts_with('#') || trimmed.starts_with(';') {
         return "";
     }
-    let bytes = line.as_bytes();
-    for (i, &byte) in bytes.iter().enumerate() {
-        if (byte == b'#' || byte == b';') && i > 0 && bytes[i - 1].is_ascii_whitespace() {
-            return &line[..i];
-        }
-    }
-    line
+    let comment_start = line
+        .as_bytes()
+        .windows(2)
+        .position(|pair| matches!(pair, [space, b'#' | b';'] if space.is_ascii_whitespace()));
+    // Up to and including the whitespace before the comment, an ASCII byte.
+    comment_start
+        .and_then(|space| line.get(..=space))
+        .unwrap_or(line)
 }
 
 fn expand_home(path: &str, home_dir: Option<&Path>) -> PathBuf {

@@ -1,4 +1,16 @@
 #![doc = include_str!("../README.md")]
+// Signed headers and query strings, credential files and certificates come from outside: nothing
+// they steer may panic. Tests may. Each `allow` names why its panic cannot happen.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 mod amz_date;
 mod bridge;

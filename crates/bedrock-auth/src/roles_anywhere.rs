@@ -145,14 +145,17 @@ fn check_arn(
     resource_prefix: &str,
 ) -> Result<(), AuthError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ok = parts.len() == 6
-        && parts[0] == "arn"
-        && !parts[1].is_empty()
-        && parts[2] == service
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].len() > resource_prefix.len()
-        && parts[5].starts_with(resource_prefix);
+    let ok = match parts.as_slice() {
+        ["arn", partition, arn_service, _region, account, resource] => {
+            !partition.is_empty()
+                && *arn_service == service
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource.len() > resource_prefix.len()
+                && resource.starts_with(resource_prefix)
+        }
+        _ => false,
+    };
     if !ok || arn.len() > 1011 {
         return Err(AuthError::invalid(
             field,
@@ -284,7 +287,7 @@ impl RolesAnywhereSource {
         let algorithm = self.signer.algorithm().header_name();
         let scope = format!(
             "{}/{}/{SERVICE}/aws4_request",
-            &amz_date[..8],
+            amz_date.get(..8).unwrap_or(&amz_date),
             self.config.region
         );
         let to_sign = string_to_sign(algorithm, &amz_date, &scope, &canonical);

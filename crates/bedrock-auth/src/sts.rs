@@ -140,13 +140,15 @@ impl AssumeRoleSourceBuilder {
 
 fn validate_role_arn(arn: &str) -> Result<(), AuthError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let well_formed = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[2] == "iam"
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].starts_with("role/")
-        && parts[5].len() > "role/".len();
+    let well_formed = match parts.as_slice() {
+        ["arn", _partition, "iam", _region, account, resource] => {
+            account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource.starts_with("role/")
+                && resource.len() > "role/".len()
+        }
+        _ => false,
+    };
     if !(20..=2048).contains(&arn.len()) || !well_formed {
         return Err(AuthError::invalid(
             "role_arn",

@@ -2,7 +2,9 @@
 //! request from the signed headers only, and checks the signature, key, token and clock skew.
 
 use crate::amz_date::{format_amz_date, format_rfc3339, parse_amz_date};
-use crate::canonical::{canonical_query, push_canonical_header_value, push_canonical_uri};
+use crate::canonical::{
+    HEX_LOWER, canonical_query, hex_pair, push_canonical_header_value, push_canonical_uri,
+};
 use crate::secret::{SecretString, constant_time_eq};
 use aws_sigv4::sign::v4::generate_signing_key;
 use http::{HeaderMap, HeaderName};
@@ -505,7 +507,7 @@ where
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
                  from HTTP: '{}' != '{}', from '{amz_date}'.",
                 parsed.scope_date,
-                &amz_date[..8]
+                amz_date.get(..8).unwrap_or(amz_date)
             ),
             canonical_request: None,
             string_to_sign: None,
@@ -677,7 +679,7 @@ where
     to_sign.push_str(parsed.service);
     to_sign.push_str("/aws4_request\n");
     to_sign.push_str(canonical_hash.as_str());
-    let string_to_sign = &to_sign.as_bytes()[canonical_len..];
+    let string_to_sign = to_sign.as_bytes().get(canonical_len..).unwrap_or_default();
 
     let expected = match cache {
         Some(cache) => cache
@@ -732,11 +734,10 @@ struct HexDigest([u8; 64]);
 
 impl HexDigest {
     fn new(bytes: &[u8]) -> Self {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 64];
-        for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
-            pair[0] = HEX[usize::from(byte >> 4)];
-            pair[1] = HEX[usize::from(byte & 0xf)];
+        let (pairs, _) = out.as_chunks_mut::<2>();
+        for (pair, &byte) in pairs.iter_mut().zip(bytes) {
+            *pair = hex_pair(HEX_LOWER, byte);
         }
         HexDigest(out)
     }

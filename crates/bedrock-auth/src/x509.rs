@@ -273,18 +273,17 @@ fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         (usize::from(first_len), rest)
     } else {
         let count = usize::from(first_len & 0x7f);
-        if count == 0 || count > 4 || rest.len() < count {
+        if count == 0 || count > 4 {
             return None;
         }
-        let len = rest[..count]
+        let (len_bytes, rest) = rest.split_at_checked(count)?;
+        let len = len_bytes
             .iter()
             .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, &rest[count..])
+        (len, rest)
     };
-    if rest.len() < len {
-        return None;
-    }
-    Some((tag, &rest[..len], &rest[len..]))
+    let (contents, rest) = rest.split_at_checked(len)?;
+    Some((tag, contents, rest))
 }
 
 /// The serial number of a DER certificate, in decimal.

@@ -75,9 +75,9 @@ fn chain<'a>(
 fn before_quoted_request(text: &str) -> Option<&str> {
     [" to request `", "Request { body: "]
         .iter()
-        .filter_map(|marker| text.find(marker))
-        .min()
-        .map(|at| &text[..at])
+        .filter_map(|marker| text.split_once(marker))
+        .map(|(before, _)| before)
+        .min_by_key(|before| before.len())
 }
 
 /// The messages of an error and its sources, joined with `: ` and each shown once (a message

@@ -1,4 +1,16 @@
 #![doc = include_str!("../README.md")]
+// Event-stream frames, headers and SDK error texts from the network reach this crate: nothing they
+// steer may panic. Tests may. Each `allow` names why its panic cannot happen.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 mod convert;
 mod errors;
@@ -145,6 +157,10 @@ pub struct AwsBackend {
 }
 
 /// The place of `region` in [`Region::ALL`] (which is sorted).
+#[allow(
+    clippy::expect_used,
+    reason = "Region::ALL is generated with every variant; a test checks each one's slot"
+)]
 fn region_slot(region: Region) -> usize {
     Region::ALL
         .binary_search(&region)
@@ -178,7 +194,12 @@ impl AwsBackend {
         );
         // A new table, so that clones made before this call keep the clients they had.
         let mut clients = self.clients.to_vec();
-        clients[region_slot(region)] = OnceLock::from(Clients { control, runtime });
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "the table has one entry per Region::ALL entry, which region_slot indexes"
+        )]
+        let slot = &mut clients[region_slot(region)];
+        *slot = OnceLock::from(Clients { control, runtime });
         AwsBackend {
             clients: clients.into(),
             ..self
@@ -235,7 +256,12 @@ impl AwsBackend {
 
     /// The clients of `region`, built on first use.
     fn clients(&self, region: Region) -> &Clients {
-        self.clients[region_slot(region)].get_or_init(|| self.build_clients(region))
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "the table has one entry per Region::ALL entry, which region_slot indexes"
+        )]
+        let slot = &self.clients[region_slot(region)];
+        slot.get_or_init(|| self.build_clients(region))
     }
 
     fn build_clients(&self, region: Region) -> Clients {

@@ -4,8 +4,8 @@
 
 mod support;
 
-use bedrock_connector::catalog::{self, CatalogModel, Modality};
 use bedrock_connector::Region;
+use bedrock_connector::catalog::{self, CatalogModel, Modality};
 use support::TestEnv;
 
 /// The region to call `model` in, and the id to call it by there: the bare id in us-east-1
@@ -61,7 +61,10 @@ fn every_catalog_model_answers_its_typed_command() {
             failures.push(format!("bedrock {} printed nothing", args.join(" ")));
         }
     }
-    assert!(called > 50, "the catalog has text, embedding and image models: {called}");
+    assert!(
+        called > 50,
+        "the catalog has text, embedding and image models: {called}"
+    );
     assert!(
         failures.is_empty(),
         "{} of {called} catalog models failed their typed command:\n{}",

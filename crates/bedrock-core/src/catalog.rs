@@ -294,10 +294,11 @@ pub fn regions() -> &'static [RegionInfo] {
 
 /// The catalog entry for a bare model id.
 pub fn find_model(model_id: &str) -> Option<&'static CatalogModel> {
-    foundation_models()
+    let models = foundation_models();
+    models
         .binary_search_by(|m| m.model_id.cmp(model_id))
         .ok()
-        .map(|i| &foundation_models()[i])
+        .and_then(|i| models.get(i))
 }
 
 /// The error from parsing an unknown region name; it lists every valid one.

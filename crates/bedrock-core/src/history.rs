@@ -59,7 +59,12 @@ impl PromptId {
         let mut out = [0u8; 26];
         for (i, slot) in out.iter_mut().enumerate() {
             let shift = 5 * (25 - i);
-            *slot = CROCKFORD[((value >> shift) & 0x1F) as usize];
+            #[allow(
+                clippy::indexing_slicing,
+                reason = "masked to 5 bits, the index is below CROCKFORD's 32 entries"
+            )]
+            let digit = CROCKFORD[((value >> shift) & 0x1F) as usize];
+            *slot = digit;
         }
         PromptId(String::from_utf8_lossy(&out).into_owned())
     }
@@ -76,7 +81,7 @@ impl FromStr for PromptId {
         let upper = s.to_ascii_uppercase();
         if upper.len() == 26
             && upper.bytes().all(|b| CROCKFORD.contains(&b))
-            && upper.as_bytes()[0] <= b'7'
+            && upper.as_bytes().first().is_some_and(|b| *b <= b'7')
         {
             Ok(PromptId(upper))
         } else {

@@ -1,4 +1,16 @@
 #![doc = include_str!("../README.md")]
+// Model ids and bodies from callers and the network reach this crate's parsers: nothing they steer
+// may panic. Tests may. Each `allow` names why its panic cannot happen.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 pub mod adapter;
 pub mod backend;

@@ -128,7 +128,7 @@ impl ModelId {
     /// The bare foundation-model id behind this identifier, seeing through profile prefixes and
     /// foundation-model / inference-profile ARNs. `None` for ARNs that do not name one.
     pub fn base_model_id(&self) -> Option<&str> {
-        self.base.map(|(s, e)| &self.raw[s..e])
+        self.base.and_then(|(s, e)| self.raw.get(s..e))
     }
 
     /// The cross-region profile geography, for profile ids and inference-profile ARNs.
@@ -182,28 +182,28 @@ fn check_bare(raw: &str, bare: &str) -> Result<(), ModelIdError> {
 fn parse_arn(raw: String) -> Result<ModelId, ModelIdError> {
     // arn:partition:bedrock:region:account:resource-type/resource-id
     let parts: Vec<&str> = raw.splitn(6, ':').collect();
-    if parts.len() != 6 {
+    let [_, partition, service, region, _account, resource] = parts.as_slice() else {
         return Err(ModelIdError::new(
             &raw,
             "an ARN has six `:`-separated parts",
         ));
-    }
-    if !parts[1].starts_with("aws") {
+    };
+    if !partition.starts_with("aws") {
         return Err(ModelIdError::new(
             &raw,
-            format!("unknown partition `{}`", parts[1]),
+            format!("unknown partition `{partition}`"),
         ));
     }
-    if parts[2] != "bedrock" {
+    if *service != "bedrock" {
         return Err(ModelIdError::new(
             &raw,
-            format!("service must be `bedrock`, not `{}`", parts[2]),
+            format!("service must be `bedrock`, not `{service}`"),
         ));
     }
-    if parts[3].is_empty() {
+    if region.is_empty() {
         return Err(ModelIdError::new(&raw, "the ARN has no region"));
     }
-    let resource = parts[5];
+    let resource = *resource;
     let resource_start = raw.len() - resource.len();
     let Some((rtype, rid)) = resource.split_once('/') else {
         return Err(ModelIdError::new(&raw, "the resource must read `type/id`"));

@@ -128,7 +128,7 @@ impl ImageFormat {
             Some(ImageFormat::Jpeg)
         } else if bytes.starts_with(b"GIF8") {
             Some(ImageFormat::Gif)
-        } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP".as_slice()) {
             Some(ImageFormat::Webp)
         } else {
             None

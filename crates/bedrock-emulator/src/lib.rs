@@ -2,10 +2,11 @@
 // Request bytes reach most of this crate: nothing they steer may panic. Tests may.
 #![cfg_attr(
     not(test),
-    warn(
+    deny(
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::indexing_slicing,
+        clippy::panic,
         clippy::string_slice
     )
 )]
