@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use bedrock_connector::{ErrorKind, ModelInput, TextRequest};
 use bedrock_simulator::{Fault, FaultRule, SimulatorConfig};
 use support::{example_aws_connector, model_id, start_emulator, with_simulator};
-use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 const TITAN_TEXT: &str = "amazon.titan-text-express-v1";
 const PROMPT: &str = "The secret recipe is pickled walnuts";

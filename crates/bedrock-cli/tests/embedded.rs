@@ -700,7 +700,9 @@ fn schema_prints_the_request_schema_of_the_models_api() {
         .ok()
         .json();
     assert_eq!(cohere["title"], "CohereChatRequest", "{cohere}");
-    let out = env.run(&["schema", "writer.palmyra-x5-v1:0"]).expect_code(9);
+    let out = env
+        .run(&["schema", "writer.palmyra-x5-v1:0"])
+        .expect_code(9);
     out.assert_stderr_contains("no adapter serves");
 }
 

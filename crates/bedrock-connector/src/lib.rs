@@ -9,24 +9,24 @@ use std::sync::Arc;
 
 pub use bedrock_core::*;
 
+#[cfg(feature = "ai21")]
+pub use bedrock_adapter_ai21 as ai21;
 #[cfg(feature = "claude")]
 pub use bedrock_adapter_claude as claude;
-#[cfg(feature = "stability")]
-pub use bedrock_adapter_stability as stability;
-#[cfg(feature = "titan")]
-pub use bedrock_adapter_titan as titan;
-#[cfg(feature = "nova")]
-pub use bedrock_adapter_nova as nova;
+#[cfg(feature = "cohere")]
+pub use bedrock_adapter_cohere as cohere;
+#[cfg(feature = "deepseek")]
+pub use bedrock_adapter_deepseek as deepseek;
 #[cfg(feature = "meta")]
 pub use bedrock_adapter_meta as meta;
 #[cfg(feature = "mistral")]
 pub use bedrock_adapter_mistral as mistral;
-#[cfg(feature = "cohere")]
-pub use bedrock_adapter_cohere as cohere;
-#[cfg(feature = "ai21")]
-pub use bedrock_adapter_ai21 as ai21;
-#[cfg(feature = "deepseek")]
-pub use bedrock_adapter_deepseek as deepseek;
+#[cfg(feature = "nova")]
+pub use bedrock_adapter_nova as nova;
+#[cfg(feature = "stability")]
+pub use bedrock_adapter_stability as stability;
+#[cfg(feature = "titan")]
+pub use bedrock_adapter_titan as titan;
 
 #[cfg(feature = "aws")]
 pub use bedrock_auth as auth;
