@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bedrock_core::{
     Error, ErrorKind, ExtraFields, GeneratedImage, ImageFormat, ImageOutput, ImageRequest, Result,
-    ServiceDetails, check_extra_keys,
+    ServiceDetails, check_extra_keys, image_dimensions,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -357,43 +357,6 @@ fn check_optional_text(field: &str, text: Option<&String>) -> Result<()> {
     text.map_or(Ok(()), |t| check_text(field, t))
 }
 
-/// The width and height of a PNG or JPEG, read from its header; `None` when the header is
-/// cut short or holds no frame.
-fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if let Some(rest) = bytes.strip_prefix(b"\x89PNG\r\n\x1a\n") {
-        // IHDR is the first chunk: its length and type (8 bytes), then width and height.
-        let width = rest.get(8..12)?;
-        let height = rest.get(12..16)?;
-        return Some((
-            u32::from_be_bytes(width.try_into().ok()?),
-            u32::from_be_bytes(height.try_into().ok()?),
-        ));
-    }
-    let mut at = 2;
-    if bytes.get(..2)? != [0xFF, 0xD8] {
-        return None;
-    }
-    // JPEG: segments of 0xFF, a marker and a length that counts itself, up to a start of
-    // frame, whose data is the precision, the height and the width.
-    loop {
-        let &[0xFF, marker, length_high, length_low] = bytes.get(at..at + 4)? else {
-            return None;
-        };
-        let is_frame = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
-        if is_frame {
-            let &[_precision, height_high, height_low, width_high, width_low] =
-                bytes.get(at + 4..at + 9)?
-            else {
-                return None;
-            };
-            let height = u16::from_be_bytes([height_high, height_low]);
-            let width = u16::from_be_bytes([width_high, width_low]);
-            return Some((u32::from(width), u32::from(height)));
-        }
-        at += 2 + usize::from(u16::from_be_bytes([length_high, length_low]));
-    }
-}
-
 /// Checks a base64 source image at `field`: a PNG or JPEG whose header gives its size, each
 /// side 1..=4096 pixels and at most 4,194,304 pixels in all.
 fn check_source_image(field: &str, b64: &str) -> Result<()> {
@@ -411,7 +374,7 @@ fn check_source_image(field: &str, b64: &str) -> Result<()> {
             allowed,
         ));
     }
-    let Some((width, height)) = image_size(&bytes) else {
+    let Some((width, height)) = image_dimensions(&bytes) else {
         return Err(Error::invalid(
             field,
             format!("{}, a header without a size", shown()),
@@ -1093,27 +1056,6 @@ impl NovaCanvasResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_are_read_from_png_and_jpeg_headers() {
-        let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x01\x40\0\0\x00\xf0";
-        assert_eq!(image_size(png), Some((320, 240)));
-        assert_eq!(image_size(&png[..20]), None);
-        // SOI, an APP0 segment of 4 bytes, then SOF0: length, precision 8, height 2, width 3.
-        let jpeg = [
-            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00,
-            0x02, 0x00, 0x03,
-        ];
-        assert_eq!(image_size(&jpeg), Some((3, 2)));
-        assert_eq!(image_size(&jpeg[..12]), None);
-        // A Huffman table segment (0xC4) is not a frame.
-        let dht = [
-            0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x02, 0xFF, 0xC2, 0x00, 0x11, 0x08, 0x00, 0x05, 0x00,
-            0x07,
-        ];
-        assert_eq!(image_size(&dht), Some((7, 5)));
-        assert_eq!(image_size(b"GIF89a"), None);
-    }
 
     #[test]
     fn size_rules() {

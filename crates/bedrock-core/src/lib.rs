@@ -45,6 +45,7 @@ pub use model_io::{
     ChatMessage, ChatRequest, ContentPart, EmbeddingOutput, EmbeddingRequest, ExtraFields,
     GeneratedImage, ImageFormat, ImageOutput, ImageRequest, InferenceParams, ModelInput,
     ModelOutput, Role, StopReason, StreamEvent, TextAccumulator, TextOutput, TextRequest, Usage,
+    image_dimensions,
 };
 pub use registry::{PreparedCall, Registry, Resolved};
 pub use types::{

@@ -136,6 +136,45 @@ impl ImageFormat {
     }
 }
 
+/// The width and height of a PNG or JPEG (baseline or progressive), read from its header as
+/// sent: for a PNG any 32-bit values, zero included, so callers check them against the model's
+/// limits before anything is allocated. `None` when the header is cut short, holds no frame, or
+/// the bytes are another format. Adapters check uploaded source images with it, and the
+/// simulator sizes its answers with it.
+pub fn image_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    if let Some(rest) = bytes.strip_prefix(b"\x89PNG\r\n\x1a\n") {
+        // The IHDR chunk comes first: length (4 bytes), type (4), width (4), height (4).
+        let [_, _, _, _, _, _, _, _, w0, w1, w2, w3, h0, h1, h2, h3, ..] = *rest else {
+            return None;
+        };
+        return Some((
+            u32::from_be_bytes([w0, w1, w2, w3]),
+            u32::from_be_bytes([h0, h1, h2, h3]),
+        ));
+    }
+    let mut rest = bytes.strip_prefix(&[0xFF, 0xD8])?;
+    // Marker segments until a start of frame (any 0xC0..=0xCF but the Huffman, arithmetic
+    // coding and DAC tables 0xC4, 0xC8, 0xCC): 0xFF, the marker, a 16-bit length that counts
+    // itself, then the segment's data, whose first bytes in a frame are the precision, the
+    // height and the width.
+    loop {
+        let [0xFF, marker, len_hi, len_lo, ref data @ ..] = *rest else {
+            return None;
+        };
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+            let [_precision, h_hi, h_lo, w_hi, w_lo, ..] = *data else {
+                return None;
+            };
+            return Some((
+                u32::from(u16::from_be_bytes([w_hi, w_lo])),
+                u32::from(u16::from_be_bytes([h_hi, h_lo])),
+            ));
+        }
+        let len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
+        rest = rest.get(len.checked_add(2)?..)?;
+    }
+}
+
 /// One part of a chat message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -483,6 +522,33 @@ impl TextAccumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_dimensions_come_from_png_and_jpeg_headers() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x05\x80\0\0\x00\x02";
+        assert_eq!(image_dimensions(png), Some((1408, 2)));
+        assert_eq!(image_dimensions(&png[..20]), None);
+        // SOI, an APP0 segment of 4 bytes, then SOF0: length, precision 8, height 2, width 3.
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00,
+            0x02, 0x00, 0x03,
+        ];
+        assert_eq!(image_dimensions(&jpeg), Some((3, 2)));
+        assert_eq!(image_dimensions(&jpeg[..12]), None);
+        // A Huffman table (0xC4) is skipped; the progressive frame (0xC2) after it counts.
+        let progressive = [
+            0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x02, 0xFF, 0xC2, 0x00, 0x11, 0x08, 0x00, 0x05, 0x00,
+            0x07,
+        ];
+        assert_eq!(image_dimensions(&progressive), Some((7, 5)));
+        // A segment that does not start with 0xFF ends the walk.
+        assert_eq!(
+            image_dimensions(&[0xFF, 0xD8, 0x00, 0xC0, 0, 0, 0, 0, 0]),
+            None
+        );
+        assert_eq!(image_dimensions(b"GIF89a\x02\0\x02\0"), None);
+    }
+
     use crate::ErrorKind;
 
     #[test]

@@ -9,6 +9,8 @@
 //! height), so every size is checked before anything is allocated: first against the model's
 //! own limits ([`SourceLimits`]), then against the simulator's pixel budget ([`Picture::new`]).
 
+pub(crate) use bedrock_core::image_dimensions;
+
 use crate::rejection::Rejection;
 use crate::rng::{SplitMix64, stable_hash};
 
@@ -321,40 +323,6 @@ impl<'a> BitWriter<'a> {
         while self.used != 0 {
             self.put(1, 1);
         }
-    }
-}
-
-/// The width and height of a PNG or baseline/progressive JPEG, read from its header as sent:
-/// any 32-bit values for a PNG, including zero. Callers check them with [`SourceLimits`].
-pub(crate) fn image_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    if let Some(rest) = bytes.strip_prefix(b"\x89PNG\r\n\x1a\n") {
-        // The IHDR chunk comes first: length (4 bytes), type (4), width (4), height (4).
-        let [_, _, _, _, _, _, _, _, w0, w1, w2, w3, h0, h1, h2, h3, ..] = *rest else {
-            return None;
-        };
-        return Some((
-            u32::from_be_bytes([w0, w1, w2, w3]),
-            u32::from_be_bytes([h0, h1, h2, h3]),
-        ));
-    }
-    let mut rest = bytes.strip_prefix(&[0xFF, 0xD8])?;
-    // Marker segments until a start-of-frame: 0xFF, the marker, a 16-bit length that counts
-    // itself, then the segment's data.
-    loop {
-        let [0xFF, marker, len_hi, len_lo, ref data @ ..] = *rest else {
-            return None;
-        };
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
-            let [_precision, h_hi, h_lo, w_hi, w_lo, ..] = *data else {
-                return None;
-            };
-            return Some((
-                u32::from(u16::from_be_bytes([w_hi, w_lo])),
-                u32::from(u16::from_be_bytes([h_hi, h_lo])),
-            ));
-        }
-        let len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
-        rest = rest.get(len.checked_add(2)?..)?;
     }
 }
 
