@@ -1,0 +1,7 @@
+//! cargo-fuzz entry point of the `adapter_stream_chunk` target; the body is
+//! `bedrock_fuzz_targets::adapter_stream_chunk`, which `fuzz/targets/tests/replay.rs` also replays.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    bedrock_fuzz_harness::run(bedrock_fuzz_targets::adapter_stream_chunk, data);
+});
