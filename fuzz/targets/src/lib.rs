@@ -14,7 +14,7 @@ pub use event_stream::event_stream;
 pub use model_id::model_id;
 pub use sigv4::{
     ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, SIGNED_AT, TEMPORARY_ACCESS_KEY_ID, signed_at,
-    sigv4, sigv4_strict,
+    sigv4,
 };
 pub use simulator::simulator;
 
