@@ -20,6 +20,10 @@
 //!   at once (the backend's `max_concurrent_calls` lets 256 of them hold connections, the rest
 //!   wait for a place); the peak is `VmHWM` of `/proc/self/status`, reset just before
 //!   (`clear_refs`), read one hold time after the last call started. Budget: 200 MiB.
+//! - **Added CPU per Converse call**, for information: as for InvokeModel, with Converse calls
+//!   of one user message and an inference configuration. The raw client builds the SDK's
+//!   message and configuration types for each call, as its callers do; the connector checks the
+//!   request locally, converts it to the SDK's types and the answer back to its own.
 //! - For information, as before: p50 latency and throughput ratios (connector over raw) at
 //!   concurrency 1 (calls alternating one by one) and 64 (rounds alternating).
 //!
@@ -48,6 +52,7 @@ use aws_sdk_bedrockruntime::config::timeout::TimeoutConfig;
 use aws_smithy_types::Blob;
 use bedrock_backend_aws::{AwsBackend, AwsBackendConfig};
 use bedrock_connector::{Connector, InvokeModelGenericRequest, ModelId, default_registry};
+use bedrock_core::converse::ConverseRequest;
 use bedrock_emulator::{
     EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, Emulator, EmulatorConfig, Fault, FaultRule,
 };
@@ -65,6 +70,8 @@ const SLOW_MODEL: &str = "amazon.titan-text-lite-v1";
 const HOLD: Duration = Duration::from_secs(6);
 const BODY: &str =
     r#"{"inputText":"Say hello.","textGenerationConfig":{"maxTokenCount":16,"temperature":0}}"#;
+/// The user message of every measured Converse call (with `maxTokens` 16, temperature 0).
+const CONVERSE_PROMPT: &str = "Say hello.";
 
 /// Budgets of issue 11.
 const CPU_BUDGET: Duration = Duration::from_micros(10);
@@ -155,6 +162,51 @@ impl Caller {
                     .expect("connector invoke_model_generic");
                 out.body.len()
             }
+        }
+    }
+
+    /// Converse of one user message; the length of the answer's text.
+    async fn converse(&self, model: &ModelId, request: &ConverseRequest) -> usize {
+        use aws_sdk_bedrockruntime::types::{
+            ContentBlock, ConversationRole, ConverseOutput, InferenceConfiguration, Message,
+        };
+        match self {
+            Caller::Raw(client) => {
+                let message = Message::builder()
+                    .role(ConversationRole::User)
+                    .content(ContentBlock::Text(CONVERSE_PROMPT.to_owned()))
+                    .build()
+                    .expect("a message");
+                let out = client
+                    .converse()
+                    .model_id(model.as_str())
+                    .messages(message)
+                    .inference_config(
+                        InferenceConfiguration::builder()
+                            .max_tokens(16)
+                            .temperature(0.0)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .expect("raw converse");
+                match out.output {
+                    Some(ConverseOutput::Message(m)) => m
+                        .content
+                        .iter()
+                        .filter_map(|b| b.as_text().ok())
+                        .map(String::len)
+                        .sum(),
+                    other => panic!("raw converse answered {other:?}"),
+                }
+            }
+            Caller::Connector(connector) => connector
+                .converse(model, request.clone())
+                .await
+                .expect("connector converse")
+                .response
+                .text()
+                .len(),
         }
     }
 
@@ -297,6 +349,47 @@ async fn cpu_per_call(
         verdict(added <= CPU_BUDGET.as_secs_f64()),
     );
     added <= CPU_BUDGET.as_secs_f64()
+}
+
+/// Added CPU per Converse call: block pairs, one block of sequential calls per side. For
+/// information (no budget).
+async fn converse_cpu_per_call(raw: &Caller, connector: &Caller, model: &ModelId, plan: &Plan) {
+    let request = converse_request();
+    let (mut raw_per_call, mut connector_per_call, mut added) = (vec![], vec![], vec![]);
+    for pair in 0..plan.cpu_pairs {
+        let mut per_call = [0.0; 2];
+        let order = if pair % 2 == 0 { [0, 1] } else { [1, 0] };
+        for side in order {
+            let caller = if side == 0 { raw } else { connector };
+            let before = process_cpu();
+            for _ in 0..plan.cpu_block {
+                assert!(caller.converse(model, &request).await > 0);
+            }
+            per_call[side] = (process_cpu() - before).as_secs_f64() / plan.cpu_block as f64;
+        }
+        raw_per_call.push(per_call[0]);
+        connector_per_call.push(per_call[1]);
+        added.push(per_call[1] - per_call[0]);
+    }
+    let (added, q1, q3) = spread(added);
+    println!(
+        "CPU per Converse ({} block pairs of {} calls): raw {}, connector {}; added {} \
+         (interquartile {} to {}); for information",
+        plan.cpu_pairs,
+        plan.cpu_block,
+        micros(median(raw_per_call)),
+        micros(median(connector_per_call)),
+        micros(added),
+        micros(q1),
+        micros(q3),
+    );
+}
+
+/// The connector's side of every measured Converse call.
+fn converse_request() -> ConverseRequest {
+    ConverseRequest::new(CONVERSE_PROMPT)
+        .with_max_tokens(16)
+        .with_temperature(0.0)
 }
 
 /// Added latency to the first stream event: call pairs, order swapping.
@@ -671,6 +764,9 @@ fn main() {
         for caller in [&raw, &connector] {
             round(caller, &model, &body, plan.warmup, 16).await;
             caller.first_event(&model, &body).await;
+            for _ in 0..plan.warmup / 4 {
+                caller.converse(&model, &converse_request()).await;
+            }
         }
 
         println!(
@@ -690,6 +786,7 @@ fn main() {
         );
         let mut met = cpu_per_call(&raw, &connector, &model, &body, &plan).await;
         met &= first_event_latency(&raw, &connector, &model, &body, &plan).await;
+        converse_cpu_per_call(&raw, &connector, &model, &plan).await;
 
         println!(
             "for information, InvokeModel latency and throughput; concurrency 1: {} call pairs; \

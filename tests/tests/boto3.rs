@@ -26,6 +26,21 @@ const CASES: &[&str] = &[
     "access_denied_exception",
     "unknown_access_key_is_rejected",
     "throttling_exception_from_a_fault_rule",
+    "converse_plain_text",
+    "converse_system_prompt",
+    "converse_multi_turn",
+    "converse_image_input",
+    "converse_document_input",
+    "converse_two_round_tool_use",
+    "converse_reasoning_signature_sent_back",
+    "converse_cache_read_tokens_on_the_second_call",
+    "converse_validation_exception_per_unsupported_feature",
+    "s3_put_get_list_delete",
+    "batch_job_completes_with_per_record_errors",
+    "batch_job_stop",
+    "batch_job_failures",
+    "list_model_invocation_jobs_with_filters",
+    "async_invoke_round_trip",
 ];
 
 /// Environment variables that would point boto3 at real accounts, profiles or endpoints.

@@ -440,8 +440,17 @@ async fn not_found_404_takes_one_attempt_and_names_the_regions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invoking_a_model_outside_its_regions_is_404_after_one_attempt() {
     let s = setup(Vec::new()).await;
+    // Bedrock's own 404, through the AWS backend: the connector's pre-flight check would answer
+    // this call locally first (tests/tests/profiles.rs checks that), so it is off here.
+    use bedrock_connector::ConnectorBuilderExt as _;
+    let unchecked = Connector::builder()
+        .default_adapters()
+        .preflight(false)
+        .aws_backend(backend_config(s.emulator.url(), example_credentials()))
+        .build()
+        .unwrap();
     let body = json!({"prompt": "a boat", "seed": 1}).to_string();
-    let err = s.invoke(SD35_LARGE, body).await.unwrap_err();
+    let err = invoke(&unchecked, SD35_LARGE, body).await.unwrap_err();
     assert_service_error(&err, ErrorKind::NotFound, "ResourceNotFoundException", 404);
     assert!(!err.is_retryable());
     s.assert_attempts(SD35_LARGE, 1);

@@ -14,6 +14,9 @@ use crate::error::{CatalogProblem, Error};
 pub const REGIONS_FILE: &str = "catalog/regions.toml";
 /// The foundation models file, relative to the workspace root.
 pub const MODELS_FILE: &str = "catalog/models.toml";
+/// The system-defined inference profiles file, relative to the workspace root. A catalog
+/// without it has no profiles.
+pub const PROFILES_FILE: &str = "catalog/profiles.toml";
 
 /// A closed set of wire names and the bedrock-core enum variants they become.
 #[derive(Debug)]
@@ -52,6 +55,8 @@ pub static MODALITY: Vocabulary = Vocabulary {
         ("TEXT", "Text"),
         ("IMAGE", "Image"),
         ("EMBEDDING", "Embedding"),
+        ("VIDEO", "Video"),
+        ("SPEECH", "Speech"),
     ],
 };
 
@@ -162,10 +167,30 @@ pub struct Model {
     pub end_of_life: Option<String>,
     /// The replacing model's id, which is in the catalog.
     pub successor: Option<String>,
-    /// Indexes into [`Catalog::regions`], ascending (so sorted by region name).
+    /// Indexes into [`Catalog::regions`] of the regions where the bare id is served on demand,
+    /// ascending (so sorted by region name).
     pub regions: Vec<usize>,
-    /// Cross-region inference profile geographies.
+    /// The geographies of the profiles (from [`PROFILES_FILE`]) that serve the model.
     pub profiles: Vec<Term>,
+    /// The date a sync last found the model nowhere, `YYYY-MM-DD`.
+    pub removed: Option<String>,
+}
+
+/// A checked system-defined inference profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// `{geography}.{model_id}`.
+    pub profile_id: String,
+    /// The geography.
+    pub geography: Term,
+    /// The model it routes to, a model of the catalog.
+    pub model_id: String,
+    /// `inferenceProfileName`.
+    pub name: String,
+    /// Indexes into [`Catalog::regions`] of the regions whose callers may use it, ascending.
+    pub sources: Vec<usize>,
+    /// Indexes into [`Catalog::regions`] of the regions it routes to, ascending.
+    pub destinations: Vec<usize>,
 }
 
 /// The whole checked catalog: regions sorted by name, models sorted by model id.
@@ -175,6 +200,8 @@ pub struct Catalog {
     pub regions: Vec<Region>,
     /// Every model, sorted by model id (byte order, as `str::cmp`).
     pub models: Vec<Model>,
+    /// Every system-defined inference profile, sorted by profile id.
+    pub profiles: Vec<Profile>,
 }
 
 impl Catalog {
@@ -185,19 +212,50 @@ impl Catalog {
     pub fn load(root: &Path) -> Result<Catalog, Error> {
         let regions_file: RegionsFile = parse(root, REGIONS_FILE)?;
         let models_file: ModelsFile = parse(root, MODELS_FILE)?;
+        let profiles_file: ProfilesFile = if root.join(PROFILES_FILE).exists() {
+            parse(root, PROFILES_FILE)?
+        } else {
+            ProfilesFile::default()
+        };
         let mut problems = Vec::new();
         let regions = check_regions(regions_file.region, &mut problems);
-        let models = check_models(models_file.model, &regions, &mut problems);
+        let mut models = check_models(models_file.model, &regions, &mut problems);
+        let profiles = check_profiles(profiles_file.profile, &regions, &models, &mut problems);
+        link_profiles(&mut models, &profiles, &mut problems);
         if problems.is_empty() {
-            Ok(Catalog { regions, models })
+            Ok(Catalog {
+                regions,
+                models,
+                profiles,
+            })
         } else {
             Err(Error::InvalidCatalog { problems })
         }
     }
 
-    /// The regions a model is listed in.
+    /// The regions where a model's bare id is served on demand.
     pub fn regions_of<'a>(&'a self, model: &'a Model) -> impl Iterator<Item = &'a Region> + 'a {
         model.regions.iter().map(|&i| &self.regions[i])
+    }
+
+    /// The regions behind a list of region indexes.
+    pub fn region_names<'a>(&'a self, indexes: &'a [usize]) -> impl Iterator<Item = &'a str> + 'a {
+        indexes.iter().map(|&i| self.regions[i].name.as_str())
+    }
+
+    /// The profiles that serve `model_id`, by geography.
+    pub fn profiles_of<'a>(&'a self, model_id: &'a str) -> impl Iterator<Item = &'a Profile> + 'a {
+        self.profiles.iter().filter(move |p| p.model_id == model_id)
+    }
+
+    /// Every region where ListFoundationModels shows the model: on demand there, or a source of
+    /// one of its profiles. Ascending indexes.
+    pub fn listed_regions(&self, model: &Model) -> Vec<usize> {
+        let mut all: BTreeSet<usize> = model.regions.iter().copied().collect();
+        for profile in self.profiles_of(&model.model_id) {
+            all.extend(profile.sources.iter().copied());
+        }
+        all.into_iter().collect()
     }
 }
 
@@ -239,8 +297,24 @@ struct RawModel {
     successor: Option<String>,
     #[serde(default)]
     regions: Vec<String>,
+    removed: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ProfilesFile {
     #[serde(default)]
-    profiles: Vec<String>,
+    profile: Vec<RawProfile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    geography: String,
+    model_id: String,
+    name: String,
+    sources: Vec<String>,
+    destinations: Vec<String>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(root: &Path, file: &'static str) -> Result<T, Error> {
@@ -409,7 +483,6 @@ fn check_model(
         &model.customizations,
         &CUSTOMIZATION_TYPE,
     );
-    let profiles = terms(report, "profiles", &model.profiles, &PROFILE_GEO);
     for (field, list) in [
         ("input_modalities", &model.input_modalities),
         ("output_modalities", &model.output_modalities),
@@ -452,34 +525,15 @@ fn check_model(
             ));
         }
     }
-    let mut region_indexes = Vec::new();
-    for name in &model.regions {
-        match region_index.get(name.as_str()) {
-            Some(&i) if region_indexes.contains(&i) => {
-                report.push(format!("field `regions`: `{name}` is listed twice"));
-            }
-            Some(&i) => region_indexes.push(i),
-            None => report.push(format!(
-                "field `regions`: unknown region `{name}`; regions come from {REGIONS_FILE}"
-            )),
-        }
+    if let Some(date) = &model.removed
+        && !is_date(date)
+    {
+        report.push(format!(
+            "field `removed`: `{date}` is not a calendar date in the form YYYY-MM-DD"
+        ));
     }
-    region_indexes.sort_unstable();
-    if model.regions.is_empty() && model.profiles.is_empty() {
-        report.push(
-            "fields `regions` and `profiles` are both empty; a model needs at least one region \
-             or one inference profile geography"
-                .to_owned(),
-        );
-    }
+    let region_indexes = region_list(report, "regions", &model.regions, region_index);
     let wants = |wire: &str| model.inference_types.iter().any(|t| t == wire);
-    if wants("INFERENCE_PROFILE") && model.profiles.is_empty() {
-        report.push(
-            "field `profiles`: empty, but `inference_types` has INFERENCE_PROFILE; list the \
-             geographies whose profiles serve the model"
-                .to_owned(),
-        );
-    }
     if wants("ON_DEMAND") && model.regions.is_empty() {
         report.push(
             "field `regions`: empty, but `inference_types` has ON_DEMAND; list the regions \
@@ -500,8 +554,157 @@ fn check_model(
         end_of_life: model.end_of_life.clone(),
         successor: model.successor.clone(),
         regions: region_indexes,
-        profiles,
+        profiles: Vec::new(),
+        removed: model.removed.clone(),
     })
+}
+
+/// Looks every region name up, reporting unknown and repeated ones; ascending indexes.
+fn region_list(
+    report: &mut EntryProblems<'_>,
+    field: &str,
+    names: &[String],
+    region_index: &BTreeMap<&str, usize>,
+) -> Vec<usize> {
+    let mut indexes = Vec::new();
+    for name in names {
+        match region_index.get(name.as_str()) {
+            Some(&i) if indexes.contains(&i) => {
+                report.push(format!("field `{field}`: `{name}` is listed twice"));
+            }
+            Some(&i) => indexes.push(i),
+            None => report.push(format!(
+                "field `{field}`: unknown region `{name}`; regions come from {REGIONS_FILE}"
+            )),
+        }
+    }
+    indexes.sort_unstable();
+    indexes
+}
+
+fn check_profiles(
+    raw: Vec<RawProfile>,
+    regions: &[Region],
+    models: &[Model],
+    problems: &mut Vec<CatalogProblem>,
+) -> Vec<Profile> {
+    let region_index: BTreeMap<&str, usize> = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.as_str(), i))
+        .collect();
+    let mut by_id: BTreeMap<String, Profile> = BTreeMap::new();
+    for (index, profile) in raw.into_iter().enumerate() {
+        let profile_id = format!("{}.{}", profile.geography, profile.model_id);
+        let before = problems.len();
+        let mut report = EntryProblems {
+            file: PROFILES_FILE,
+            entry: if profile.model_id.is_empty() {
+                format!("profile #{}", index + 1)
+            } else {
+                format!("profile `{profile_id}`")
+            },
+            problems: &mut *problems,
+        };
+        let geography = PROFILE_GEO.lookup(&profile.geography);
+        if geography.is_none() {
+            report.push(format!(
+                "field `geography`: unknown value `{}`; allowed: {}",
+                profile.geography,
+                PROFILE_GEO.allowed()
+            ));
+        }
+        if models
+            .binary_search_by(|m| m.model_id.as_str().cmp(&profile.model_id))
+            .is_err()
+        {
+            report.push(format!(
+                "field `model_id`: `{}` is not a model_id in {MODELS_FILE}",
+                profile.model_id
+            ));
+        }
+        if profile.name.trim().is_empty() {
+            report.push("field `name`: must not be empty".to_owned());
+        }
+        let sources = region_list(&mut report, "sources", &profile.sources, &region_index);
+        let destinations = region_list(
+            &mut report,
+            "destinations",
+            &profile.destinations,
+            &region_index,
+        );
+        for (field, list) in [
+            ("sources", &profile.sources),
+            ("destinations", &profile.destinations),
+        ] {
+            if list.is_empty() {
+                report.push(format!("field `{field}`: must list at least one region"));
+            }
+        }
+        if by_id.contains_key(&profile_id) {
+            report.push(format!(
+                "duplicate profile `{profile_id}`; each geography serves a model once"
+            ));
+        }
+        if let Some(geography) = geography
+            && problems.len() == before
+        {
+            by_id.insert(
+                profile_id.clone(),
+                Profile {
+                    profile_id,
+                    geography,
+                    model_id: profile.model_id,
+                    name: profile.name,
+                    sources,
+                    destinations,
+                },
+            );
+        }
+    }
+    by_id.into_values().collect()
+}
+
+/// Gives every model the geographies of its profiles and checks that INFERENCE_PROFILE is in
+/// its inference types exactly when it has one, and that it can be reached somehow.
+fn link_profiles(models: &mut [Model], profiles: &[Profile], problems: &mut Vec<CatalogProblem>) {
+    for model in models.iter_mut() {
+        let mut geos: Vec<Term> = profiles
+            .iter()
+            .filter(|p| p.model_id == model.model_id)
+            .map(|p| p.geography)
+            .collect();
+        geos.sort_by_key(|t| t.rank);
+        model.profiles = geos;
+        let wants = model
+            .inference_types
+            .iter()
+            .any(|t| t.wire() == "INFERENCE_PROFILE");
+        let entry = format!("model `{}`", model.model_id);
+        let mut push = |message: String| {
+            problems.push(CatalogProblem {
+                file: MODELS_FILE,
+                entry: entry.clone(),
+                message,
+            });
+        };
+        if model.regions.is_empty() && model.profiles.is_empty() {
+            push(format!(
+                "field `regions` is empty and {PROFILES_FILE} has no profile for it; a model \
+                 needs at least one region or one inference profile"
+            ));
+        } else if wants && model.profiles.is_empty() {
+            push(format!(
+                "field `inference_types`: has INFERENCE_PROFILE, but {PROFILES_FILE} has no \
+                 profile for it; add its profiles or drop INFERENCE_PROFILE"
+            ));
+        } else if !wants && !model.profiles.is_empty() {
+            push(format!(
+                "field `inference_types`: lacks INFERENCE_PROFILE, but {PROFILES_FILE} has \
+                 profiles for it; add INFERENCE_PROFILE"
+            ));
+        }
+    }
 }
 
 /// Looks every value up in `vocabulary`, reporting unknown and repeated ones; the result is in

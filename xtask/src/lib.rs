@@ -6,6 +6,7 @@ pub mod new_adapter;
 pub mod reference_docs;
 pub mod rust_source;
 pub mod schemas;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -33,8 +34,8 @@ pub struct Generator {
     pub generate: GenerateFn,
 }
 
-/// The generators fed by `catalog/`: bedrock-core's region and model tables and their reference
-/// pages.
+/// The generators fed by `catalog/`: bedrock-core's region, model and inference profile tables
+/// and their reference pages.
 pub fn catalog_generators() -> Vec<Generator> {
     vec![
         Generator {
@@ -46,12 +47,20 @@ pub fn catalog_generators() -> Vec<Generator> {
             generate: |root, _| rust_source::models_rs(root),
         },
         Generator {
+            path: rust_source::PROFILES_RS,
+            generate: |root, _| rust_source::profiles_rs(root),
+        },
+        Generator {
             path: reference_docs::MODELS_MD,
             generate: |root, _| reference_docs::models_md(root),
         },
         Generator {
             path: reference_docs::REGIONS_MD,
             generate: |root, _| reference_docs::regions_md(root),
+        },
+        Generator {
+            path: reference_docs::PROFILES_MD,
+            generate: |root, _| reference_docs::profiles_md(root),
         },
     ]
 }

@@ -11,6 +11,9 @@ use std::process::ExitCode;
 use xtask::new_adapter::{self, BedrockDependency, NewAdapter, OutOfTree};
 use xtask::{FileStatus, Mode};
 
+const SYNC_USAGE: &str = "catalog sync [--regions R[,R]] [--endpoint-url URL | --from DIR] \
+     [--bedrock PATH] [--dry-run]";
+
 const NEW_ADAPTER_USAGE: &str = "new-adapter NAME [--provider PREFIX] [--models PREFIX[,PREFIX]] \
      [--out-of-tree DIR [--bedrock-version VERSION]]";
 
@@ -20,6 +23,15 @@ const COMMANDS: &[(&str, &str)] = &[
         "codegen [--check]",
         "regenerate generated files (catalog tables, reference pages, request schemas); \
          --check writes nothing and fails on stale files",
+    ),
+    (
+        SYNC_USAGE,
+        "read ListFoundationModels and ListInferenceProfiles for the regions (default: every \
+         region of the catalog) from Bedrock (the standard credential chain, through the \
+         `bedrock` command line), from --endpoint-url, or from saved responses in \
+         DIR/<region>/{foundation-models,inference-profiles}.json; merge them into catalog/*.toml, \
+         print the difference, regenerate, and list catalog models no built-in adapter serves; \
+         --dry-run prints the difference and writes nothing (docs/catalog.md)",
     ),
     (
         NEW_ADAPTER_USAGE,
@@ -36,6 +48,17 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(Mode::Write),
         ["codegen", "--check"] => codegen(Mode::Check),
+        ["catalog", "sync", rest @ ..] => match parse_sync(rest) {
+            Some(args) => sync(&args),
+            None => {
+                eprintln!(
+                    "error: expected `{SYNC_USAGE}`, got `{}`\n\n{}",
+                    args.join(" "),
+                    usage()
+                );
+                ExitCode::from(2)
+            }
+        },
         ["new-adapter", rest @ ..] => match parse_new_adapter(rest) {
             Some(request) => new_adapter(&request),
             None => {
@@ -210,4 +233,66 @@ fn new_adapter(args: &NewAdapterArgs<'_>) -> ExitCode {
         model = adapter.example_model_id(),
     );
     ExitCode::SUCCESS
+}
+
+/// The arguments of `catalog sync`.
+#[derive(Debug, Default)]
+struct SyncArgs {
+    regions: Option<Vec<String>>,
+    endpoint_url: Option<String>,
+    from: Option<PathBuf>,
+    bedrock: Option<PathBuf>,
+    dry_run: bool,
+}
+
+fn parse_sync(args: &[&str]) -> Option<SyncArgs> {
+    let mut parsed = SyncArgs::default();
+    let mut rest = args.iter();
+    while let Some(&arg) = rest.next() {
+        if arg == "--dry-run" {
+            parsed.dry_run = true;
+            continue;
+        }
+        let (option, value) = match arg.split_once('=') {
+            Some((o, v)) => (o, v),
+            None => (arg, *rest.next()?),
+        };
+        if value.is_empty() {
+            return None;
+        }
+        match option {
+            "--regions" => parsed.regions = Some(value.split(',').map(str::to_owned).collect()),
+            "--endpoint-url" => parsed.endpoint_url = Some(value.to_owned()),
+            "--from" => parsed.from = Some(PathBuf::from(value)),
+            "--bedrock" => parsed.bedrock = Some(PathBuf::from(value)),
+            _ => return None,
+        }
+    }
+    if parsed.from.is_some() && (parsed.endpoint_url.is_some() || parsed.bedrock.is_some()) {
+        return None;
+    }
+    Some(parsed)
+}
+
+fn sync(args: &SyncArgs) -> ExitCode {
+    let root = xtask::workspace_root();
+    let source = match &args.from {
+        Some(dir) => xtask::sync::Source::Dir(dir.clone()),
+        None => xtask::sync::Source::Live {
+            endpoint_url: args.endpoint_url.clone(),
+            program: args.bedrock.clone(),
+            env: Vec::new(),
+        },
+    };
+    let today = xtask::sync::today();
+    match xtask::sync::run(&root, &source, args.regions.clone(), &today, !args.dry_run) {
+        Ok(outcome) => {
+            print!("{}", outcome.summary());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }

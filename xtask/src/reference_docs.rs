@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::catalog::{Catalog, MODELS_FILE, Model, REGIONS_FILE, Term};
+use crate::catalog::{Catalog, MODELS_FILE, Model, PROFILES_FILE, REGIONS_FILE, Term};
 use crate::error::Error;
 
 /// Where the model reference goes, relative to the workspace root.
 pub const MODELS_MD: &str = "docs/reference/models.md";
 /// Where the region reference goes, relative to the workspace root.
 pub const REGIONS_MD: &str = "docs/reference/regions.md";
+/// Where the inference profile reference goes, relative to the workspace root.
+pub const PROFILES_MD: &str = "docs/reference/profiles.md";
 
 /// Generates [`MODELS_MD`]: one summary table and one availability table, sorted by model id.
 pub fn models_md(root: &Path) -> Result<String, Error> {
@@ -39,10 +41,12 @@ pub fn models_md(root: &Path) -> Result<String, Error> {
     ));
     out.push_str(
         "`bedrock_core::catalog::find_model` looks a bare id up; the mock backend and the \
-         emulator list exactly these models. A model whose inference types lack `ON_DEMAND` is \
-         invoked through a cross-region inference profile id (`us.` + the model id, ...). A \
-         legacy model stays served until its end-of-life date; hints for it name its \
-         successor.\n\n",
+         emulator list exactly these models. A model is invoked by its bare id on demand in the \
+         regions listed for it below, and through a cross-region inference profile id (`us.` + \
+         the model id, ...) from the source regions of its profiles \
+         ([profiles.md](profiles.md)); ListFoundationModels in a region reports the inference \
+         types that hold there. A legacy model stays served until its end-of-life date; hints \
+         for it name its successor.\n\n",
     );
 
     out.push_str("## Models\n\n");
@@ -77,9 +81,10 @@ pub fn models_md(root: &Path) -> Result<String, Error> {
 
     out.push_str("\n## Availability\n\n");
     out.push_str(
-        "Regions where each model is listed, and the inference profile ids that serve it.\n\n",
+        "Regions where each model's bare id is served on demand, and the inference profile ids \
+         that serve it.\n\n",
     );
-    out.push_str("| Model ID | Regions | Inference profiles |\n");
+    out.push_str("| Model ID | On demand in | Inference profiles |\n");
     out.push_str("|---|---|---|\n");
     for model in &catalog.models {
         let regions: Vec<&str> = catalog.regions_of(model).map(|r| r.name.as_str()).collect();
@@ -98,7 +103,7 @@ pub fn regions_md(root: &Path) -> Result<String, Error> {
     let catalog = Catalog::load(root)?;
     let mut listed = vec![0_usize; catalog.regions.len()];
     for model in &catalog.models {
-        for &index in &model.regions {
+        for index in catalog.listed_regions(model) {
             listed[index] += 1;
         }
     }
@@ -119,6 +124,45 @@ pub fn regions_md(root: &Path) -> Result<String, Error> {
             cell(&region.display_name),
             region.variant,
             count
+        ));
+    }
+    Ok(out)
+}
+
+/// Generates [`PROFILES_MD`]: every system-defined inference profile with its sources and
+/// destinations.
+pub fn profiles_md(root: &Path) -> Result<String, Error> {
+    let catalog = Catalog::load(root)?;
+    let mut out = header(PROFILES_FILE);
+    out.push_str("# Cross-region inference profiles\n\n");
+    let mut per_geo: BTreeMap<&str, usize> = BTreeMap::new();
+    for profile in &catalog.profiles {
+        *per_geo.entry(profile.geography.wire()).or_default() += 1;
+    }
+    let geos: Vec<String> = per_geo
+        .iter()
+        .map(|(geo, count)| format!("`{geo}` ({count})"))
+        .collect();
+    out.push_str(&format!(
+        "The catalog knows {} system-defined inference profiles: {}. A caller in a profile's \
+         source region invokes it by its id; Bedrock routes the request to one of its \
+         destination regions. A region may be a source of several geographies (Asia Pacific \
+         (Tokyo) is in `apac` and `jp`); the connector's pre-flight check picks the narrowest \
+         geography that serves the caller's region, and `global` last.\n\n",
+        catalog.profiles.len(),
+        geos.join(", ")
+    ));
+    out.push_str("| Profile ID | Name | Sources | Destinations |\n");
+    out.push_str("|---|---|---|---|\n");
+    for profile in &catalog.profiles {
+        let sources: Vec<&str> = catalog.region_names(&profile.sources).collect();
+        let destinations: Vec<&str> = catalog.region_names(&profile.destinations).collect();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            profile.profile_id,
+            cell(&profile.name),
+            sources.join(", "),
+            destinations.join(", "),
         ));
     }
     Ok(out)

@@ -27,6 +27,8 @@ pub const DUMP_PACKAGE: &str = "bedrock-connector";
 pub const DUMP_MANIFEST: &str = "crates/bedrock-connector/Cargo.toml";
 /// The example that prints the schemas.
 pub const DUMP_EXAMPLE: &str = "request_schemas";
+/// The dump's name for the rows of Bedrock's Converse API, which is not an adapter.
+pub const CONVERSE: &str = "converse";
 
 /// One API of one adapter as the dump prints it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -176,12 +178,21 @@ impl SchemaSet {
                 api.api,
             ));
         }
+        let converse = count_by_adapter.remove(CONVERSE).unwrap_or(0);
         out.push_str(&format!(
             "\n{} schemas from {} adapters. When ids match several patterns, an exact id beats \
              every prefix and a longer prefix beats a shorter one, across all adapters.\n",
-            self.apis.len(),
+            self.apis.len() - converse,
             count_by_adapter.len()
         ));
+        if converse > 0 {
+            out.push_str(&format!(
+                "\nThe `{CONVERSE}` rows ({converse} schemas) are Bedrock's Converse API, which \
+                 needs no adapter: the request, response and stream-event types of \
+                 `bedrock_core::converse` serve every chat model (`*`), shaped exactly like \
+                 Bedrock's JSON.\n"
+            ));
+        }
         out
     }
 }

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use tempfile::TempDir;
-use xtask::catalog::{Catalog, MODELS_FILE, REGIONS_FILE};
+use xtask::catalog::{Catalog, MODELS_FILE, PROFILES_FILE, REGIONS_FILE};
 use xtask::schemas::{SCHEMAS_DIR, SCHEMAS_MD, SchemaSet, adapter_features, dump_command};
 use xtask::{Error, FileStatus, Mode, catalog_generators, run, run_codegen, write_files};
 
@@ -55,7 +55,7 @@ fn generated_rust_files_start_with_the_generated_header() {
 fn scratch_workspace() -> TempDir {
     let source = xtask::workspace_root();
     let scratch = tempfile::tempdir().expect("create a temporary directory");
-    let mut files = vec![REGIONS_FILE, MODELS_FILE, "rustfmt.toml"];
+    let mut files = vec![REGIONS_FILE, MODELS_FILE, PROFILES_FILE, "rustfmt.toml"];
     files.extend(catalog_generators().iter().map(|g| g.path));
     for file in files {
         let to = scratch.path().join(file);
@@ -314,11 +314,11 @@ fn unknown_enum_values_are_rejected_with_the_allowed_ones() {
     let cases: &[(&str, &str, &[&str])] = &[
         (
             r#"output_modalities = ["TEXT"]"#,
-            r#"output_modalities = ["VIDEO"]"#,
+            r#"output_modalities = ["HOLOGRAM"]"#,
             &[
                 "field `output_modalities`",
-                "`VIDEO`",
-                "allowed: TEXT, IMAGE, EMBEDDING",
+                "`HOLOGRAM`",
+                "allowed: TEXT, IMAGE, EMBEDDING, VIDEO, SPEECH",
             ],
         ),
         (
@@ -334,15 +334,6 @@ fn unknown_enum_values_are_rejected_with_the_allowed_ones() {
             r#"lifecycle = "ACTIVE""#,
             r#"lifecycle = "RETIRED""#,
             &["field `lifecycle`", "`RETIRED`", "allowed: ACTIVE, LEGACY"],
-        ),
-        (
-            r#"regions = ["us-east-1"]"#,
-            "regions = [\"us-east-1\"]\nprofiles = [\"mars\"]",
-            &[
-                "field `profiles`",
-                "`mars`",
-                "us, us-gov, eu, apac, jp, au, ca, global",
-            ],
         ),
         (
             r#"regions = ["us-east-1"]"#,
@@ -392,15 +383,115 @@ fn inference_types_must_match_regions_and_profiles() {
             r#"inference_types = ["ON_DEMAND"]"#,
             r#"inference_types = ["INFERENCE_PROFILE"]"#,
         ),
-        &["field `profiles`", "INFERENCE_PROFILE"],
+        &[
+            "field `inference_types`",
+            "INFERENCE_PROFILE",
+            PROFILES_FILE,
+        ],
     );
     check_invalid(
-        &with_line(
-            r#"regions = ["us-east-1"]"#,
-            "regions = []\nprofiles = [\"us\"]",
-        ),
+        &with_line(r#"regions = ["us-east-1"]"#, "regions = []"),
         &["field `regions`", "ON_DEMAND"],
     );
+    // A profile makes INFERENCE_PROFILE required.
+    let scratch = scratch_catalog(REGIONS, MODEL);
+    fs::write(scratch.path().join(PROFILES_FILE), PROFILE).expect("write profiles");
+    match Catalog::load(scratch.path()) {
+        Err(Error::InvalidCatalog { problems }) => {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            assert_eq!(text.len(), 1, "{text:#?}");
+            assert!(text[0].contains("lacks INFERENCE_PROFILE"), "{}", text[0]);
+        }
+        other => panic!("expected an invalid catalog, got {other:?}"),
+    }
+}
+
+/// A valid profile of [`MODEL`].
+const PROFILE: &str = r#"
+[[profile]]
+geography = "us"
+model_id = "amazon.titan-text-express-v1"
+name = "US Titan Text G1 - Express"
+sources = ["us-east-1", "us-west-2"]
+destinations = ["us-east-1", "us-west-2"]
+"#;
+
+fn load_with_profiles(profiles: &str) -> Result<Catalog, Error> {
+    let models = with_line(
+        r#"inference_types = ["ON_DEMAND"]"#,
+        r#"inference_types = ["ON_DEMAND", "INFERENCE_PROFILE"]"#,
+    );
+    let scratch = scratch_catalog(REGIONS, &models);
+    if let Err(err) = fs::write(scratch.path().join(PROFILES_FILE), profiles) {
+        panic!("write profiles: {err}");
+    }
+    Catalog::load(scratch.path())
+}
+
+#[test]
+fn profiles_load_with_their_geography_sources_and_destinations() {
+    let catalog = load_with_profiles(PROFILE).expect("valid catalog");
+    assert_eq!(catalog.profiles.len(), 1);
+    let p = &catalog.profiles[0];
+    assert_eq!(p.profile_id, "us.amazon.titan-text-express-v1");
+    assert_eq!(p.geography.wire(), "us");
+    let sources: Vec<&str> = catalog.region_names(&p.sources).collect();
+    assert_eq!(sources, ["us-east-1", "us-west-2"]);
+    let wires: Vec<&str> = catalog.models[0]
+        .profiles
+        .iter()
+        .map(|t| t.wire())
+        .collect();
+    assert_eq!(wires, ["us"]);
+    assert_eq!(catalog.listed_regions(&catalog.models[0]), [0, 1]);
+}
+
+#[test]
+fn profile_entries_are_checked() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "geography = \"us\"",
+            "geography = \"mars\"",
+            "us, us-gov, eu, apac, jp, au, ca, global",
+        ),
+        (
+            "model_id = \"amazon.titan-text-express-v1\"",
+            "model_id = \"amazon.nope-v1\"",
+            "is not a model_id in catalog/models.toml",
+        ),
+        (
+            "sources = [\"us-east-1\", \"us-west-2\"]",
+            "sources = [\"us-east-9\"]",
+            "field `sources`: unknown region `us-east-9`",
+        ),
+        (
+            "destinations = [\"us-east-1\", \"us-west-2\"]",
+            "destinations = []",
+            "field `destinations`: must list at least one region",
+        ),
+    ];
+    for (old, new, expected) in cases {
+        match load_with_profiles(&PROFILE.replace(old, new)) {
+            Err(Error::InvalidCatalog { problems }) => {
+                let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                assert!(
+                    text.iter()
+                        .any(|t| t.contains(expected) && t.contains(PROFILES_FILE)),
+                    "{new}: {text:#?}"
+                );
+            }
+            other => panic!("{new}: expected an invalid catalog, got {other:?}"),
+        }
+    }
+    match load_with_profiles(&format!("{PROFILE}{PROFILE}")) {
+        Err(Error::InvalidCatalog { problems }) => {
+            assert!(
+                problems[0].to_string().contains("duplicate profile"),
+                "{problems:?}"
+            );
+        }
+        other => panic!("expected a duplicate, got {other:?}"),
+    }
 }
 
 #[test]
@@ -566,6 +657,18 @@ fn every_api_of_every_built_in_adapter_has_its_published_schema() {
             "no schema of adapter `{adapter}`"
         );
     }
+    for api in [
+        "converse-request",
+        "converse-response",
+        "converse-stream-event",
+    ] {
+        assert!(
+            set.apis()
+                .iter()
+                .any(|a| a.adapter == xtask::schemas::CONVERSE && a.api == api),
+            "Converse's `{api}` schema is not published"
+        );
+    }
 
     let index = read(&root.join(SCHEMAS_MD));
     for api in set.apis() {
@@ -712,6 +815,7 @@ fn the_dump_builds_the_connector_with_its_adapter_features_only() {
         adapter_features(&root).expect("the connector's features"),
         [
             "ai21",
+            "chat-completions",
             "claude",
             "cohere",
             "deepseek",
@@ -730,7 +834,8 @@ fn the_dump_builds_the_connector_with_its_adapter_features_only() {
     assert_eq!(
         args.join(" "),
         "run --quiet --package bedrock-connector --no-default-features --features \
-         ai21,claude,cohere,deepseek,meta,mistral,nova,stability,titan --example request_schemas"
+         ai21,chat-completions,claude,cohere,deepseek,meta,mistral,nova,stability,titan --example \
+         request_schemas"
     );
     assert_eq!(command.get_current_dir(), Some(root.as_path()));
 

@@ -25,6 +25,9 @@ use bedrock_core::{
 };
 use serde_json::Value;
 
+pub use messages::converse::ADDITIONAL_REQUEST_FIELDS;
+pub use messages::stream::MessagesAccumulator;
+pub use messages::{MessagesRequest, MessagesResponse, MessagesStreamEvent};
 pub use models::{
     API_SELECTOR, ClaudeApi, DEFAULT_MAX_TOKENS, FALLBACK_MAX_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS,
     MAX_STOP_SEQUENCES, MAX_TOP_K, MESSAGES_API, TEXT_COMPLETIONS_API, TEXT_COMPLETIONS_MODELS,

@@ -1,20 +1,33 @@
-//! Anthropic's Messages API on Bedrock: the `messages` request body with text and base64 image
-//! blocks, its `content` responses and its stream events.
+//! Anthropic's Messages API on Bedrock: the `messages` request body with every content block
+//! Claude takes (text, image, document, tool use and result, thinking, redacted thinking,
+//! `cache_control`), its `content` responses with every block kept, and its stream events.
+//!
+//! The blocks live in [`blocks`] (re-exported here); [`check`] holds the request's local
+//! checks; [`converse`] converts to and from bedrock-core's Converse types; [`stream`] folds
+//! stream events back into a whole response.
+
+pub mod blocks;
+mod check;
+pub mod converse;
+pub mod stream;
 
 use base64::Engine as _;
 use bedrock_core::types::InvocationMetrics;
 use bedrock_core::{
     ChatMessage, ChatRequest, ContentPart, Error, ErrorKind, ExtraFields, ImageFormat,
-    InferenceParams, Result, Role, ServiceDetails, StopReason, StreamEvent, TextOutput,
-    TextRequest, Usage, check_extra_keys,
+    InferenceParams, RequestBody, Result, Role, ServiceDetails, StopReason, StreamEvent,
+    TextOutput, TextRequest, Usage, check_extra_keys, decode_json,
 };
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use blocks::*;
+
 use crate::models::{
     API_SELECTOR, DEFAULT_MAX_TOKENS, FALLBACK_MAX_OUTPUT_TOKENS, MAX_STOP_SEQUENCES, MAX_TOP_K,
-    accepts_images, max_output_tokens,
+    accepts_images,
 };
 use crate::validation::{self, role_name};
 
@@ -30,6 +43,12 @@ pub const MAX_IMAGE_BYTES: usize = 3_932_160;
 /// Smallest `thinking.budget_tokens` Anthropic accepts.
 pub const MIN_THINKING_BUDGET: u64 = 1_024;
 
+/// Most `cache_control` breakpoints in one request (tools, system and messages together).
+pub const MAX_CACHE_BREAKPOINTS: usize = 4;
+
+/// Lowest `top_p` Anthropic accepts while extended thinking is enabled.
+pub const MIN_TOP_P_WITH_THINKING: f32 = 0.95;
+
 /// The `extra` fields the Messages body takes.
 pub const EXTRA_FIELDS: [&str; 4] = ["anthropic_beta", "tools", "tool_choice", "thinking"];
 
@@ -43,6 +62,10 @@ const EXTRA_KEYS: [&str; 5] = [
 ];
 
 /// The request body of the Messages API.
+///
+/// Build one from a [`ChatRequest`] or [`TextRequest`] through the adapter, from a Converse
+/// request with [`MessagesRequest::from_converse`], or field by field; [`MessagesRequest::validate`]
+/// checks it the way the adapter does before anything is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessagesRequest {
@@ -55,10 +78,9 @@ pub struct MessagesRequest {
     /// Most tokens to generate; each model has its own ceiling (see the crate docs).
     #[schemars(range(min = 1, max = FALLBACK_MAX_OUTPUT_TOKENS))]
     pub max_tokens: u32,
-    /// System prompt.
+    /// System prompt: a string, or text blocks that may carry `cache_control`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
-    pub system: Option<String>,
+    pub system: Option<SystemPrompt>,
     /// The conversation, oldest first, alternating roles and starting with the user.
     #[schemars(length(min = 1))]
     pub messages: Vec<Message>,
@@ -78,15 +100,50 @@ pub struct MessagesRequest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = MAX_STOP_SEQUENCES), inner(regex(pattern = r"\S")))]
     pub stop_sequences: Vec<String>,
-    /// Tool definitions, passed through from `extra.tools`.
+    /// The tools the model may call (from `extra.tools` on a chat or text request).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<Map<String, Value>>>,
-    /// How tools may be used, passed through from `extra.tool_choice`.
+    pub tools: Option<Vec<ToolDefinition>>,
+    /// How the model may use the tools (from `extra.tool_choice`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_choice: Option<Map<String, Value>>,
-    /// Extended thinking, passed through from `extra.thinking`.
+    pub tool_choice: Option<ToolChoice>,
+    /// Extended thinking (from `extra.thinking`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thinking: Option<Map<String, Value>>,
+    pub thinking: Option<ThinkingConfig>,
+}
+
+impl MessagesRequest {
+    /// A request for `messages` with at most `max_tokens` generated, everything else unset.
+    pub fn new(max_tokens: u32, messages: Vec<Message>) -> Self {
+        MessagesRequest {
+            anthropic_version: AnthropicVersion::Bedrock20230531,
+            anthropic_beta: Vec::new(),
+            max_tokens,
+            system: None,
+            messages,
+            temperature: None,
+            top_p: None,
+            top_k: None,
+            stop_sequences: Vec::new(),
+            tools: None,
+            tool_choice: None,
+            thinking: None,
+        }
+    }
+
+    /// Checks the request for `base_model_id` as the adapter does before it sends one: ranges,
+    /// roles, where each block may appear, images, tool results answering the previous turn's
+    /// tool uses, thinking signatures, tools and tool choice, the thinking budget and what
+    /// thinking forbids, and at most [`MAX_CACHE_BREAKPOINTS`] `cache_control`s. Each failure
+    /// is an `Error::InvalidInput` naming the body field.
+    pub fn validate(&self, base_model_id: &str) -> Result<()> {
+        check::request(self, base_model_id, "")
+    }
+
+    /// The validated request as an InvokeModel body for `base_model_id`.
+    pub fn to_body(&self, base_model_id: &str) -> Result<RequestBody> {
+        self.validate(base_model_id)?;
+        RequestBody::json(self)
+    }
 }
 
 /// The `anthropic_version` value.
@@ -108,6 +165,32 @@ pub struct Message {
     pub content: Vec<RequestContent>,
 }
 
+impl Message {
+    /// A user turn of one text block.
+    pub fn user(text: impl Into<String>) -> Self {
+        Message {
+            role: MessageRole::User,
+            content: vec![RequestContent::text(text)],
+        }
+    }
+
+    /// The assistant turn a response gives, to send back in the next request: every block
+    /// unchanged, thinking signatures included. Fails on a block of a type this crate does not
+    /// know.
+    pub fn from_response(response: &MessagesResponse) -> Result<Self> {
+        let content = response
+            .content
+            .iter()
+            .cloned()
+            .map(RequestContent::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Message {
+            role: MessageRole::Assistant,
+            content,
+        })
+    }
+}
+
 /// Who speaks a turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -118,60 +201,14 @@ pub enum MessageRole {
     Assistant,
 }
 
-/// A content block of a request message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum RequestContent {
-    /// Text.
-    Text {
-        /// The text.
-        #[schemars(length(min = 1))]
-        text: String,
-    },
-    /// An image.
-    Image {
-        /// Where the image comes from.
-        source: ImageSource,
-    },
-}
-
-/// An inline image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ImageSource {
-    /// Always `base64`.
-    #[serde(rename = "type")]
-    pub kind: ImageSourceKind,
-    /// The image's MIME type.
-    pub media_type: MediaType,
-    /// The image bytes, base64-encoded.
-    #[schemars(length(min = 1))]
-    pub data: String,
-}
-
-/// How an image is carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ImageSourceKind {
-    /// Inline base64.
-    #[serde(rename = "base64")]
-    Base64,
-}
-
-/// The image types Claude reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum MediaType {
-    /// `image/jpeg`.
-    #[serde(rename = "image/jpeg")]
-    Jpeg,
-    /// `image/png`.
-    #[serde(rename = "image/png")]
-    Png,
-    /// `image/gif`.
-    #[serde(rename = "image/gif")]
-    Gif,
-    /// `image/webp`.
-    #[serde(rename = "image/webp")]
-    Webp,
+impl MessageRole {
+    /// How the wire spells the role.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageRole::User => "user",
+            MessageRole::Assistant => "assistant",
+        }
+    }
 }
 
 impl From<ImageFormat> for MediaType {
@@ -185,7 +222,54 @@ impl From<ImageFormat> for MediaType {
     }
 }
 
-/// A whole Messages response.
+impl From<MediaType> for ImageFormat {
+    fn from(m: MediaType) -> Self {
+        match m {
+            MediaType::Jpeg => ImageFormat::Jpeg,
+            MediaType::Png => ImageFormat::Png,
+            MediaType::Gif => ImageFormat::Gif,
+            MediaType::Webp => ImageFormat::Webp,
+        }
+    }
+}
+
+/// Why the model stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessagesStopReason {
+    /// The model finished its turn.
+    EndTurn,
+    /// `max_tokens` was reached.
+    MaxTokens,
+    /// A stop sequence was generated.
+    StopSequence,
+    /// The model asks for tools to be run.
+    ToolUse,
+    /// A long-running turn paused; send the response back to continue it.
+    PauseTurn,
+    /// The model declined to answer.
+    Refusal,
+    /// A reason newer than this crate, as the model spelled it.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl MessagesStopReason {
+    /// The wire name (`end_turn`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            MessagesStopReason::EndTurn => "end_turn",
+            MessagesStopReason::MaxTokens => "max_tokens",
+            MessagesStopReason::StopSequence => "stop_sequence",
+            MessagesStopReason::ToolUse => "tool_use",
+            MessagesStopReason::PauseTurn => "pause_turn",
+            MessagesStopReason::Refusal => "refusal",
+            MessagesStopReason::Other(other) => other,
+        }
+    }
+}
+
+/// A whole Messages response, every content block kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessagesResponse {
     /// The message id.
@@ -197,14 +281,14 @@ pub struct MessagesResponse {
     /// Always `assistant`.
     #[serde(default)]
     pub role: Option<String>,
-    /// The generated blocks.
+    /// The generated blocks, in order.
     pub content: Vec<ResponseContent>,
     /// The model that answered.
     #[serde(default)]
     pub model: Option<String>,
-    /// `end_turn`, `max_tokens`, `stop_sequence`, `tool_use`, ...
+    /// Why the model stopped.
     #[serde(default)]
-    pub stop_reason: Option<String>,
+    pub stop_reason: Option<MessagesStopReason>,
     /// The stop sequence that ended generation, if one did.
     #[serde(default)]
     pub stop_sequence: Option<String>,
@@ -213,41 +297,46 @@ pub struct MessagesResponse {
     pub usage: Option<MessagesUsage>,
 }
 
-/// A content block of a response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ResponseContent {
-    /// Text.
-    Text {
-        /// The text.
-        text: String,
-    },
-    /// A tool call.
-    ToolUse {
-        /// The call's id.
-        id: String,
-        /// The tool.
-        name: String,
-        /// Its arguments.
-        input: Value,
-    },
-    /// Extended-thinking output.
-    Thinking {
-        /// The reasoning text.
-        thinking: String,
-    },
-    /// A block type this adapter does not read.
-    #[serde(other)]
-    Other,
+impl MessagesResponse {
+    /// Parses a Messages response body.
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        decode_json("Claude Messages response", body)
+    }
+
+    /// The text blocks, joined in order.
+    pub fn text(&self) -> String {
+        self.content
+            .iter()
+            .filter_map(|block| match block {
+                ResponseContent::Text(b) => Some(b.text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The tool uses the model asks for, in order.
+    pub fn tool_uses(&self) -> impl Iterator<Item = &ToolUseBlock> {
+        self.content.iter().filter_map(|block| match block {
+            ResponseContent::ToolUse(b) => Some(b),
+            _ => None,
+        })
+    }
 }
 
-/// Token counts of a Messages response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Token counts of a Messages response. `input_tokens` counts neither the tokens read from the
+/// prompt cache nor those written to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagesUsage {
-    /// Prompt tokens.
+    /// Prompt tokens outside the cache.
     pub input_tokens: u32,
     /// Generated tokens.
     pub output_tokens: u32,
+    /// Prompt tokens written to the cache by this call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_creation_input_tokens: Option<u32>,
+    /// Prompt tokens read from the cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_read_input_tokens: Option<u32>,
 }
 
 /// One event of a Messages response stream.
@@ -304,16 +393,29 @@ pub enum MessagesStreamEvent {
     Unknown,
 }
 
+impl MessagesStreamEvent {
+    /// Parses one stream chunk's JSON.
+    pub fn from_json(chunk: &[u8]) -> Result<Self> {
+        decode_json("Claude Messages stream event", chunk)
+    }
+}
+
 /// The `message` of a `message_start` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartedMessage {
+    /// The message id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The model that answers.
+    #[serde(default)]
+    pub model: Option<String>,
     /// Token counts at the start (input tokens are final).
     #[serde(default)]
     pub usage: Option<DeltaUsage>,
 }
 
 /// A token count report inside a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeltaUsage {
     /// Prompt tokens, when reported.
     #[serde(default)]
@@ -321,6 +423,12 @@ pub struct DeltaUsage {
     /// Generated tokens so far, when reported.
     #[serde(default)]
     pub output_tokens: Option<u32>,
+    /// Prompt tokens written to the cache, when reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_creation_input_tokens: Option<u32>,
+    /// Prompt tokens read from the cache, when reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_read_input_tokens: Option<u32>,
 }
 
 /// The `delta` of a `content_block_delta` event.
@@ -342,6 +450,16 @@ pub enum BlockDelta {
         /// The text.
         thinking: String,
     },
+    /// The thinking block's signature, after its text.
+    SignatureDelta {
+        /// The signature.
+        signature: String,
+    },
+    /// A citation added to a text block.
+    CitationsDelta {
+        /// Anthropic's citation object.
+        citation: Map<String, Value>,
+    },
     /// A delta type this adapter does not read.
     #[serde(other)]
     Other,
@@ -352,7 +470,7 @@ pub enum BlockDelta {
 pub struct MessageDeltaBody {
     /// Why generation stopped.
     #[serde(default)]
-    pub stop_reason: Option<String>,
+    pub stop_reason: Option<MessagesStopReason>,
     /// The stop sequence that ended generation, if one did.
     #[serde(default)]
     pub stop_sequence: Option<String>,
@@ -377,12 +495,7 @@ pub(crate) fn build_text(base_model_id: &str, req: &TextRequest) -> Result<Messa
             "a non-empty prompt",
         ));
     }
-    let messages = vec![Message {
-        role: MessageRole::User,
-        content: vec![RequestContent::Text {
-            text: req.prompt.clone(),
-        }],
-    }];
+    let messages = vec![Message::user(req.prompt.clone())];
     body(
         base_model_id,
         req.system.as_deref(),
@@ -440,7 +553,7 @@ fn message(
                         "text without trailing whitespace: a final assistant message cannot end in whitespace",
                     ));
                 }
-                content.push(RequestContent::Text { text: text.clone() });
+                content.push(RequestContent::text(text.clone()));
             }
             ContentPart::Image { format, data } => {
                 content.push(image(base_model_id, &field, m.role, *format, data, images)?);
@@ -481,40 +594,15 @@ fn image(
         ));
     }
     *images += 1;
-    if *images > MAX_IMAGES {
-        return Err(Error::invalid(
-            field,
-            format!("image #{images}"),
-            format!("at most {MAX_IMAGES} images per request"),
-        ));
-    }
-    if data.is_empty() || data.len() > MAX_IMAGE_BYTES {
-        return Err(Error::invalid(
-            format!("{field}.data"),
-            format!("{} bytes", data.len()),
-            format!("1..={MAX_IMAGE_BYTES} bytes (3.75 MB)"),
-        ));
-    }
-    if let Some(actual) = ImageFormat::sniff(data)
-        && actual != format
-    {
-        return Err(Error::invalid(
-            format!("{field}.format"),
-            format.media_type(),
-            format!(
-                "{}: the bytes are a {} image",
-                actual.media_type(),
-                actual.media_type()
-            ),
-        ));
-    }
-    Ok(RequestContent::Image {
+    check::image_bytes(field, format, data, *images)?;
+    Ok(RequestContent::Image(ImageBlock {
         source: ImageSource {
             kind: ImageSourceKind::Base64,
             media_type: format.into(),
             data: base64::engine::general_purpose::STANDARD.encode(data),
         },
-    })
+        cache_control: None,
+    }))
 }
 
 fn body(
@@ -528,16 +616,16 @@ fn body(
     let max_tokens = validation::token_limit(
         "max_tokens",
         params.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
-        max_output_tokens(base_model_id),
+        crate::models::max_output_tokens(base_model_id),
         base_model_id,
     )?;
     validation::sampling(params)?;
     check_extra_keys(extra, &EXTRA_KEYS, "Messages")?;
-    Ok(MessagesRequest {
+    let request = MessagesRequest {
         anthropic_version: AnthropicVersion::Bedrock20230531,
         anthropic_beta: extra_beta(extra)?,
         max_tokens,
-        system: system.map(str::to_owned),
+        system: system.map(|s| SystemPrompt::Text(s.to_owned())),
         messages,
         temperature: params.temperature,
         top_p: params.top_p,
@@ -545,33 +633,55 @@ fn body(
         stop_sequences: params.stop_sequences.clone(),
         tools: extra_tools(extra)?,
         tool_choice: extra_tool_choice(extra)?,
-        thinking: extra_thinking(extra, max_tokens)?,
-    })
+        thinking: extra_thinking(extra)?,
+    };
+    check::request(&request, base_model_id, "extra.")?;
+    Ok(request)
 }
 
-fn extra_beta(extra: &ExtraFields) -> Result<Vec<String>> {
-    let Some(v) = extra.get("anthropic_beta") else {
-        return Ok(Vec::new());
-    };
+/// `value` read as a `T`, or an error on `field` saying what was expected and what serde
+/// found wrong.
+pub(crate) fn typed<T: DeserializeOwned>(field: &str, value: &Value, expected: &str) -> Result<T> {
+    serde_json::from_value(value.clone())
+        .map_err(|e| Error::invalid(field, value, format!("{expected} ({e})")))
+}
+
+/// The `type` of a tagged object at `field`, which must be one of `allowed`.
+pub(crate) fn tag_of<'a>(field: &str, value: &'a Value, allowed: &[&str]) -> Result<&'a str> {
+    let kind = value.get("type").unwrap_or(&Value::Null);
+    match kind.as_str() {
+        Some(k) if allowed.contains(&k) => Ok(k),
+        _ => Err(Error::invalid(
+            format!("{field}.type"),
+            kind,
+            format!("one of: {}", allowed.join(", ")),
+        )),
+    }
+}
+
+pub(crate) fn beta_names(field: &str, v: &Value) -> Result<Vec<String>> {
     let allowed = "an array of non-empty beta names";
     let items = v
         .as_array()
-        .ok_or_else(|| Error::invalid("extra.anthropic_beta", v, allowed))?;
+        .ok_or_else(|| Error::invalid(field, v, allowed))?;
     items
         .iter()
         .enumerate()
         .map(|(i, item)| match item.as_str() {
             Some(s) if !s.trim().is_empty() => Ok(s.to_owned()),
-            _ => Err(Error::invalid(
-                format!("extra.anthropic_beta[{i}]"),
-                item,
-                allowed,
-            )),
+            _ => Err(Error::invalid(format!("{field}[{i}]"), item, allowed)),
         })
         .collect()
 }
 
-fn extra_tools(extra: &ExtraFields) -> Result<Option<Vec<Map<String, Value>>>> {
+fn extra_beta(extra: &ExtraFields) -> Result<Vec<String>> {
+    match extra.get("anthropic_beta") {
+        None => Ok(Vec::new()),
+        Some(v) => beta_names("extra.anthropic_beta", v),
+    }
+}
+
+fn extra_tools(extra: &ExtraFields) -> Result<Option<Vec<ToolDefinition>>> {
     let Some(v) = extra.get("tools") else {
         return Ok(None);
     };
@@ -582,109 +692,99 @@ fn extra_tools(extra: &ExtraFields) -> Result<Option<Vec<Map<String, Value>>>> {
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let tool = item.as_object().ok_or_else(|| {
-                Error::invalid(
-                    format!("extra.tools[{i}]"),
-                    item,
-                    "a tool definition object",
-                )
-            })?;
+            let field = format!("extra.tools[{i}]");
+            let tool = item
+                .as_object()
+                .ok_or_else(|| Error::invalid(&field, item, "a tool definition object"))?;
             match tool.get("name").and_then(Value::as_str) {
-                Some(name) if !name.is_empty() => Ok(tool.clone()),
-                _ => Err(Error::invalid(
-                    format!("extra.tools[{i}].name"),
-                    tool.get("name").unwrap_or(&Value::Null),
-                    "a non-empty tool name",
-                )),
+                Some(name) if !name.is_empty() => {}
+                _ => {
+                    return Err(Error::invalid(
+                        format!("{field}.name"),
+                        tool.get("name").unwrap_or(&Value::Null),
+                        "a non-empty tool name",
+                    ));
+                }
             }
+            typed(
+                &field,
+                item,
+                "a tool: name, description, input_schema, cache_control",
+            )
         })
         .collect::<Result<Vec<_>>>()
         .map(Some)
 }
 
-fn extra_tool_choice(extra: &ExtraFields) -> Result<Option<Map<String, Value>>> {
+fn extra_tool_choice(extra: &ExtraFields) -> Result<Option<ToolChoice>> {
     let Some(v) = extra.get("tool_choice") else {
         return Ok(None);
     };
-    let choice = v.as_object().ok_or_else(|| {
-        Error::invalid(
+    if !v.is_object() {
+        return Err(Error::invalid(
             "extra.tool_choice",
             v,
             "an object such as {\"type\": \"auto\"}",
-        )
-    })?;
-    let kind = choice.get("type").unwrap_or(&Value::Null);
-    match kind.as_str() {
-        Some("auto" | "any" | "tool" | "none") => Ok(Some(choice.clone())),
-        _ => Err(Error::invalid(
-            "extra.tool_choice.type",
-            kind,
-            "one of: auto, any, tool, none",
-        )),
+        ));
     }
+    tag_of("extra.tool_choice", v, &["auto", "any", "tool", "none"])?;
+    typed(
+        "extra.tool_choice",
+        v,
+        "{\"type\": \"auto\" | \"any\" | \"none\"} or {\"type\": \"tool\", \"name\": ...}, optionally with disable_parallel_tool_use",
+    )
+    .map(Some)
 }
 
-fn extra_thinking(extra: &ExtraFields, max_tokens: u32) -> Result<Option<Map<String, Value>>> {
-    let Some(v) = extra.get("thinking") else {
-        return Ok(None);
-    };
-    let thinking = v.as_object().ok_or_else(|| {
-        Error::invalid(
-            "extra.thinking",
+pub(crate) fn thinking_config(field: &str, v: &Value) -> Result<ThinkingConfig> {
+    if !v.is_object() {
+        return Err(Error::invalid(
+            field,
             v,
             "an object such as {\"type\": \"enabled\", \"budget_tokens\": 2048}",
-        )
-    })?;
-    let kind = thinking.get("type").unwrap_or(&Value::Null);
-    match kind.as_str() {
-        Some("disabled") => Ok(Some(thinking.clone())),
-        Some("enabled") => {
-            let budget = thinking.get("budget_tokens").unwrap_or(&Value::Null);
-            match budget.as_u64() {
-                Some(b) if b >= MIN_THINKING_BUDGET && b < u64::from(max_tokens) => {
-                    Ok(Some(thinking.clone()))
-                }
-                _ => Err(Error::invalid(
-                    "extra.thinking.budget_tokens",
-                    budget,
-                    format!(
-                        "{MIN_THINKING_BUDGET}..{max_tokens} (at least {MIN_THINKING_BUDGET}, below max_tokens)"
-                    ),
-                )),
-            }
+        ));
+    }
+    if tag_of(field, v, &["enabled", "disabled"])? == "enabled" {
+        let budget = v.get("budget_tokens").unwrap_or(&Value::Null);
+        if budget.as_u64().is_none_or(|b| b > u64::from(u32::MAX)) {
+            return Err(Error::invalid(
+                format!("{field}.budget_tokens"),
+                budget,
+                format!("an integer of at least {MIN_THINKING_BUDGET}, below max_tokens"),
+            ));
         }
-        _ => Err(Error::invalid(
-            "extra.thinking.type",
-            kind,
-            "one of: enabled, disabled",
-        )),
     }
+    typed(
+        field,
+        v,
+        "{\"type\": \"enabled\", \"budget_tokens\": N} or {\"type\": \"disabled\"}",
+    )
 }
 
-fn stop_reason(reason: &str) -> StopReason {
+fn extra_thinking(extra: &ExtraFields) -> Result<Option<ThinkingConfig>> {
+    extra
+        .get("thinking")
+        .map(|v| thinking_config("extra.thinking", v))
+        .transpose()
+}
+
+fn stop_reason(reason: &MessagesStopReason) -> StopReason {
     match reason {
-        "end_turn" => StopReason::EndTurn,
-        "max_tokens" => StopReason::MaxTokens,
-        "stop_sequence" => StopReason::StopSequence,
-        other => StopReason::Other(other.to_owned()),
+        MessagesStopReason::EndTurn => StopReason::EndTurn,
+        MessagesStopReason::MaxTokens => StopReason::MaxTokens,
+        MessagesStopReason::StopSequence => StopReason::StopSequence,
+        other => StopReason::Other(other.as_str().to_owned()),
     }
 }
 
-/// Parses a whole Messages response: the text blocks, joined, with the stop reason and usage.
+/// Parses a whole Messages response into the family-neutral [`TextOutput`]: the text blocks,
+/// joined, with the stop reason and usage. [`MessagesResponse::from_json`] keeps every block.
 pub(crate) fn parse_response(value: Value) -> Result<TextOutput> {
     let r: MessagesResponse = serde_json::from_value(value)
         .map_err(|e| Error::decode_json("Claude Messages response", e))?;
-    let text = r
-        .content
-        .iter()
-        .filter_map(|block| match block {
-            ResponseContent::Text { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
     Ok(TextOutput {
-        text,
-        stop_reason: r.stop_reason.as_deref().map(stop_reason),
+        text: r.text(),
+        stop_reason: r.stop_reason.as_ref().map(stop_reason),
         usage: r.usage.map(|u| Usage {
             input_tokens: u.input_tokens,
             output_tokens: u.output_tokens,
@@ -692,7 +792,7 @@ pub(crate) fn parse_response(value: Value) -> Result<TextOutput> {
     })
 }
 
-/// Parses one Messages stream event.
+/// Parses one Messages stream event into family-neutral events (text, stop, usage).
 pub(crate) fn parse_event(value: Value) -> Result<Vec<StreamEvent>> {
     let event: MessagesStreamEvent = serde_json::from_value(value)
         .map_err(|e| Error::decode_json("Claude Messages stream event", e))?;
@@ -707,7 +807,7 @@ pub(crate) fn parse_event(value: Value) -> Result<Vec<StreamEvent>> {
             .into_iter()
             .collect(),
         MessagesStreamEvent::ContentBlockStart {
-            content_block: ResponseContent::Text { text },
+            content_block: ResponseContent::Text(TextBlock { text, .. }),
             ..
         }
         | MessagesStreamEvent::ContentBlockDelta {
@@ -722,7 +822,7 @@ pub(crate) fn parse_event(value: Value) -> Result<Vec<StreamEvent>> {
         }
         MessagesStreamEvent::MessageDelta { delta, usage } => {
             let mut events = Vec::new();
-            if let Some(reason) = delta.stop_reason.as_deref() {
+            if let Some(reason) = &delta.stop_reason {
                 events.push(StreamEvent::Stop {
                     reason: stop_reason(reason),
                 });
@@ -743,12 +843,7 @@ pub(crate) fn parse_event(value: Value) -> Result<Vec<StreamEvent>> {
             input_tokens: Some(m.input_token_count),
             output_tokens: Some(m.output_token_count),
         }],
-        MessagesStreamEvent::Error { error } => {
-            return Err(Error::from_service(
-                ErrorKind::ModelError,
-                ServiceDetails::new(error.message).with_error_type(error.kind),
-            ));
-        }
+        MessagesStreamEvent::Error { error } => return Err(stream_error(error)),
         MessagesStreamEvent::ContentBlockStart { .. }
         | MessagesStreamEvent::ContentBlockDelta { .. }
         | MessagesStreamEvent::ContentBlockStop { .. }
@@ -759,4 +854,12 @@ pub(crate) fn parse_event(value: Value) -> Result<Vec<StreamEvent>> {
         | MessagesStreamEvent::Unknown => Vec::new(),
     };
     Ok(events)
+}
+
+/// A mid-stream `error` event as the model error it reports.
+pub(crate) fn stream_error(error: StreamError) -> Error {
+    Error::from_service(
+        ErrorKind::ModelError,
+        ServiceDetails::new(error.message).with_error_type(error.kind),
+    )
 }

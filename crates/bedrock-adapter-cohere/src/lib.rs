@@ -15,8 +15,10 @@
 pub mod chat;
 pub mod command;
 pub mod embed;
+pub mod embed_v4;
 mod extra;
 pub mod models;
+pub mod rerank;
 
 use std::sync::Arc;
 
@@ -25,17 +27,19 @@ use bedrock_core::{
     StreamEvent, decode_json, request_schema,
 };
 
-pub use models::{CHAT_API, COMMAND_API, EMBED_API};
+pub use models::{CHAT_API, COMMAND_API, EMBED_API, EMBED_V4_API, RERANK_API};
 
 use chat::{CohereChatRequest, CohereChatResponse, CohereChatStreamEvent};
 use command::{CohereCommandChunk, CohereCommandRequest, CohereCommandResponse};
 use embed::{CohereEmbedRequest, CohereEmbedResponse};
+use embed_v4::CohereEmbedV4Request;
+use rerank::{CohereRerankRequest, CohereRerankResponse};
 
 /// The adapter's name in a [`Registry`].
 pub const ADAPTER_NAME: &str = "cohere";
 
-/// Builds and parses the bodies of Cohere models on Bedrock (Command, Command R, Embed v3);
-/// stateless.
+/// Builds and parses the bodies of Cohere models on Bedrock (Command, Command R, Embed v3 and
+/// v4, Rerank 3.5); stateless.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CohereAdapter;
 
@@ -59,6 +63,8 @@ impl ModelAdapter for CohereAdapter {
             COMMAND_API => Some(request_schema::<CohereCommandRequest>()),
             CHAT_API => Some(request_schema::<CohereChatRequest>()),
             EMBED_API => Some(request_schema::<CohereEmbedRequest>()),
+            EMBED_V4_API => Some(request_schema::<CohereEmbedV4Request>()),
+            RERANK_API => Some(request_schema::<CohereRerankRequest>()),
             _ => None,
         }
     }
@@ -78,6 +84,12 @@ impl ModelAdapter for CohereAdapter {
             (EMBED_API, ModelInput::Embedding(request)) => {
                 RequestBody::json(&CohereEmbedRequest::from_neutral(request, base)?)
             }
+            (EMBED_V4_API, ModelInput::Embedding(request)) => {
+                RequestBody::json(&CohereEmbedV4Request::from_neutral(request)?)
+            }
+            (RERANK_API, ModelInput::Rerank(request)) => {
+                RequestBody::json(&CohereRerankRequest::from_neutral(request)?)
+            }
             _ => Err(route.unsupported(input.operation())),
         }
     }
@@ -90,9 +102,15 @@ impl ModelAdapter for CohereAdapter {
             CHAT_API => {
                 Ok(decode_json::<CohereChatResponse>("Cohere chat response", body)?.into_output())
             }
-            EMBED_API => decode_json::<CohereEmbedResponse>("Cohere Embed response", body)?
-                .into_output()
-                .map(ModelOutput::Embedding),
+            // Embed v4 answers in Embed v3's shape.
+            EMBED_API | EMBED_V4_API => {
+                decode_json::<CohereEmbedResponse>("Cohere Embed response", body)?
+                    .into_output()
+                    .map(ModelOutput::Embedding)
+            }
+            RERANK_API => Ok(ModelOutput::Rerank(
+                decode_json::<CohereRerankResponse>("Cohere Rerank response", body)?.into_output(),
+            )),
             _ => Err(route.unsupported("parsing a response")),
         }
     }

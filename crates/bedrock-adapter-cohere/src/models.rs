@@ -9,9 +9,13 @@ pub const COMMAND_API: &str = "cohere-command";
 pub const CHAT_API: &str = "cohere-chat";
 /// Embed English and Embed Multilingual (v3): `texts` and `input_type` in, `embeddings` out.
 pub const EMBED_API: &str = "cohere-embed";
+/// Embed v4: `texts` or data-URI `images` in, with a chosen `output_dimension`; `embeddings` out.
+pub const EMBED_V4_API: &str = "cohere-embed-v4";
+/// Rerank 3.5: `query` and `documents` in, `results` (index and relevance score) out.
+pub const RERANK_API: &str = "cohere-rerank";
 
 /// Every API of the adapter.
-pub const APIS: &[&str] = &[COMMAND_API, CHAT_API, EMBED_API];
+pub const APIS: &[&str] = &[COMMAND_API, CHAT_API, EMBED_API, EMBED_V4_API, RERANK_API];
 
 const COMMAND_CAPS: Capabilities = Capabilities {
     text: true,
@@ -28,6 +32,10 @@ const EMBED_CAPS: Capabilities = Capabilities {
     embedding: true,
     ..Capabilities::NONE
 };
+const RERANK_CAPS: Capabilities = Capabilities {
+    rerank: true,
+    ..Capabilities::NONE
+};
 
 const fn pattern(prefix: &'static str, api: &'static str, caps: Capabilities) -> ModelPattern {
     ModelPattern {
@@ -38,8 +46,8 @@ const fn pattern(prefix: &'static str, api: &'static str, caps: Capabilities) ->
 }
 
 /// The ids the adapter serves: one prefix per catalog model, so provisioned-throughput variants
-/// (`cohere.command-text-v14:7:4k`) resolve too, and Cohere models with other body formats
-/// (Embed v4, Rerank) are a miss rather than a wrong body.
+/// (`cohere.command-text-v14:7:4k`) resolve too, and a Cohere model with another body format is
+/// a miss rather than a wrong body.
 pub static MODEL_PATTERNS: &[ModelPattern] = &[
     pattern("cohere.command-text-v14", COMMAND_API, COMMAND_CAPS),
     pattern("cohere.command-light-text-v14", COMMAND_API, COMMAND_CAPS),
@@ -47,6 +55,8 @@ pub static MODEL_PATTERNS: &[ModelPattern] = &[
     pattern("cohere.command-r-plus-v1", CHAT_API, CHAT_CAPS),
     pattern("cohere.embed-english-v3", EMBED_API, EMBED_CAPS),
     pattern("cohere.embed-multilingual-v3", EMBED_API, EMBED_CAPS),
+    pattern("cohere.embed-v4", EMBED_V4_API, EMBED_CAPS),
+    pattern("cohere.rerank-v3-5", RERANK_API, RERANK_CAPS),
 ];
 
 /// The largest `max_tokens` of any Command (v14) model; the published schema's bound.
@@ -67,6 +77,18 @@ pub const CHAT_MAX_STOP_SEQUENCES: usize = 5;
 pub const EMBED_MAX_TEXTS: usize = 96;
 /// The most characters of one entry of `texts`.
 pub const EMBED_MAX_TEXT_CHARS: usize = 2_048;
+
+/// The vector lengths Embed v4 offers (`output_dimension`).
+pub const EMBED_V4_DIMENSIONS: &[u32] = &[256, 512, 1024, 1536];
+/// The largest Embed v4 `max_tokens`.
+pub const EMBED_V4_MAX_TOKENS: u32 = 128_000;
+
+/// The most documents of one Rerank call.
+pub const RERANK_MAX_DOCUMENTS: u32 = 1_000;
+/// The largest `max_tokens_per_doc` of Rerank.
+pub const RERANK_MAX_TOKENS_PER_DOC: u32 = 4_096;
+/// The `api_version` Bedrock's Rerank takes.
+pub const RERANK_API_VERSION: u32 = 2;
 
 /// Top-k's bound, the same for Command and Command R.
 pub const MAX_K: u32 = 500;

@@ -2,7 +2,7 @@
 
 use bedrock_core::{Capabilities, ModelMatch, ModelPattern};
 
-/// Nova Micro, Lite, Pro and Premier: the `messages-v1` schema (`system`, `messages`,
+/// Nova Micro, Lite, Pro, Premier and Nova 2 Lite: the `messages-v1` schema (`system`, `messages`,
 /// `inferenceConfig`, `toolConfig`), answered with `output.message`, streamed as message events.
 pub const MESSAGES_API: &str = "nova-messages";
 /// Nova Canvas: `taskType` with its parameters object and `imageGenerationConfig`, answered
@@ -19,7 +19,7 @@ const TEXT_ONLY_CAPS: Capabilities = Capabilities {
     streaming: true,
     ..Capabilities::NONE
 };
-/// Lite, Pro and Premier read images too.
+/// Lite, Pro, Premier and Nova 2 Lite read images too.
 const VISION_CAPS: Capabilities = Capabilities {
     text: true,
     chat: true,
@@ -69,6 +69,12 @@ pub static MODEL_PATTERNS: &[ModelPattern] = &[
         MESSAGES_API,
         VISION_CAPS,
     ),
+    // Nova 2 Lite takes the same `messages` body as the first Nova models.
+    pattern(
+        ModelMatch::Prefix("amazon.nova-2-lite"),
+        MESSAGES_API,
+        VISION_CAPS,
+    ),
     pattern(
         ModelMatch::Prefix("amazon.nova-canvas"),
         CANVAS_API,
@@ -87,7 +93,7 @@ pub struct MessagesModelLimits {
     pub vision: bool,
 }
 
-/// The largest `maxTokens` of Micro, Lite and Pro.
+/// The largest `maxTokens` of Micro, Lite, Pro and Nova 2 Lite.
 pub const MAX_TOKENS: u32 = 10_000;
 /// The largest `maxTokens` of Premier.
 pub const PREMIER_MAX_TOKENS: u32 = 32_000;
@@ -110,6 +116,12 @@ pub fn messages_model_limits(base_model_id: &str) -> MessagesModelLimits {
         MessagesModelLimits {
             name: "Nova Premier",
             max_tokens: PREMIER_MAX_TOKENS,
+            vision: true,
+        }
+    } else if base_model_id.starts_with("amazon.nova-2-lite") {
+        MessagesModelLimits {
+            name: "Nova 2 Lite",
+            max_tokens: MAX_TOKENS,
             vision: true,
         }
     } else if base_model_id.starts_with("amazon.nova-pro") {

@@ -159,7 +159,6 @@ fn normalize_path(path: &str) -> Cow<'_, str> {
 
 /// Canonical URI for every service but S3: the received (already percent-encoded) path,
 /// normalised, then encoded once more, so `%3A` becomes `%253A`.
-#[cfg(test)]
 pub(crate) fn canonical_uri(raw_path: &str) -> String {
     let mut out = String::new();
     push_canonical_uri(&mut out, raw_path);
@@ -206,7 +205,6 @@ pub(crate) fn canonical_query(raw_query: &str) -> String {
 
 /// Canonical form of one header's values: each trimmed, inner runs of spaces collapsed to one,
 /// joined with `,`.
-#[cfg(test)]
 pub(crate) fn canonical_header_value<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> String {
     let mut out = String::new();
     push_canonical_header_value(&mut out, values);

@@ -1,6 +1,7 @@
 //! The standard credential chain (environment, profiles, web identity, container; instance
 //! metadata only on request) and an offline check of whether credentials are configured locally.
 
+use crate::secret::SecretString;
 use aws_config::ecs::EcsCredentialsProvider;
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::imds::credentials::ImdsCredentialsProvider;
@@ -12,6 +13,7 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
 use aws_types::region::Region;
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Options of [`default_chain`].
@@ -106,6 +108,9 @@ pub enum ProfileCredentialKind {
     CredentialProcess,
     /// `login_session` (console login credentials).
     LoginSession,
+    /// IAM Roles Anywhere: `roles_anywhere_certificate` and the other `roles_anywhere_*` keys
+    /// (read by [`CredentialsSpec`](crate::CredentialsSpec), not by the standard chain).
+    RolesAnywhere,
 }
 
 /// Where locally configured credentials were found, in the order the chain looks.
@@ -194,13 +199,39 @@ pub fn detect_local_credentials_in_process(profile_name: Option<&str>) -> Option
 }
 
 /// Profiles of the shared config and credentials files: name → lower-case key → value.
-#[derive(Debug, Default)]
-struct ProfileFiles {
-    profiles: HashMap<String, HashMap<String, String>>,
+///
+/// Every value is kept as a [`SecretString`] (keys, tokens and passphrases sit beside plain
+/// settings), and `Debug` shows profile names and keys only.
+#[derive(Default)]
+pub(crate) struct ProfileFiles {
+    profiles: HashMap<String, HashMap<String, SecretString>>,
+}
+
+impl fmt::Debug for ProfileFiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&String> = self.profiles.keys().collect();
+        names.sort();
+        let mut map = f.debug_map();
+        for name in names {
+            let mut keys: Vec<&String> = self
+                .profiles
+                .get(name)
+                .map(|p| p.keys().collect())
+                .unwrap_or_default();
+            keys.sort();
+            map.entry(name, &keys);
+        }
+        map.finish()
+    }
 }
 
 impl ProfileFiles {
-    fn load(var: &dyn Fn(&str) -> Option<String>, home_dir: Option<&Path>) -> Self {
+    /// The settings of profile `name`.
+    pub(crate) fn profile(&self, name: &str) -> Option<&HashMap<String, SecretString>> {
+        self.profiles.get(name)
+    }
+
+    pub(crate) fn load(var: &dyn Fn(&str) -> Option<String>, home_dir: Option<&Path>) -> Self {
         let resolve = |variable: &str, default: &str| -> Option<PathBuf> {
             match var(variable) {
                 Some(path) => Some(expand_home(&path, home_dir)),
@@ -247,10 +278,10 @@ impl ProfileFiles {
             let (Some(profile), Some((key, value))) = (&current, line.split_once('=')) else {
                 continue;
             };
-            self.profiles
-                .entry(profile.clone())
-                .or_default()
-                .insert(key.trim().to_ascii_lowercase(), value.trim().to_owned());
+            self.profiles.entry(profile.clone()).or_default().insert(
+                key.trim().to_ascii_lowercase(),
+                SecretString::new(value.trim()),
+            );
         }
     }
 
@@ -263,15 +294,16 @@ impl ProfileFiles {
         const MAX_SOURCE_PROFILE_DEPTH: usize = 16;
         let profile = self.profiles.get(name)?;
         let has = |key: &str| profile.get(key).is_some_and(|value| !value.is_empty());
+        let value = |key: &str| profile.get(key).map(SecretString::expose_secret);
         if has("role_arn") {
             if has("web_identity_token_file") {
                 return Some(ProfileCredentialKind::WebIdentity);
             }
-            if let Some(source) = profile.get("credential_source") {
-                return matches!(source.as_str(), "Environment" | "EcsContainer")
+            if let Some(source) = value("credential_source") {
+                return matches!(source, "Environment" | "EcsContainer")
                     .then_some(ProfileCredentialKind::AssumeRole);
             }
-            if let Some(source) = profile.get("source_profile") {
+            if let Some(source) = value("source_profile") {
                 if source == name {
                     // A profile may assume a role with its own static keys.
                     return has("aws_access_key_id").then_some(ProfileCredentialKind::AssumeRole);
@@ -295,6 +327,9 @@ impl ProfileFiles {
         }
         if has("login_session") {
             return Some(ProfileCredentialKind::LoginSession);
+        }
+        if has(crate::configured::profile_keys::CERTIFICATE) {
+            return Some(ProfileCredentialKind::RolesAnywhere);
         }
         None
     }
@@ -467,6 +502,33 @@ mod tests {
             "config file needs `profile `"
         );
         assert_eq!(fixture.detect(Some("missing")), None);
+    }
+
+    #[test]
+    fn profile_files_debug_shows_names_and_keys_only() {
+        let mut files = ProfileFiles::default();
+        files.merge(
+            "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = SECRET-MARKER\n\
+             aws_session_token = TOKEN-MARKER\n",
+            false,
+        );
+        files.merge(
+            "[profile ra]\nroles_anywhere_certificate = /c.pem\nsso_start_url = https://x\n",
+            true,
+        );
+        let text = format!("{files:?} {files:#?}");
+        assert!(
+            !text.contains("MARKER") && !text.contains("AKIDEXAMPLE"),
+            "{text}"
+        );
+        assert!(
+            text.contains("aws_secret_access_key") && text.contains("\"ra\""),
+            "{text}"
+        );
+        assert_eq!(
+            files.credential_kind("ra"),
+            Some(ProfileCredentialKind::RolesAnywhere)
+        );
     }
 
     #[test]

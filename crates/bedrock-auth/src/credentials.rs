@@ -256,6 +256,29 @@ impl Credentials {
     }
 }
 
+impl Credentials {
+    /// The document a `credential_process` prints, as the AWS SDKs and CLI read it:
+    /// `{"Version":1,"AccessKeyId":...,"SecretAccessKey":...,"SessionToken":...,"Expiration":...}`
+    /// (`SessionToken` and `Expiration`, RFC 3339 UTC, only when present). It holds the secret
+    /// in clear: write it only where the caller asked for it.
+    pub fn to_credential_process_json(&self) -> String {
+        let mut document = serde_json::Map::new();
+        document.insert("Version".into(), 1.into());
+        document.insert("AccessKeyId".into(), self.access_key_id().into());
+        document.insert(
+            "SecretAccessKey".into(),
+            self.secret_access_key().expose_secret().into(),
+        );
+        if let Some(token) = self.session_token() {
+            document.insert("SessionToken".into(), token.expose_secret().into());
+        }
+        if let Some(expiry) = self.expires_at() {
+            document.insert("Expiration".into(), format_rfc3339(expiry).into());
+        }
+        serde_json::Value::Object(document).to_string()
+    }
+}
+
 impl From<StaticCredentials> for Credentials {
     fn from(value: StaticCredentials) -> Self {
         Self::Static(value)
@@ -341,6 +364,40 @@ mod tests {
         assert_eq!(back, long_term);
         assert_eq!(back.expires_at(), None);
         assert!(!back.is_expired_at(SystemTime::now()));
+    }
+
+    #[test]
+    fn credential_process_documents() {
+        let expiry = UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        let temporary: Credentials = TemporaryCredentials::new(
+            "ASIAEXAMPLE",
+            SECRET,
+            Some(SecretString::new(TOKEN)),
+            expiry,
+        )
+        .unwrap()
+        .into();
+        let value: serde_json::Value =
+            serde_json::from_str(&temporary.to_credential_process_json()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "Version": 1,
+                "AccessKeyId": "ASIAEXAMPLE",
+                "SecretAccessKey": SECRET,
+                "SessionToken": TOKEN,
+                "Expiration": "2030-03-17T17:46:40Z",
+            })
+        );
+        let long_term: Credentials = StaticCredentials::new("AKIDEXAMPLE", SECRET)
+            .unwrap()
+            .into();
+        let value: serde_json::Value =
+            serde_json::from_str(&long_term.to_credential_process_json()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": SECRET})
+        );
     }
 
     #[test]

@@ -177,8 +177,10 @@ fn check_arn(
 /// number in the credential scope), sending it over the SDK's HTTPS connector, and reading
 /// `credentialSet[0].credentials`. Keys: PEM RSA and ECDSA P-256 through
 /// [`PrivateKeyX509Signer`](crate::PrivateKeyX509Signer), or any [`X509Signer`] (hardware
-/// tokens, KMS). Not supported: PKCS#12 files and encrypted PEM keys (decrypt them first or
-/// supply an `X509Signer`).
+/// tokens, KMS); encrypted PKCS#8 keys through
+/// [`PrivateKeyX509Signer::from_pem_with_passphrase`](crate::PrivateKeyX509Signer::from_pem_with_passphrase).
+/// Not supported: PKCS#12 files and legacy OpenSSL-encrypted PEM keys (convert them or supply an
+/// `X509Signer`).
 ///
 /// Each call creates a new session; put it behind the SDK's identity cache or a
 /// [`RefreshingSource`](crate::RefreshingSource) to reuse sessions until they near expiry.

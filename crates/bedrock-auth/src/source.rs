@@ -168,17 +168,36 @@ impl TemporaryCredentialsIssuer for FnIssuer {
 /// Default margin before expiry at which [`RefreshingSource`] fetches new credentials.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
+/// Default wait of [`RefreshingSource`] between a failed refresh and the next attempt, while
+/// the cached credentials are still valid.
+pub const DEFAULT_REFRESH_RETRY_INTERVAL: Duration = Duration::from_secs(10);
+
 /// Caches credentials from a [`TemporaryCredentialsIssuer`] and asks for new ones when the
 /// cached set is within `refresh_margin` of its expiry.
 ///
-/// When a refresh fails but the cached credentials have not expired yet, the cached ones are
-/// returned (and the failure logged), so a brief outage of the issuer does not fail requests.
-/// Concurrent callers share one refresh.
+/// Under load:
+/// - **One refresh at a time.** Callers that arrive while a refresh is running get the cached
+///   credentials at once when those are still valid, or wait for that refresh and share its
+///   result when they are not; the issuer is never asked twice at once.
+/// - **Failures do not fail calls early.** When a refresh fails while the cached credentials
+///   are still valid, they are returned (and the failure logged at `warn`), and the next
+///   attempt waits `retry_interval`; once they expire, callers get the issuer's typed
+///   [`AuthError`] (see [`AuthError::is_retryable`]).
 pub struct RefreshingSource {
     issuer: Arc<dyn TemporaryCredentialsIssuer>,
     refresh_margin: Duration,
+    retry_interval: Duration,
     time_source: SharedTimeSource,
-    cached: tokio::sync::Mutex<Option<TemporaryCredentials>>,
+    state: std::sync::Mutex<CacheState>,
+    /// Held by the one caller that is refreshing.
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    cached: Option<TemporaryCredentials>,
+    /// After a failed refresh: no new attempt before this time while the cache is valid.
+    retry_not_before: Option<std::time::SystemTime>,
 }
 
 impl RefreshingSource {
@@ -187,8 +206,10 @@ impl RefreshingSource {
         Self {
             issuer,
             refresh_margin: DEFAULT_REFRESH_MARGIN,
+            retry_interval: DEFAULT_REFRESH_RETRY_INTERVAL,
             time_source: SharedTimeSource::default(),
-            cached: tokio::sync::Mutex::new(None),
+            state: std::sync::Mutex::new(CacheState::default()),
+            refreshing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -201,9 +222,17 @@ impl RefreshingSource {
         Self::new(Arc::new(FnIssuer::new(name, issue)))
     }
 
-    /// Refreshes when the cached credentials expire within `margin`.
+    /// Refreshes when the cached credentials expire within `margin`. With short-lived
+    /// credentials keep it below their lifetime, or every call refreshes.
     pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
+        self
+    }
+
+    /// After a failed refresh, waits `interval` before the next attempt while the cached
+    /// credentials are still valid (default [`DEFAULT_REFRESH_RETRY_INTERVAL`]).
+    pub fn with_retry_interval(mut self, interval: Duration) -> Self {
+        self.retry_interval = interval;
         self
     }
 
@@ -212,27 +241,36 @@ impl RefreshingSource {
         self.time_source = SharedTimeSource::new(time_source);
         self
     }
-}
 
-impl fmt::Debug for RefreshingSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshingSource")
-            .field("issuer", &self.issuer)
-            .field("refresh_margin", &self.refresh_margin)
-            .finish_non_exhaustive()
+    /// The cache's state; a poisoned lock only means another caller panicked while copying a
+    /// value out, which leaves the state whole.
+    fn state(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-}
 
-#[async_trait]
-impl CredentialsSource for RefreshingSource {
-    async fn credentials(&self) -> Result<Credentials, AuthError> {
-        let mut cached = self.cached.lock().await;
-        let now = self.time_source.now();
-        if let Some(current) = cached.as_ref()
-            && now + self.refresh_margin < current.expires_at()
-        {
-            return Ok(current.clone().into());
+    /// The cached credentials when they need no refresh at `now`; else the cached ones that
+    /// are still valid (if any) and whether a refresh may be tried now.
+    fn lookup(
+        &self,
+        now: std::time::SystemTime,
+    ) -> Result<Credentials, (Option<TemporaryCredentials>, bool)> {
+        let state = self.state();
+        match &state.cached {
+            Some(current) if now + self.refresh_margin < current.expires_at() => {
+                Ok(current.clone().into())
+            }
+            cached => {
+                let valid = cached.as_ref().filter(|c| !c.is_expired_at(now)).cloned();
+                let may_retry = state.retry_not_before.is_none_or(|at| now >= at);
+                Err((valid, may_retry))
+            }
         }
+    }
+
+    /// Asks the issuer; the caller holds `refreshing`.
+    async fn refresh(&self) -> Result<Credentials, AuthError> {
         match self.issuer.issue().await {
             Ok(fresh) => {
                 let fresh_credentials = Credentials::from(fresh.clone())
@@ -242,20 +280,69 @@ impl CredentialsSource for RefreshingSource {
                     access_key_id = fresh.access_key_id(),
                     "issued new temporary credentials"
                 );
-                *cached = Some(fresh);
+                let mut state = self.state();
+                state.cached = Some(fresh);
+                state.retry_not_before = None;
                 Ok(fresh_credentials)
             }
-            Err(error) => match cached.as_ref() {
-                Some(current) if !current.is_expired_at(now) => {
-                    tracing::warn!(
-                        source = self.issuer.name(),
-                        %error,
-                        "refreshing credentials failed; using the cached ones until they expire"
-                    );
-                    Ok(current.clone().into())
+            Err(error) => {
+                let now = self.time_source.now();
+                let mut state = self.state();
+                match state.cached.as_ref().filter(|c| !c.is_expired_at(now)) {
+                    Some(current) => {
+                        tracing::warn!(
+                            source = self.issuer.name(),
+                            %error,
+                            retry_in = ?self.retry_interval,
+                            "refreshing credentials failed; using the cached ones until they expire"
+                        );
+                        let current = current.clone();
+                        state.retry_not_before = Some(now + self.retry_interval);
+                        Ok(current.into())
+                    }
+                    None => Err(error),
                 }
-                _ => Err(error),
-            },
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RefreshingSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshingSource")
+            .field("issuer", &self.issuer)
+            .field("refresh_margin", &self.refresh_margin)
+            .field("retry_interval", &self.retry_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl CredentialsSource for RefreshingSource {
+    async fn credentials(&self) -> Result<Credentials, AuthError> {
+        let (valid, may_retry) = match self.lookup(self.time_source.now()) {
+            Ok(fresh) => return Ok(fresh),
+            Err(stale) => stale,
+        };
+        let _refreshing = match valid {
+            // Still valid: refresh only if nobody else is and no failed attempt asks to wait.
+            Some(current) => {
+                if !may_retry {
+                    return Ok(current.into());
+                }
+                match self.refreshing.try_lock() {
+                    Ok(guard) => guard,
+                    Err(_) => return Ok(current.into()),
+                }
+            }
+            // Nothing usable: wait for the refresh in flight, if any, and share its result.
+            None => self.refreshing.lock().await,
+        };
+        // Another caller may have refreshed between the lookup and the lock.
+        match self.lookup(self.time_source.now()) {
+            Ok(fresh) => Ok(fresh),
+            Err((Some(current), false)) => Ok(current.into()),
+            Err(_) => self.refresh().await,
         }
     }
 
@@ -406,6 +493,135 @@ mod tests {
         let err = source.credentials().await.unwrap_err();
         assert!(err.is_retryable());
         assert!(err.to_string().contains("issuer unavailable"), "{err}");
+    }
+
+    /// An issuer that can be switched to failing and that holds each issue for a moment, so
+    /// concurrent callers pile up behind it.
+    #[derive(Debug)]
+    struct SwitchIssuer {
+        calls: AtomicUsize,
+        failing: std::sync::atomic::AtomicBool,
+        clock: ManualTimeSource,
+    }
+
+    #[async_trait]
+    impl TemporaryCredentialsIssuer for SwitchIssuer {
+        async fn issue(&self) -> Result<TemporaryCredentials, AuthError> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if self.failing.load(Ordering::SeqCst) {
+                return Err(AuthError::Service {
+                    service: "rolesanywhere",
+                    status: 503,
+                    code: "ServiceUnavailableException".into(),
+                    message: "down".into(),
+                });
+            }
+            TemporaryCredentials::new(
+                format!("ASIA{n}"),
+                "secret",
+                None,
+                self.clock.now() + Duration::from_secs(60),
+            )
+        }
+
+        fn name(&self) -> &str {
+            "switch"
+        }
+    }
+
+    fn switch(clock: &ManualTimeSource) -> Arc<SwitchIssuer> {
+        Arc::new(SwitchIssuer {
+            calls: AtomicUsize::new(0),
+            failing: false.into(),
+            clock: clock.clone(),
+        })
+    }
+
+    async fn call_concurrently(source: &Arc<RefreshingSource>, callers: usize) -> Vec<String> {
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let source = source.clone();
+                tokio::spawn(async move { source.credentials().await })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for task in tasks {
+            ids.push(task.await.unwrap().unwrap().access_key_id().to_owned());
+        }
+        ids
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn many_concurrent_callers_share_one_refresh() {
+        let clock = ManualTimeSource::new(UNIX_EPOCH + Duration::from_secs(1_000_000));
+        let issuer = switch(&clock);
+        let source = Arc::new(
+            RefreshingSource::new(issuer.clone())
+                .with_refresh_margin(Duration::from_secs(10))
+                .with_time_source(clock.clone()),
+        );
+        // Empty cache: everyone waits for the one refresh and gets its result.
+        let ids = call_concurrently(&source, 64).await;
+        assert!(ids.iter().all(|id| id == "ASIA1"), "{ids:?}");
+        assert_eq!(issuer.calls.load(Ordering::SeqCst), 1);
+
+        // Inside the margin: one caller refreshes, the others keep the still-valid set.
+        clock.advance(Duration::from_secs(55));
+        let ids = call_concurrently(&source, 64).await;
+        assert!(
+            ids.iter().all(|id| id == "ASIA1" || id == "ASIA2"),
+            "{ids:?}"
+        );
+        assert_eq!(issuer.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(source.credentials().await.unwrap().access_key_id(), "ASIA2");
+
+        // Expired: everyone waits again, one refresh.
+        clock.advance(Duration::from_secs(61));
+        let ids = call_concurrently(&source, 64).await;
+        assert!(ids.iter().all(|id| id == "ASIA3"), "{ids:?}");
+        assert_eq!(issuer.calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn failed_refresh_keeps_valid_credentials_and_retries_after_the_interval() {
+        let clock = ManualTimeSource::new(UNIX_EPOCH + Duration::from_secs(1_000_000));
+        let issuer = switch(&clock);
+        let source = Arc::new(
+            RefreshingSource::new(issuer.clone())
+                .with_refresh_margin(Duration::from_secs(30))
+                .with_retry_interval(Duration::from_secs(5))
+                .with_time_source(clock.clone()),
+        );
+        assert_eq!(source.credentials().await.unwrap().access_key_id(), "ASIA1");
+        issuer.failing.store(true, Ordering::SeqCst);
+        clock.advance(Duration::from_secs(40));
+        // One failed attempt; every caller still gets the valid set.
+        let ids = call_concurrently(&source, 32).await;
+        assert!(ids.iter().all(|id| id == "ASIA1"), "{ids:?}");
+        assert_eq!(issuer.calls.load(Ordering::SeqCst), 2);
+        // Within the retry interval no new attempt is made.
+        clock.advance(Duration::from_secs(4));
+        call_concurrently(&source, 8).await;
+        assert_eq!(issuer.calls.load(Ordering::SeqCst), 2);
+        // After it, one more attempt (failing again).
+        clock.advance(Duration::from_secs(2));
+        call_concurrently(&source, 8).await;
+        assert_eq!(issuer.calls.load(Ordering::SeqCst), 3);
+        // The issuer recovers: the next attempt replaces the cached set.
+        issuer.failing.store(false, Ordering::SeqCst);
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(source.credentials().await.unwrap().access_key_id(), "ASIA4");
+        assert_eq!(issuer.calls.load(Ordering::SeqCst), 4);
+        // A failure once the cached set expired is the issuer's typed error.
+        issuer.failing.store(true, Ordering::SeqCst);
+        clock.advance(Duration::from_secs(61));
+        let err = source.credentials().await.unwrap_err();
+        assert!(
+            matches!(&err, AuthError::Service { code, status: 503, .. } if code == "ServiceUnavailableException"),
+            "{err:?}"
+        );
+        assert!(err.is_retryable());
     }
 
     #[tokio::test]

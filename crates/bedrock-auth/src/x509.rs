@@ -2,6 +2,7 @@
 //! over a PEM private key (RSA or ECDSA P-256) backed by aws-lc-rs.
 
 use crate::error::AuthError;
+use crate::secret::SecretString;
 use async_trait::async_trait;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
@@ -60,9 +61,11 @@ enum PrivateKey {
 
 /// An [`X509Signer`] over a certificate and its private key in PEM form.
 ///
-/// Keys: unencrypted PKCS#8 (`BEGIN PRIVATE KEY`) holding RSA or ECDSA P-256, PKCS#1
-/// (`BEGIN RSA PRIVATE KEY`) and SEC1 (`BEGIN EC PRIVATE KEY`, P-256). Encrypted keys and other
-/// curves are rejected with an error that says so. `Debug` shows the algorithm and the
+/// Keys: PKCS#8 (`BEGIN PRIVATE KEY`) holding RSA or ECDSA P-256, encrypted PKCS#8
+/// (`BEGIN ENCRYPTED PRIVATE KEY`, PBES2 with PBKDF2 or scrypt and AES-CBC, as `openssl pkcs8
+/// -topk8 -v2 aes-256-cbc` writes) given its passphrase, PKCS#1 (`BEGIN RSA PRIVATE KEY`) and
+/// SEC1 (`BEGIN EC PRIVATE KEY`, P-256). Legacy OpenSSL-encrypted PEM (`Proc-Type: 4,ENCRYPTED`)
+/// and other curves are rejected with an error that says so. `Debug` shows the algorithm and the
 /// certificate serial, never the key.
 pub struct PrivateKeyX509Signer {
     key: PrivateKey,
@@ -73,26 +76,45 @@ pub struct PrivateKeyX509Signer {
 
 impl PrivateKeyX509Signer {
     /// Loads the first certificate of `certificate_pem` and the private key of
-    /// `private_key_pem`, and checks that they belong together.
+    /// `private_key_pem`, and checks that they belong together. Further `CERTIFICATE` blocks
+    /// of `certificate_pem` (a "full chain" file) become the intermediate chain.
     ///
     /// # Errors
     /// [`AuthError::InvalidParameter`] naming `certificate_pem` or `private_key_pem` when a
-    /// block is missing or malformed, the key type is unsupported, or the key does not match
-    /// the certificate. The key material itself never appears in the error.
+    /// block is missing or malformed, the key type is unsupported, the key is encrypted (use
+    /// [`PrivateKeyX509Signer::from_pem_with_passphrase`]), or the key does not match the
+    /// certificate. The key material itself never appears in the error.
     pub fn from_pem(certificate_pem: &str, private_key_pem: &str) -> Result<Self, AuthError> {
-        let certificate = pem_blocks(certificate_pem)
+        Self::from_pem_with_passphrase(certificate_pem, private_key_pem, None)
+    }
+
+    /// Like [`PrivateKeyX509Signer::from_pem`], and decrypts an `ENCRYPTED PRIVATE KEY` block
+    /// with `passphrase` (ignored for unencrypted keys).
+    ///
+    /// # Errors
+    /// As [`PrivateKeyX509Signer::from_pem`]; an encrypted key without a passphrase, or with a
+    /// wrong one, or encrypted with an unsupported scheme, is an
+    /// [`AuthError::InvalidParameter`] on `private_key_passphrase` or `private_key_pem` that
+    /// never shows the passphrase.
+    pub fn from_pem_with_passphrase(
+        certificate_pem: &str,
+        private_key_pem: &str,
+        passphrase: Option<&SecretString>,
+    ) -> Result<Self, AuthError> {
+        let mut certificates = pem_blocks(certificate_pem)
             .into_iter()
-            .find(|(label, _)| label == "CERTIFICATE")
-            .map(|(_, der)| der)
-            .ok_or_else(|| {
-                AuthError::invalid(
-                    "certificate_pem",
-                    "(no CERTIFICATE block)",
-                    "a PEM block -----BEGIN CERTIFICATE-----",
-                )
-            })?;
+            .filter(|(label, _)| label == "CERTIFICATE")
+            .map(|(_, der)| der);
+        let certificate = certificates.next().ok_or_else(|| {
+            AuthError::invalid(
+                "certificate_pem",
+                "(no CERTIFICATE block)",
+                "a PEM block -----BEGIN CERTIFICATE-----",
+            )
+        })?;
+        let chain: Vec<Vec<u8>> = certificates.collect();
         let serial = certificate_serial_decimal(&certificate)?;
-        let key = parse_private_key(private_key_pem)?;
+        let key = parse_private_key(private_key_pem, passphrase)?;
         let public_key: &[u8] = match &key {
             PrivateKey::Rsa(pair) => pair.public_key().as_ref(),
             PrivateKey::Ecdsa(pair) => pair.public_key().as_ref(),
@@ -107,7 +129,7 @@ impl PrivateKeyX509Signer {
         Ok(Self {
             key,
             certificate,
-            chain: Vec::new(),
+            chain,
             serial,
         })
     }
@@ -191,14 +213,33 @@ impl X509Signer for PrivateKeyX509Signer {
     }
 }
 
-fn parse_private_key(pem: &str) -> Result<PrivateKey, AuthError> {
+/// Whether `private_key_pem` holds an encrypted key (PKCS#8 `ENCRYPTED PRIVATE KEY`, or a
+/// legacy `Proc-Type: 4,ENCRYPTED` block), so that a caller knows to ask for a passphrase.
+pub fn private_key_pem_is_encrypted(private_key_pem: &str) -> bool {
+    private_key_pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || private_key_pem.contains("Proc-Type: 4,ENCRYPTED")
+}
+
+fn parse_private_key(
+    pem: &str,
+    passphrase: Option<&SecretString>,
+) -> Result<PrivateKey, AuthError> {
     let unsupported = |found: &str| {
         AuthError::invalid(
             "private_key_pem",
             found.to_owned(),
-            "an unencrypted PRIVATE KEY (PKCS#8), RSA PRIVATE KEY or EC PRIVATE KEY (P-256) block",
+            "a PRIVATE KEY or ENCRYPTED PRIVATE KEY (PKCS#8), RSA PRIVATE KEY or EC PRIVATE KEY \
+             (P-256) block",
         )
     };
+    if pem.contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(AuthError::invalid(
+            "private_key_pem",
+            "(a legacy OpenSSL-encrypted PEM block)",
+            "an unencrypted key or an ENCRYPTED PRIVATE KEY (PKCS#8) block; convert with \
+             `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
+        ));
+    }
     let blocks = pem_blocks(pem);
     let Some((label, der)) = blocks
         .iter()
@@ -208,14 +249,28 @@ fn parse_private_key(pem: &str) -> Result<PrivateKey, AuthError> {
     };
     let rejected =
         |kind: &str| unsupported(&format!("(a {label} block the {kind} parser rejected)"));
-    match label.as_str() {
-        "PRIVATE KEY" => RsaKeyPair::from_pkcs8(der)
+    let from_pkcs8 = |der: &[u8]| {
+        RsaKeyPair::from_pkcs8(der)
             .map(PrivateKey::Rsa)
             .or_else(|_| {
                 EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der)
                     .map(PrivateKey::Ecdsa)
             })
-            .map_err(|_| rejected("RSA and ECDSA P-256")),
+            .map_err(|_| rejected("RSA and ECDSA P-256"))
+    };
+    match label.as_str() {
+        "PRIVATE KEY" => from_pkcs8(der),
+        "ENCRYPTED PRIVATE KEY" => {
+            let Some(passphrase) = passphrase else {
+                return Err(AuthError::invalid(
+                    "private_key_passphrase",
+                    "(none given)",
+                    "the passphrase of the ENCRYPTED PRIVATE KEY block",
+                ));
+            };
+            let decrypted = decrypt_pkcs8(der, passphrase)?;
+            from_pkcs8(decrypted.as_bytes())
+        }
         "RSA PRIVATE KEY" => RsaKeyPair::from_der(der)
             .map(PrivateKey::Rsa)
             .map_err(|_| rejected("RSA")),
@@ -226,6 +281,41 @@ fn parse_private_key(pem: &str) -> Result<PrivateKey, AuthError> {
         }
         other => Err(unsupported(&format!("(a {other} block)"))),
     }
+}
+
+/// Decrypts an `EncryptedPrivateKeyInfo` (PKCS#8, PBES2) into the DER of its `PrivateKeyInfo`.
+fn decrypt_pkcs8(
+    der: &[u8],
+    passphrase: &SecretString,
+) -> Result<pkcs8::SecretDocument, AuthError> {
+    use pkcs8::der::Decode as _;
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).map_err(|_| {
+        AuthError::invalid(
+            "private_key_pem",
+            "(an undecodable ENCRYPTED PRIVATE KEY block)",
+            "a PKCS#8 EncryptedPrivateKeyInfo",
+        )
+    })?;
+    info.decrypt(passphrase.expose_secret().as_bytes())
+        .map_err(|error| match error {
+            // Unknown schemes are reported as such; anything else means the passphrase did
+            // not decrypt the key (PBES2 has no other way to tell a wrong one).
+            pkcs8::Error::EncryptedPrivateKey(
+                pkcs8::pkcs5::Error::AlgorithmParametersInvalid { .. },
+            )
+            | pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::UnsupportedAlgorithm {
+                ..
+            }) => AuthError::invalid(
+                "private_key_pem",
+                "(an ENCRYPTED PRIVATE KEY with an unsupported scheme)",
+                "PBES2 with PBKDF2-HMAC-SHA256 or scrypt and AES-128/192/256-CBC",
+            ),
+            _ => AuthError::invalid(
+                "private_key_passphrase",
+                format!("({} bytes, withheld)", passphrase.len()),
+                "the passphrase that decrypts the ENCRYPTED PRIVATE KEY block",
+            ),
+        })
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -3,10 +3,11 @@
 
 use aws_credential_types::provider::ProvideCredentials;
 use bedrock_auth::{
-    AssumeRoleSource, AuthError, Credentials, CredentialsSource, DEFAULT_MAX_SKEW, KnownCredential,
-    PrivateKeyX509Signer, RefreshingSource, RolesAnywhereConfig, RolesAnywhereSource,
-    SdkCredentialsBridge, SecretString, SigningOptions, StaticCredentials, StaticSource,
-    TemporaryCredentials, into_shared_provider, signing_headers, verify_sigv4,
+    AssumeRoleSettings, AssumeRoleSource, AuthError, Credentials, CredentialsSource,
+    CredentialsSpec, DEFAULT_MAX_SKEW, KnownCredential, PrivateKeyX509Signer, RefreshingSource,
+    RolesAnywhereConfig, RolesAnywhereSettings, RolesAnywhereSource, SdkCredentialsBridge,
+    SecretString, SigningOptions, StaticCredentials, StaticSource, TemporaryCredentials,
+    into_shared_provider, signing_headers, verify_sigv4,
 };
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -42,8 +43,14 @@ fn temporary(expires_at: SystemTime) -> TemporaryCredentials {
     .unwrap()
 }
 
+/// The tests of this file run one at a time: tracing's callsite cache and maximum level are
+/// global, so a test that emits events with no subscriber while another captures them can turn
+/// the captured events off.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn credential_types_and_sources() {
+    let _serial = SERIAL.lock().await;
     let secret = SecretString::new(SECRET);
     let static_credentials = StaticCredentials::new("AKIDEXAMPLE", SECRET)
         .unwrap()
@@ -87,6 +94,7 @@ async fn credential_types_and_sources() {
 
 #[tokio::test]
 async fn errors() {
+    let _serial = SERIAL.lock().await;
     let expired = StaticSource::new(temporary(UNIX_EPOCH + Duration::from_secs(1)));
     let expired_error = expired.credentials().await.unwrap_err();
     let empty_secret = StaticCredentials::new("AKIDEXAMPLE", "").unwrap_err();
@@ -186,6 +194,7 @@ async fn errors() {
 
 #[test]
 fn x509_signers_and_roles_anywhere_sources() {
+    let _serial = SERIAL.blocking_lock();
     let key_pem = include_str!("data/ec-key.pem");
     let signer = PrivateKeyX509Signer::from_pem(include_str!("data/ec-cert.pem"), key_pem).unwrap();
     let key_body: String = key_pem
@@ -215,4 +224,113 @@ fn x509_signers_and_roles_anywhere_sources() {
             "source Debug leaks key material: {text}"
         );
     }
+}
+
+/// A `MakeWriter` collecting everything logged.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut bytes) => bytes.extend_from_slice(buf),
+            Err(poisoned) => poisoned.into_inner().extend_from_slice(buf),
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn configured_sources_profiles_and_their_traces() {
+    let _serial = SERIAL.lock().await;
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // Another test of this binary may have met the same callsites first, under no subscriber,
+    // and tracing caches that they are off; recompute it with this subscriber in place.
+    tracing::callsite::rebuild_interest_cache();
+
+    // A profile with every kind of secret beside Roles Anywhere settings.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile ra]\nroles_anywhere_certificate = /c.pem\nroles_anywhere_private_key = /k.pem\n\
+             roles_anywhere_trust_anchor_arn = arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a\n\
+             roles_anywhere_profile_arn = arn:aws:rolesanywhere:us-east-1:123456789012:profile/p\n\
+             roles_anywhere_role_arn = arn:aws:iam::123456789012:role/r\n\
+             [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = ra\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        format!("[ra]\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"),
+    )
+    .unwrap();
+    let spec = CredentialsSpec::from_profile("admin", |_| None, Some(home.path()))
+        .unwrap()
+        .unwrap();
+    check_debug!(spec);
+    let settings = RolesAnywhereSettings {
+        passphrase: Some(SecretString::new(SECRET)),
+        ..RolesAnywhereSettings::default()
+    };
+    let assume = AssumeRoleSettings {
+        role_arn: "arn:aws:iam::123456789012:role/admin".into(),
+        ..AssumeRoleSettings::default()
+    };
+    check_debug!(settings, assume);
+
+    // A refresh that fails while the cached set is valid logs a warning; neither it nor the
+    // debug line of a successful refresh shows the secret or the token.
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = calls.clone();
+    let source = RefreshingSource::from_fn("traced", move || {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            if n == 0 {
+                Ok(temporary(SystemTime::now() + Duration::from_secs(60)))
+            } else {
+                Err(AuthError::Provider {
+                    source_name: "traced".into(),
+                    message: "issuer down".into(),
+                    retryable: true,
+                    source: None,
+                })
+            }
+        }
+    })
+    .with_refresh_margin(Duration::from_secs(120));
+    source.credentials().await.unwrap();
+    source.credentials().await.unwrap();
+    check_debug!(source);
+    let traced = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        traced.contains("issuer down") && traced.contains("ASIAEXAMPLE"),
+        "{traced}"
+    );
+    assert_clean("the trace", &traced);
+
+    // A signer's key, through the settings that read it from a file with a wrong passphrase.
+    let err = bedrock_auth::PrivateKeyX509Signer::from_pem_with_passphrase(
+        include_str!("data/ec-cert.pem"),
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAgAAAAAAAAAAAICCAAw\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        Some(&SecretString::new(SECRET)),
+    )
+    .unwrap_err();
+    check_both!(err);
 }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use aws_credential_types::provider::error::{CredentialsError, TokenError};
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
+use aws_sdk_bedrockruntime::types::error::{ConverseStreamOutputError, ResponseStreamError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::event_stream::RawMessage;
 use bedrock_core::{Error, ErrorKind, ServiceDetails};
@@ -171,23 +171,57 @@ pub fn map_stream_error(err: SdkError<ResponseStreamError, RawMessage>) -> Error
     map_stream_error_for(err, None)
 }
 
-/// The Bedrock name and message of a modelled stream exception. The SDK leaves `code()` empty
-/// for these (the frame's payload is only `{"message": ...}`), so the variant is the reliable
-/// source.
-fn stream_exception(e: &ResponseStreamError) -> Option<(&'static str, Option<&str>)> {
-    Some(match e {
-        ResponseStreamError::InternalServerException(x) => ("InternalServerException", x.message()),
-        ResponseStreamError::ModelStreamErrorException(x) => {
-            ("ModelStreamErrorException", x.message())
-        }
-        ResponseStreamError::ValidationException(x) => ("ValidationException", x.message()),
-        ResponseStreamError::ThrottlingException(x) => ("ThrottlingException", x.message()),
-        ResponseStreamError::ModelTimeoutException(x) => ("ModelTimeoutException", x.message()),
-        ResponseStreamError::ServiceUnavailableException(x) => {
-            ("ServiceUnavailableException", x.message())
-        }
-        _ => return None,
-    })
+/// The exceptions of an event stream (InvokeModelWithResponseStream's or ConverseStream's).
+pub(crate) trait StreamException:
+    ProvideErrorMetadata + StdError + Send + Sync + 'static
+{
+    /// The Bedrock name and message of a modelled exception. The SDK leaves `code()` empty for
+    /// these (the frame's payload is only `{"message": ...}`), so the variant is the reliable
+    /// source.
+    fn exception(&self) -> Option<(&'static str, Option<&str>)>;
+}
+
+impl StreamException for ResponseStreamError {
+    fn exception(&self) -> Option<(&'static str, Option<&str>)> {
+        Some(match self {
+            ResponseStreamError::InternalServerException(x) => {
+                ("InternalServerException", x.message())
+            }
+            ResponseStreamError::ModelStreamErrorException(x) => {
+                ("ModelStreamErrorException", x.message())
+            }
+            ResponseStreamError::ValidationException(x) => ("ValidationException", x.message()),
+            ResponseStreamError::ThrottlingException(x) => ("ThrottlingException", x.message()),
+            ResponseStreamError::ModelTimeoutException(x) => ("ModelTimeoutException", x.message()),
+            ResponseStreamError::ServiceUnavailableException(x) => {
+                ("ServiceUnavailableException", x.message())
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl StreamException for ConverseStreamOutputError {
+    fn exception(&self) -> Option<(&'static str, Option<&str>)> {
+        Some(match self {
+            ConverseStreamOutputError::InternalServerException(x) => {
+                ("InternalServerException", x.message())
+            }
+            ConverseStreamOutputError::ModelStreamErrorException(x) => {
+                ("ModelStreamErrorException", x.message())
+            }
+            ConverseStreamOutputError::ValidationException(x) => {
+                ("ValidationException", x.message())
+            }
+            ConverseStreamOutputError::ThrottlingException(x) => {
+                ("ThrottlingException", x.message())
+            }
+            ConverseStreamOutputError::ServiceUnavailableException(x) => {
+                ("ServiceUnavailableException", x.message())
+            }
+            _ => return None,
+        })
+    }
 }
 
 /// `:exception-type` of an exception frame (`throttlingException`), as Bedrock's type name
@@ -211,14 +245,14 @@ fn exception_type_header(raw: &RawMessage) -> Option<String> {
 
 /// Maps an error that arrived inside a response stream, with the request id of the response
 /// that carried the stream.
-pub(crate) fn map_stream_error_for(
-    err: SdkError<ResponseStreamError, RawMessage>,
+pub(crate) fn map_stream_error_for<E: StreamException>(
+    err: SdkError<E, RawMessage>,
     request_id: Option<&str>,
 ) -> Error {
     match err {
         SdkError::ServiceError(ctx) => {
             let e = ctx.err();
-            let modelled = stream_exception(e);
+            let modelled = e.exception();
             let code = modelled
                 .map(|(name, _)| name.to_owned())
                 .or_else(|| e.code().map(str::to_owned))

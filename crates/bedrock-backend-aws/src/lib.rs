@@ -12,21 +12,29 @@
     )
 )]
 
+mod batch;
+mod converse;
+pub mod converse_convert;
 mod convert;
 mod errors;
 mod metadata;
+mod profiles;
 mod retry;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+pub use aws_credential_types::Token;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{
     ProvideCredentials, SharedCredentialsProvider, future as credentials_future,
 };
 use aws_sdk_bedrockruntime::operation::RequestId as _;
+use aws_smithy_runtime::client::identity::IdentityCache;
+use aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
 use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_smithy_runtime_api::client::identity::SharedIdentityCache;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
 use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin as _;
 use aws_smithy_types::retry::RetryConfig;
@@ -59,8 +67,19 @@ pub struct AwsBackendConfig {
     /// endpoint). One URL serves both the control plane and the runtime.
     pub endpoint_url: Option<String>,
     /// Credentials; the SDK's identity cache refreshes temporary ones before they expire.
-    /// Calls fail with a credentials error when `None`.
+    /// Calls fail with a credentials error when `None` (and no `api_key` is set).
     pub credentials: Option<SharedCredentialsProvider>,
+    /// A Bedrock API key: when set, every call sends `Authorization: Bearer <key>` instead of a
+    /// SigV4 signature, as the SDK does with `AWS_BEARER_TOKEN_BEDROCK` (which this backend does
+    /// not read by itself; see [`AwsBackendConfig::api_key_from_env`]). `Debug` never shows it.
+    /// A refused key (unknown, expired, revoked) fails calls with `ErrorKind::Credentials` and a
+    /// hint about the key.
+    pub api_key: Option<Token>,
+    /// How long before temporary credentials expire the backend loads new ones. Every client
+    /// of the backend (both services, every region) shares one credentials cache, so one load
+    /// serves them all, and concurrent calls share it. The SDK adds up to half of this again
+    /// as jitter. Keep it below the credentials' lifetime, or every call loads.
+    pub credentials_refresh_buffer: Duration,
     /// Retry mode.
     pub retry_mode: RetryMode,
     /// Attempts per call, the first included (1 disables retries).
@@ -97,6 +116,28 @@ pub struct AwsBackendConfig {
     pub max_response_bytes: Option<usize>,
 }
 
+/// The default of [`AwsBackendConfig::credentials_refresh_buffer`]: the SDK's own, 10 s.
+pub const DEFAULT_CREDENTIALS_REFRESH_BUFFER: Duration = Duration::from_secs(10);
+
+/// The environment variable the AWS SDKs read a Bedrock API key from.
+pub const API_KEY_ENV: &str = "AWS_BEARER_TOKEN_BEDROCK";
+
+/// What to do about a refused API key.
+const API_KEY_HINT: &str = "the Bedrock API key was refused: it is unknown, expired or revoked; \
+     create a new one in the Bedrock console (API keys) and pass it in AWS_BEARER_TOKEN_BEDROCK, \
+     or use AWS credentials instead";
+
+impl AwsBackendConfig {
+    /// The API key in `AWS_BEARER_TOKEN_BEDROCK`, when that variable is set and not blank.
+    pub fn api_key_from_env() -> Option<Token> {
+        std::env::var(API_KEY_ENV)
+            .ok()
+            .map(|key| key.trim().to_owned())
+            .filter(|key| !key.is_empty())
+            .map(|key| Token::new(key, None))
+    }
+}
+
 /// The default of [`AwsBackendConfig::max_concurrent_calls`].
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 256;
 
@@ -112,6 +153,8 @@ impl Default for AwsBackendConfig {
         AwsBackendConfig {
             endpoint_url: None,
             credentials: None,
+            api_key: None,
+            credentials_refresh_buffer: DEFAULT_CREDENTIALS_REFRESH_BUFFER,
             retry_mode: RetryMode::Standard,
             max_attempts: 3,
             initial_backoff: None,
@@ -154,6 +197,8 @@ pub struct AwsBackend {
     clients: Arc<[OnceLock<Clients>]>,
     /// Places for calls in flight ([`AwsBackendConfig::max_concurrent_calls`]), shared by clones.
     in_flight: Option<Arc<Semaphore>>,
+    /// The one credentials cache of every client this backend builds.
+    identity_cache: SharedIdentityCache,
 }
 
 /// The place of `region` in [`Region::ALL`] (which is sorted).
@@ -174,6 +219,9 @@ impl AwsBackend {
             in_flight: config
                 .max_concurrent_calls
                 .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
+            identity_cache: IdentityCache::lazy()
+                .buffer_time(config.credentials_refresh_buffer)
+                .build(),
             config: Arc::new(config),
             clients: Region::ALL.iter().map(|_| OnceLock::new()).collect(),
         }
@@ -288,18 +336,44 @@ impl AwsBackend {
             control = control.endpoint_url(url);
             runtime = runtime.endpoint_url(url);
         }
+        // One provider value (one cache partition) in one shared cache for every client. The
+        // builders' `credentials_provider` would wrap it anew, in a partition of its own.
         let creds = self
             .config
             .credentials
             .clone()
             .unwrap_or_else(|| SharedCredentialsProvider::new(NoCredentials));
-        control = control.credentials_provider(creds.clone());
-        runtime = runtime.credentials_provider(creds);
+        control.set_credentials_provider(Some(creds.clone()));
+        runtime.set_credentials_provider(Some(creds));
+        control = control.identity_cache(self.identity_cache.clone());
+        runtime = runtime.identity_cache(self.identity_cache.clone());
+        if let Some(key) = &self.config.api_key {
+            control = control
+                .bearer_token(key.clone())
+                .auth_scheme_preference([HTTP_BEARER_AUTH_SCHEME_ID]);
+            runtime = runtime
+                .bearer_token(key.clone())
+                .auth_scheme_preference([HTTP_BEARER_AUTH_SCHEME_ID]);
+        }
         Clients {
             control: aws_sdk_bedrock::Client::from_conf(control.build()),
             runtime: aws_sdk_bedrockruntime::Client::from_conf(
                 with_runtime_classifiers(runtime).build(),
             ),
+        }
+    }
+
+    /// Adds the API key hint to a credentials error when calls carry an API key.
+    fn explain(&self, error: Error) -> Error {
+        match error {
+            Error::Service {
+                kind: bedrock_core::ErrorKind::Credentials,
+                details,
+            } if self.config.api_key.is_some() && details.hint.is_none() => Error::from_service(
+                bedrock_core::ErrorKind::Credentials,
+                details.with_hint(API_KEY_HINT),
+            ),
+            other => other,
         }
     }
 
@@ -605,10 +679,63 @@ impl Backend for AwsBackend {
         if let Some(c) = request.by_customization_type {
             call = call.by_customization_type(c.as_str().into());
         }
-        let out = call.send().await.map_err(errors::map_sdk_error)?;
+        let out = call
+            .send()
+            .await
+            .map_err(|e| self.explain(errors::map_sdk_error(e)))?;
         Ok(ListFoundationModelsResponse {
             models: out.model_summaries().iter().map(convert::summary).collect(),
         })
+    }
+
+    async fn list_inference_profiles(
+        &self,
+        region: Region,
+        request: &bedrock_core::ListInferenceProfilesRequest,
+    ) -> Result<bedrock_core::ListInferenceProfilesResponse> {
+        let control = &self.clients(region).control;
+        let mut profiles = Vec::new();
+        let mut next_token: Option<String> = None;
+        // Every page, as ListFoundationModels gives everything in one: Bedrock pages this call.
+        loop {
+            let mut call = control
+                .list_inference_profiles()
+                .max_results(1000)
+                .set_next_token(next_token.take());
+            if let Some(t) = request.type_equals {
+                call = call.type_equals(t.as_str().into());
+            }
+            let out = call
+                .send()
+                .await
+                .map_err(|e| self.explain(errors::map_sdk_error(e)))?;
+            profiles.extend(
+                out.inference_profile_summaries()
+                    .iter()
+                    .map(profiles::summary),
+            );
+            match out.next_token() {
+                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(bedrock_core::ListInferenceProfilesResponse { profiles })
+    }
+
+    async fn get_inference_profile(
+        &self,
+        region: Region,
+        identifier: &str,
+    ) -> Result<bedrock_core::InferenceProfile> {
+        let out = self
+            .clients(region)
+            .control
+            .get_inference_profile()
+            .inference_profile_identifier(identifier)
+            .send()
+            .await
+            .map_err(|e| self.explain(errors::map_sdk_error(e)))?;
+        Ok(profiles::details(&out))
     }
 
     async fn get_foundation_model(
@@ -623,7 +750,7 @@ impl Backend for AwsBackend {
             .model_identifier(model_id.as_str())
             .send()
             .await
-            .map_err(errors::map_sdk_error)?;
+            .map_err(|e| self.explain(errors::map_sdk_error(e)))?;
         out.model_details()
             .map(convert::details)
             .ok_or_else(|| Error::decode("GetFoundationModel returned no modelDetails"))
@@ -638,7 +765,9 @@ impl Backend for AwsBackend {
             .interceptor(recorder.clone())
             .send()
             .await
-            .map_err(|e| errors::map_sdk_error(e).with_attempts(recorder.attempts()))?;
+            .map_err(|e| {
+                self.explain(errors::map_sdk_error(e).with_attempts(recorder.attempts()))
+            })?;
         let metadata = recorder.metadata(started.elapsed());
         Ok(InvokeModelResponse::new(
             out.body.into_inner(),
@@ -659,7 +788,9 @@ impl Backend for AwsBackend {
             .interceptor(recorder.clone())
             .send()
             .await
-            .map_err(|e| errors::map_sdk_error(e).with_attempts(recorder.attempts()))?;
+            .map_err(|e| {
+                self.explain(errors::map_sdk_error(e).with_attempts(recorder.attempts()))
+            })?;
         // Errors inside the stream carry the request id of the response that opened it.
         let request_id = output.request_id().map(str::to_owned);
         let receiver = output.body;
@@ -688,6 +819,81 @@ impl Backend for AwsBackend {
         });
         let chunks: ChunkStream = Box::pin(chunks);
         Ok(InvokeModelStreamResponse::new(chunks))
+    }
+
+    async fn converse(
+        &self,
+        call: bedrock_core::converse::ConverseCall,
+    ) -> Result<bedrock_core::converse::ConverseReply> {
+        self.send_converse(call).await
+    }
+
+    async fn converse_stream(
+        &self,
+        call: bedrock_core::converse::ConverseCall,
+    ) -> Result<bedrock_core::converse::ConverseStreamReply> {
+        self.send_converse_stream(call).await
+    }
+
+    async fn count_tokens(
+        &self,
+        call: bedrock_core::converse::CountTokensCall,
+    ) -> Result<bedrock_core::converse::CountTokensResponse> {
+        self.send_count_tokens(call).await
+    }
+
+    async fn create_model_invocation_job(
+        &self,
+        region: Region,
+        request: &bedrock_core::CreateModelInvocationJobRequest,
+    ) -> Result<String> {
+        self.send_create_model_invocation_job(region, request).await
+    }
+
+    async fn get_model_invocation_job(
+        &self,
+        region: Region,
+        job_identifier: &str,
+    ) -> Result<bedrock_core::ModelInvocationJob> {
+        self.send_get_model_invocation_job(region, job_identifier)
+            .await
+    }
+
+    async fn list_model_invocation_jobs(
+        &self,
+        region: Region,
+        request: &bedrock_core::ListModelInvocationJobsRequest,
+    ) -> Result<bedrock_core::ListModelInvocationJobsResponse> {
+        self.send_list_model_invocation_jobs(region, request).await
+    }
+
+    async fn stop_model_invocation_job(&self, region: Region, job_identifier: &str) -> Result<()> {
+        self.send_stop_model_invocation_job(region, job_identifier)
+            .await
+    }
+
+    async fn start_async_invoke(
+        &self,
+        region: Region,
+        request: &bedrock_core::StartAsyncInvokeRequest,
+    ) -> Result<String> {
+        self.send_start_async_invoke(region, request).await
+    }
+
+    async fn get_async_invoke(
+        &self,
+        region: Region,
+        invocation_arn: &str,
+    ) -> Result<bedrock_core::AsyncInvoke> {
+        self.send_get_async_invoke(region, invocation_arn).await
+    }
+
+    async fn list_async_invokes(
+        &self,
+        region: Region,
+        request: &bedrock_core::ListAsyncInvokesRequest,
+    ) -> Result<bedrock_core::ListAsyncInvokesResponse> {
+        self.send_list_async_invokes(region, request).await
     }
 }
 
@@ -782,6 +988,7 @@ mod tests {
                 input_tokens: Some(7),
                 output_tokens: Some(9),
                 attempts: Some(3),
+                ..CallMetadata::default()
             }
         );
         assert_eq!(rule.num_calls(), 3);

@@ -29,6 +29,10 @@ pub(crate) struct ResponseHeaders {
     pub(crate) input_tokens: Option<u32>,
     /// `X-Amzn-Bedrock-Output-Token-Count`.
     pub(crate) output_tokens: Option<u32>,
+    /// `X-Amzn-Bedrock-Cache-Read-Input-Token-Count`.
+    pub(crate) cache_read_input_tokens: Option<u32>,
+    /// `X-Amzn-Bedrock-Cache-Write-Input-Token-Count`.
+    pub(crate) cache_write_input_tokens: Option<u32>,
 }
 
 impl ResponseHeaders {
@@ -40,6 +44,8 @@ impl ResponseHeaders {
                 .map(|ms| Duration::from_millis(ms.into())),
             input_tokens: number("x-amzn-bedrock-input-token-count"),
             output_tokens: number("x-amzn-bedrock-output-token-count"),
+            cache_read_input_tokens: number("x-amzn-bedrock-cache-read-input-token-count"),
+            cache_write_input_tokens: number("x-amzn-bedrock-cache-write-input-token-count"),
         }
     }
 }
@@ -93,6 +99,8 @@ impl CallRecorder {
             latency: headers.latency.unwrap_or(round_trip),
             input_tokens: headers.input_tokens,
             output_tokens: headers.output_tokens,
+            cache_read_input_tokens: headers.cache_read_input_tokens,
+            cache_write_input_tokens: headers.cache_write_input_tokens,
             attempts: Some(observed.attempts),
         }
     }
@@ -139,6 +147,7 @@ mod tests {
         headers.insert("x-amzn-bedrock-input-token-count", "12");
         headers.insert("x-amzn-bedrock-output-token-count", " 34 ");
         headers.insert("x-amzn-bedrock-invocation-latency", "56");
+        headers.insert("x-amzn-bedrock-cache-read-input-token-count", "8");
         headers.insert("x-amzn-errortype", "ignored");
         assert_eq!(
             ResponseHeaders::read(&headers),
@@ -147,6 +156,8 @@ mod tests {
                 latency: Some(Duration::from_millis(56)),
                 input_tokens: Some(12),
                 output_tokens: Some(34),
+                cache_read_input_tokens: Some(8),
+                cache_write_input_tokens: None,
             }
         );
         assert_eq!(

@@ -6,6 +6,9 @@
 //! kinds.
 
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
+use aws_sdk_bedrockruntime::operation::converse::ConverseError;
+use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamError;
+use aws_sdk_bedrockruntime::operation::count_tokens::CountTokensError;
 use aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError;
 use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamError;
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
@@ -16,8 +19,9 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
 /// The error code Bedrock sends in `x-amzn-ErrorType` for a model that ran out of time.
 const MODEL_TIMEOUT: &str = "ModelTimeoutException";
 
-/// Classifies a `ModelTimeoutException` from InvokeModel or InvokeModelWithResponseStream as a
-/// transient error; says nothing about any other outcome, so the SDK's own classifiers decide.
+/// Classifies a `ModelTimeoutException` from InvokeModel, InvokeModelWithResponseStream,
+/// Converse, ConverseStream or CountTokens as a transient error; says nothing about any other
+/// outcome, so the SDK's own classifiers decide.
 #[derive(Debug)]
 pub(crate) struct ModelTimeoutIsTransient;
 
@@ -32,6 +36,12 @@ impl ClassifyRetry for ModelTimeoutIsTransient {
         let code = if let Some(e) = error.downcast_ref::<InvokeModelError>() {
             e.code()
         } else if let Some(e) = error.downcast_ref::<InvokeModelWithResponseStreamError>() {
+            e.code()
+        } else if let Some(e) = error.downcast_ref::<ConverseError>() {
+            e.code()
+        } else if let Some(e) = error.downcast_ref::<ConverseStreamError>() {
+            e.code()
+        } else if let Some(e) = error.downcast_ref::<CountTokensError>() {
             e.code()
         } else {
             None

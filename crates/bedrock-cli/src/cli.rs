@@ -79,6 +79,21 @@ pub struct GlobalArgs {
     /// The most bytes of an error message printed; the rest is cut, with a note of how much.
     #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_ERROR_BYTES)]
     pub max_error_bytes: usize,
+
+    /// Credentials: Roles Anywhere, AssumeRole, Bedrock API keys.
+    #[command(flatten)]
+    pub credentials: crate::commands::credentials::CredentialArgs,
+
+    /// Send a bare model id that this region serves only through an inference profile through
+    /// the best profile for the region (geographic before `global.`), instead of failing with
+    /// the profile to use.
+    #[arg(long, global = true)]
+    pub route_profiles: bool,
+
+    /// Send model ids as given, without checking them against the catalog first (for ids the
+    /// catalog does not know yet).
+    #[arg(long, global = true)]
+    pub no_preflight: bool,
 }
 
 /// The longest timeout the options take, in seconds (a day).
@@ -131,6 +146,8 @@ pub enum Command {
     Models(ModelsArgs),
     /// Show one foundation model's details.
     Model(ModelArgs),
+    /// List the inference profiles usable from the region (ListInferenceProfiles).
+    Profiles(ProfilesArgs),
     /// Send a raw request body to a model (InvokeModel) and print the response body.
     Invoke(InvokeArgs),
     /// Generate text from a prompt, through the model family's adapter.
@@ -139,6 +156,8 @@ pub enum Command {
     Embed(EmbedArgs),
     /// Generate images and write them to files.
     Image(ImageArgs),
+    /// Rank documents by their relevance to a query (Cohere Rerank).
+    Rerank(crate::commands::rerank::RerankArgs),
     /// Read the prompt history.
     #[command(subcommand)]
     History(HistoryCommand),
@@ -148,6 +167,39 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Chat with a model (Converse): one answer, or a session with tools, files and history.
+    Chat(crate::commands::chat::ChatArgs),
+    /// Count the input tokens a prompt would use with a model (CountTokens).
+    CountTokens(crate::commands::count_tokens::CountTokensArgs),
+    /// Obtain temporary credentials and print them for other tools.
+    #[command(subcommand)]
+    Credentials(crate::commands::credentials::CredentialsCommand),
+    /// Batch inference jobs: prepare an input, submit, follow, list, stop.
+    #[command(subcommand)]
+    Batch(crate::commands::batch::BatchCommand),
+    /// Asynchronous invocations whose output goes to S3 (Nova Reel video).
+    #[command(subcommand, name = "async")]
+    Async(crate::commands::async_invoke::AsyncCommand),
+}
+
+/// `bedrock profiles`.
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Only profiles that route to this model (a bare id).
+    #[arg(long, value_name = "MODEL_ID")]
+    pub model: Option<String>,
+    /// Only system-defined (cross-region) or only application profiles.
+    #[arg(long = "type", value_enum, ignore_case = true, value_name = "TYPE")]
+    pub profile_type: Option<ProfileTypeArg>,
+}
+
+/// A profile type filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileTypeArg {
+    /// Cross-region profiles Bedrock defines (`us.`, `eu.`, `global.` ...).
+    SystemDefined,
+    /// Profiles the account created.
+    Application,
 }
 
 /// `bedrock models`.
@@ -333,6 +385,9 @@ pub struct HistoryListArgs {
     /// How many prompts to list.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
+    /// Only the turns of this `bedrock chat` conversation, oldest first.
+    #[arg(long, value_name = "ID")]
+    pub conversation: Option<String>,
 }
 
 /// `bedrock history show`.

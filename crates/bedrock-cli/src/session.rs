@@ -166,6 +166,8 @@ pub async fn connect(
     let region = resolve_region(global.region.as_deref(), |k| std::env::var(k).ok())?;
     let plan = plan_backend(global, |profile| {
         bedrock_auth::detect_local_credentials_in_process(profile).is_some()
+            || global.credentials.given()
+            || AwsBackendConfig::api_key_from_env().is_some()
     })?;
     let history = if save_prompt {
         Some(open_history(global)?)
@@ -186,22 +188,36 @@ pub async fn connect(
             endpoint_url,
             profile,
         } => {
-            // The chain never probes instance metadata (allow_imds is off), whatever
+            // Roles Anywhere and AssumeRole from the options or the profile; else the chain,
+            // which never probes instance metadata (allow_imds is off), whatever
             // AWS_EC2_METADATA_DISABLED says.
-            let chain = bedrock_auth::default_chain(
-                region.as_str(),
-                ChainOptions {
-                    profile_name: profile,
-                    allow_imds: false,
-                },
-            );
+            let credentials = match crate::commands::credentials::spec(global)? {
+                Some(mut spec) => {
+                    crate::commands::credentials::ask_passphrases(&mut spec)?;
+                    let source = spec
+                        .source(
+                            region.as_str(),
+                            crate::commands::credentials::REFRESH_MARGIN,
+                        )
+                        .await?;
+                    bedrock_auth::into_shared_provider(source)
+                }
+                None => bedrock_auth::default_chain(
+                    region.as_str(),
+                    ChainOptions {
+                        profile_name: profile,
+                        allow_imds: false,
+                    },
+                ),
+            };
             tracing::debug!(
                 endpoint_url = endpoint_url.as_deref(),
                 "using the AWS backend"
             );
             let config = AwsBackendConfig {
                 endpoint_url,
-                credentials: Some(chain),
+                credentials: Some(credentials),
+                api_key: global.credentials.api_key()?,
                 ..limits
             };
             (config, None)
@@ -224,7 +240,11 @@ pub async fn connect(
     let mut builder = Connector::builder()
         .default_adapters()
         .region(region)
-        .backend(Arc::new(AwsBackend::new(config)));
+        .backend(Arc::new(AwsBackend::new(config)))
+        .preflight(!global.no_preflight);
+    if global.route_profiles {
+        builder = builder.profile_routing(bedrock_connector::ProfileRouting::Automatic);
+    }
     if let Some(history) = history {
         builder = builder.history(history);
     }
@@ -267,6 +287,9 @@ mod tests {
             read_timeout: None,
             max_response_bytes: bedrock_backend_aws::DEFAULT_MAX_RESPONSE_BYTES,
             max_error_bytes: crate::output::DEFAULT_MAX_ERROR_BYTES,
+            credentials: crate::commands::credentials::CredentialArgs::default(),
+            route_profiles: false,
+            no_preflight: false,
         }
     }
 

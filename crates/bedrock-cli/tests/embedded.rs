@@ -456,9 +456,9 @@ fn typed_commands_on_a_model_without_an_adapter_or_capability_fail_clearly() {
     let out = env.run(&["embed", HAIKU, "hello"]).expect_code(9);
     out.assert_stderr_starts_with("error (unsupported): ");
     out.assert_stderr_contains("embedding");
-    // A well-formed id of a family no built-in adapter serves.
+    // A catalog model no built-in adapter serves: Nova Sonic has no InvokeModel body.
     let out = env
-        .run(&["text", "writer.palmyra-x5-v1:0", "hello"])
+        .run(&["text", "amazon.nova-sonic-v1:0", "hello"])
         .expect_code(9);
     out.assert_stderr_contains("no adapter serves model");
 }
@@ -701,7 +701,7 @@ fn schema_prints_the_request_schema_of_the_models_api() {
         .json();
     assert_eq!(cohere["title"], "CohereChatRequest", "{cohere}");
     let out = env
-        .run(&["schema", "writer.palmyra-x5-v1:0"])
+        .run(&["schema", "amazon.nova-sonic-v1:0"])
         .expect_code(9);
     out.assert_stderr_contains("no adapter serves");
 }

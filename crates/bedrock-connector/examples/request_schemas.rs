@@ -27,6 +27,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             apis.push(describe(&*adapter, api)?);
         }
     }
+    apis.extend(converse_rows());
     // The facade has no JSON dependency of its own; the core's typed-body encoder writes any
     // serialisable value.
     let json = RequestBody::json(&apis)?;
@@ -61,6 +62,43 @@ fn describe(adapter: &dyn ModelAdapter, api: &'static str) -> Result<ExtraFields
     Ok(row)
 }
 
+/// Bedrock's Converse API, which needs no adapter (its types serve every chat model): one row
+/// per body it defines, under the name `converse`.
+fn converse_rows() -> Vec<ExtraFields> {
+    use bedrock_connector::converse::{
+        ConverseRequest, ConverseResponse, ConverseStreamEvent, CountTokensRequest,
+        CountTokensResponse,
+    };
+    use bedrock_connector::request_schema;
+    [
+        ("converse-request", request_schema::<ConverseRequest>()),
+        ("converse-response", request_schema::<ConverseResponse>()),
+        (
+            "converse-stream-event",
+            request_schema::<ConverseStreamEvent>(),
+        ),
+        (
+            "count-tokens-request",
+            request_schema::<CountTokensRequest>(),
+        ),
+        (
+            "count-tokens-response",
+            request_schema::<CountTokensResponse>(),
+        ),
+    ]
+    .into_iter()
+    .map(|(api, schema)| {
+        let mut row = ExtraFields::new();
+        row.insert("adapter".to_owned(), "converse".into());
+        row.insert("api".to_owned(), api.into());
+        row.insert("patterns".to_owned(), vec!["*"].into());
+        row.insert("capabilities".to_owned(), vec!["chat", "streaming"].into());
+        row.insert("schema".to_owned(), schema.to_value());
+        row
+    })
+    .collect()
+}
+
 /// The capabilities that are on, in `Capabilities`' field order.
 fn capability_names(c: Capabilities) -> Vec<&'static str> {
     [
@@ -70,6 +108,7 @@ fn capability_names(c: Capabilities) -> Vec<&'static str> {
         (c.streaming, "streaming"),
         (c.embedding, "embedding"),
         (c.image, "image"),
+        (c.rerank, "rerank"),
     ]
     .into_iter()
     .filter_map(|(on, name)| on.then_some(name))

@@ -5,12 +5,19 @@
 #[doc = include_str!("../../../README.md")]
 mod workspace_readme {}
 
+/// docs/converse.md's examples, compiled and run against the simulator.
+#[cfg(all(doctest, feature = "mock"))]
+#[doc = include_str!("../../../docs/converse.md")]
+mod converse_guide {}
+
 use std::sync::Arc;
 
 pub use bedrock_core::*;
 
 #[cfg(feature = "ai21")]
 pub use bedrock_adapter_ai21 as ai21;
+#[cfg(feature = "chat-completions")]
+pub use bedrock_adapter_chat_completions as chat_completions;
 #[cfg(feature = "claude")]
 pub use bedrock_adapter_claude as claude;
 #[cfg(feature = "cohere")]
@@ -41,7 +48,7 @@ pub use bedrock_simulator as simulator;
 pub use bedrock_simulator as mock;
 
 /// A registry with every adapter this build enables (features `claude`, `titan`, `stability`,
-/// `nova`, `meta`, `mistral`, `cohere`, `ai21`, `deepseek`).
+/// `nova`, `meta`, `mistral`, `cohere`, `ai21`, `deepseek`, `chat-completions`).
 pub fn default_registry() -> Registry {
     let registry = Registry::new();
     #[cfg(feature = "claude")]
@@ -62,6 +69,8 @@ pub fn default_registry() -> Registry {
     bedrock_adapter_ai21::register(&registry);
     #[cfg(feature = "deepseek")]
     bedrock_adapter_deepseek::register(&registry);
+    #[cfg(feature = "chat-completions")]
+    bedrock_adapter_chat_completions::register(&registry);
     registry
 }
 

@@ -33,6 +33,8 @@ pub struct Capabilities {
     pub embedding: bool,
     /// Image generation ([`ModelInput::Image`]).
     pub image: bool,
+    /// Document reranking ([`ModelInput::Rerank`]).
+    pub rerank: bool,
 }
 
 impl Capabilities {
@@ -44,6 +46,7 @@ impl Capabilities {
         streaming: false,
         embedding: false,
         image: false,
+        rerank: false,
     };
 
     /// The union of two sets.
@@ -55,6 +58,7 @@ impl Capabilities {
             streaming: self.streaming || other.streaming,
             embedding: self.embedding || other.embedding,
             image: self.image || other.image,
+            rerank: self.rerank || other.rerank,
         }
     }
 
@@ -65,6 +69,7 @@ impl Capabilities {
             ModelInput::Chat(_) => self.chat,
             ModelInput::Embedding(_) => self.embedding,
             ModelInput::Image(_) => self.image,
+            ModelInput::Rerank(_) => self.rerank,
         }
     }
 }

@@ -7,7 +7,8 @@ use std::fmt;
 
 pub use crate::generated::Region;
 
-/// A kind of data a model takes or produces, as Bedrock names it (`TEXT`, `IMAGE`, `EMBEDDING`).
+/// A kind of data a model takes or produces, as Bedrock names it (`TEXT`, `IMAGE`, `EMBEDDING`,
+/// `VIDEO`, `SPEECH`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
@@ -19,11 +20,21 @@ pub enum Modality {
     Image,
     /// Embedding vectors out.
     Embedding,
+    /// Video in or out (Nova Reel, through StartAsyncInvoke).
+    Video,
+    /// Speech in or out (Nova Sonic, through the bidirectional stream).
+    Speech,
 }
 
 impl Modality {
     /// Every modality, in Bedrock's order.
-    pub const ALL: &'static [Modality] = &[Modality::Text, Modality::Image, Modality::Embedding];
+    pub const ALL: &'static [Modality] = &[
+        Modality::Text,
+        Modality::Image,
+        Modality::Embedding,
+        Modality::Video,
+        Modality::Speech,
+    ];
 
     /// Bedrock's wire name, e.g. `TEXT`.
     pub fn as_str(self) -> &'static str {
@@ -31,6 +42,8 @@ impl Modality {
             Modality::Text => "TEXT",
             Modality::Image => "IMAGE",
             Modality::Embedding => "EMBEDDING",
+            Modality::Video => "VIDEO",
+            Modality::Speech => "SPEECH",
         }
     }
 }
@@ -178,24 +191,36 @@ impl ProfileGeo {
             .find(|g| g.as_str() == prefix)
     }
 
-    /// The geography whose profiles a caller in `region` uses.
-    pub fn for_region(region: Region) -> Option<ProfileGeo> {
-        let name = region.as_str();
-        Some(if name.starts_with("us-gov-") {
-            ProfileGeo::UsGov
-        } else if name.starts_with("us-") {
-            ProfileGeo::Us
-        } else if name.starts_with("eu-") {
-            ProfileGeo::Eu
-        } else if name.starts_with("ap-northeast-1") || name.starts_with("ap-northeast-3") {
-            ProfileGeo::Jp
-        } else if name.starts_with("ap-") {
-            ProfileGeo::Apac
-        } else if name.starts_with("ca-") {
-            ProfileGeo::Ca
-        } else {
-            return None;
+    /// Every geography a caller in `region` can use, as the catalog's profiles say (a region is
+    /// in a geography when it is a source of one of its profiles), narrowest first and
+    /// `global` last. A region may be in several: Asia Pacific (Tokyo) is in `jp`, `apac` and
+    /// `global`.
+    pub fn for_region(region: Region) -> impl Iterator<Item = ProfileGeo> {
+        ProfileGeo::PREFERENCE.iter().copied().filter(move |geo| {
+            inference_profiles()
+                .iter()
+                .any(|p| p.geo == *geo && p.sources.contains(&region))
         })
+    }
+
+    /// The order in which a caller's geographies are preferred: the narrowest first, so that
+    /// data stays as close as the model allows, and `global` last.
+    pub const PREFERENCE: &'static [ProfileGeo] = &[
+        ProfileGeo::Jp,
+        ProfileGeo::Au,
+        ProfileGeo::Ca,
+        ProfileGeo::UsGov,
+        ProfileGeo::Us,
+        ProfileGeo::Eu,
+        ProfileGeo::Apac,
+        ProfileGeo::Global,
+    ];
+
+    fn preference_rank(self) -> usize {
+        ProfileGeo::PREFERENCE
+            .iter()
+            .position(|g| *g == self)
+            .unwrap_or(usize::MAX)
     }
 }
 
@@ -239,32 +264,87 @@ pub struct CatalogModel {
     pub end_of_life: Option<&'static str>,
     /// The model id that replaces this one, where there is one.
     pub successor: Option<&'static str>,
-    /// Regions where the model is offered in-region.
+    /// Regions where the bare id is served on demand.
     pub regions: &'static [Region],
-    /// Cross-region inference profile geographies that serve it (`us.` + id, ...).
+    /// Geographies of the cross-region inference profiles that serve it (`us.` + id, ...); the
+    /// profiles themselves are in [`inference_profiles`].
     pub profiles: &'static [ProfileGeo],
+    /// The date (`YYYY-MM-DD`) a catalog sync last found the model in no region, if it did.
+    pub removed: Option<&'static str>,
 }
 
 impl CatalogModel {
-    /// Whether the bare id can be invoked on demand, or needs an inference profile.
+    /// Whether the bare id cannot be invoked on demand anywhere, only through a profile.
     pub fn needs_profile(&self) -> bool {
         !self.inference_types.contains(&InferenceType::OnDemand) && !self.profiles.is_empty()
     }
 
-    /// Whether the model is offered in `region`.
+    /// Whether the bare id is served on demand in `region`.
     pub fn offered_in(&self, region: Region) -> bool {
         self.regions.contains(&region)
     }
 
-    /// The inference profile id a caller in `region` should use, if one serves this model.
+    /// The system-defined profiles that serve this model, in profile id order.
+    pub fn inference_profiles(&self) -> impl Iterator<Item = &'static CatalogProfile> + use<> {
+        let model_id = self.model_id;
+        inference_profiles()
+            .iter()
+            .filter(move |p| p.model_id == model_id)
+    }
+
+    /// The profiles of this model a caller in `region` may use, the preferred one first
+    /// (narrowest geography first, `global` last).
+    pub fn profiles_from(&self, region: Region) -> Vec<&'static CatalogProfile> {
+        let mut found: Vec<&'static CatalogProfile> = self
+            .inference_profiles()
+            .filter(|p| p.sources.contains(&region))
+            .collect();
+        found.sort_by_key(|p| p.geo.preference_rank());
+        found
+    }
+
+    /// Whether ListFoundationModels in `region` shows the model: on demand there, or reachable
+    /// from there through one of its profiles.
+    pub fn listed_in(&self, region: Region) -> bool {
+        self.offered_in(region)
+            || self
+                .inference_profiles()
+                .any(|p| p.sources.contains(&region))
+    }
+
+    /// The inference types ListFoundationModels reports for the model in `region`: on-demand
+    /// and provisioned where the bare id is served, `INFERENCE_PROFILE` where a profile is
+    /// reachable. Empty where the model is not listed.
+    pub fn inference_types_in(&self, region: Region) -> Vec<InferenceType> {
+        let here = self.offered_in(region);
+        let profiled = self
+            .inference_profiles()
+            .any(|p| p.sources.contains(&region));
+        self.inference_types
+            .iter()
+            .copied()
+            .filter(|t| match t {
+                InferenceType::OnDemand | InferenceType::Provisioned => here,
+                InferenceType::InferenceProfile => profiled,
+            })
+            .collect()
+    }
+
+    /// The inference profile id a caller in `region` should use (geographic before global),
+    /// if one serves this model from there.
     pub fn profile_id_for(&self, region: Region) -> Option<String> {
-        let geo = ProfileGeo::for_region(region);
-        let pick = geo.filter(|g| self.profiles.contains(g)).or_else(|| {
-            self.profiles
-                .contains(&ProfileGeo::Global)
-                .then_some(ProfileGeo::Global)
-        })?;
-        Some(format!("{}.{}", pick.as_str(), self.model_id))
+        self.profiles_from(region)
+            .first()
+            .map(|p| p.profile_id.to_owned())
+    }
+
+    /// The regions where ListFoundationModels shows the model, sorted.
+    pub fn listed_regions(&self) -> Vec<Region> {
+        Region::ALL
+            .iter()
+            .copied()
+            .filter(|r| self.listed_in(*r))
+            .collect()
     }
 
     /// Whether the model is past its end-of-life date on `today` (`YYYY-MM-DD`).
@@ -282,9 +362,52 @@ impl CatalogModel {
     }
 }
 
+/// One system-defined cross-region inference profile as the catalog records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogProfile {
+    /// `{geo}.{model_id}`, e.g. `apac.anthropic.claude-3-7-sonnet-20250219-v1:0`.
+    pub profile_id: &'static str,
+    /// `inferenceProfileName`, e.g. "APAC Anthropic Claude 3.7 Sonnet".
+    pub name: &'static str,
+    /// Its geography.
+    pub geo: ProfileGeo,
+    /// The foundation model it routes to.
+    pub model_id: &'static str,
+    /// Regions whose callers may use it.
+    pub sources: &'static [Region],
+    /// Regions it routes requests to.
+    pub destinations: &'static [Region],
+}
+
+impl CatalogProfile {
+    /// The profile's ARN as seen from `region` by `account` (a system-defined profile has one
+    /// ARN per source region).
+    pub fn arn(&self, region: Region, account: &str) -> String {
+        format!(
+            "arn:aws:bedrock:{}:{account}:inference-profile/{}",
+            region.as_str(),
+            self.profile_id
+        )
+    }
+}
+
 /// Every foundation model in the catalog, sorted by model id.
 pub fn foundation_models() -> &'static [CatalogModel] {
     crate::generated::FOUNDATION_MODELS
+}
+
+/// Every system-defined inference profile in the catalog, sorted by profile id.
+pub fn inference_profiles() -> &'static [CatalogProfile] {
+    crate::generated::INFERENCE_PROFILES
+}
+
+/// The catalog entry for a system-defined profile id (`us.anthropic...`).
+pub fn find_profile(profile_id: &str) -> Option<&'static CatalogProfile> {
+    let profiles = inference_profiles();
+    profiles
+        .binary_search_by(|p| p.profile_id.cmp(profile_id))
+        .ok()
+        .and_then(|i| profiles.get(i))
 }
 
 /// Every region where Bedrock is offered, sorted by name.

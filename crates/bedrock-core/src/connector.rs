@@ -9,13 +9,21 @@ use futures::{Stream, StreamExt};
 
 use crate::backend::{Backend, ChunkStream};
 use crate::catalog::Region;
+use crate::converse::{
+    ConverseCall, ConverseReply, ConverseRequest, ConverseStreamReply, ConverseTokensRequest,
+    CountTokensCall, CountTokensInput, CountTokensRequest,
+};
 use crate::error::{Error, Result};
 use crate::history::{PromptHistory, PromptId};
 use crate::layers::{HistoryLayer, TracingLayer};
-use crate::model_id::ModelId;
+use crate::model_id::{ModelId, ModelIdKind};
 use crate::model_io::{
     ChatRequest, EmbeddingOutput, EmbeddingRequest, ImageOutput, ImageRequest, ModelInput,
-    ModelOutput, StreamEvent, TextOutput, TextRequest,
+    ModelOutput, RerankOutput, RerankRequest, StreamEvent, TextOutput, TextRequest,
+};
+use crate::preflight::{Preflight, PreflightDecision, ProfileRouting};
+use crate::profiles::{
+    InferenceProfile, ListInferenceProfilesRequest, ListInferenceProfilesResponse,
 };
 use crate::registry::{PreparedCall, Registry, Resolved};
 use crate::types::{
@@ -65,6 +73,9 @@ pub struct Connector {
     registry: Arc<Registry>,
     region: Region,
     history: Option<Arc<dyn PromptHistory>>,
+    preflight: Preflight,
+    /// Application inference profile ARNs already resolved to their foundation model.
+    resolved_arns: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
 }
 
 /// Builds a [`Connector`]; the backend is required, the rest has defaults (an empty registry,
@@ -75,6 +86,7 @@ pub struct ConnectorBuilder {
     registry: Option<Arc<Registry>>,
     region: Option<Region>,
     history: Option<Arc<dyn PromptHistory>>,
+    preflight: Preflight,
 }
 
 impl ConnectorBuilder {
@@ -102,6 +114,28 @@ impl ConnectorBuilder {
         self
     }
 
+    /// Turns the pre-flight check of model ids against the catalog on (the default) or off
+    /// (for ids the catalog does not know yet); see [`Preflight`].
+    pub fn preflight(mut self, enabled: bool) -> Self {
+        self.preflight.enabled = enabled;
+        self
+    }
+
+    /// What the pre-flight check does with a bare id served in the call's region only through
+    /// an inference profile: fail with the fix ([`ProfileRouting::Manual`], the default) or send
+    /// it through the best profile for the region.
+    pub fn profile_routing(mut self, routing: ProfileRouting) -> Self {
+        self.preflight.routing = routing;
+        self
+    }
+
+    /// Today's date (`YYYY-MM-DD`) for the pre-flight check: models past their end of life
+    /// then fail locally, naming their successor.
+    pub fn preflight_date(mut self, today: impl Into<String>) -> Self {
+        self.preflight.today = Some(today.into());
+        self
+    }
+
     /// The connector; fails when no backend was set.
     pub fn build(self) -> Result<Connector> {
         let backend = self.backend.ok_or_else(|| {
@@ -121,6 +155,8 @@ impl ConnectorBuilder {
             registry: self.registry.unwrap_or_default(),
             region: self.region.unwrap_or(Region::UsEast1),
             history: self.history,
+            preflight: self.preflight,
+            resolved_arns: Arc::default(),
         })
     }
 }
@@ -248,14 +284,105 @@ impl Connector {
     }
 
     /// A typed call: prepared once, sent, parsed. A registry miss or invalid input fails before
-    /// anything is sent.
+    /// anything is sent. An application inference profile ARN is first resolved to its model
+    /// (GetInferenceProfile, once per ARN) so the model's adapter builds the body.
     pub async fn invoke(
         &self,
         model_id: &ModelId,
         input: &ModelInput,
         options: InvokeOptions,
     ) -> Result<Invocation> {
-        self.send(self.prepare(model_id, input, options)?).await
+        let call = self.prepare_resolving(model_id, input, options).await?;
+        self.send(call).await
+    }
+
+    /// Like [`Connector::prepare`], resolving an application inference profile ARN first.
+    async fn prepare_resolving(
+        &self,
+        model_id: &ModelId,
+        input: &ModelInput,
+        options: InvokeOptions,
+    ) -> Result<PreparedCall> {
+        if model_id.base_model_id().is_some() || !is_application_profile(model_id) {
+            return self.prepare(model_id, input, options);
+        }
+        let region = options.region.unwrap_or(self.region);
+        let base = self.application_profile_model(model_id, region).await?;
+        self.registry.prepare_as(model_id, &base, input, options)
+    }
+
+    /// The foundation model an application inference profile ARN routes to, from
+    /// GetInferenceProfile; the answer is kept for the connector's life.
+    pub async fn application_profile_model(
+        &self,
+        model_id: &ModelId,
+        region: Region,
+    ) -> Result<String> {
+        let cached = self
+            .resolved_arns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(model_id.as_str())
+            .cloned();
+        if let Some(base) = cached {
+            return Ok(base);
+        }
+        let profile = self
+            .backend
+            .get_inference_profile(region, model_id.as_str())
+            .await
+            .map_err(|e| e.with_call_context(Some(model_id), Some(region)))?;
+        let base = profile.model_ids().into_iter().next().ok_or_else(|| {
+            Error::decode(format!(
+                "GetInferenceProfile for `{model_id}` named no foundation model"
+            ))
+        })?;
+        self.resolved_arns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(model_id.as_str().to_owned(), base.clone());
+        Ok(base)
+    }
+
+    /// ListInferenceProfiles, every page.
+    pub async fn list_inference_profiles(
+        &self,
+        request: &ListInferenceProfilesRequest,
+    ) -> Result<ListInferenceProfilesResponse> {
+        let region = request.region.unwrap_or(self.region);
+        self.backend
+            .list_inference_profiles(region, request)
+            .await
+            .map_err(|e| e.with_call_context(None, Some(region)))
+    }
+
+    /// GetInferenceProfile: a profile id or ARN.
+    pub async fn get_inference_profile(&self, identifier: &str) -> Result<InferenceProfile> {
+        self.backend
+            .get_inference_profile(self.region, identifier)
+            .await
+            .map_err(|e| e.with_call_context(None, Some(self.region)))
+    }
+
+    /// The pre-flight check's settings.
+    pub fn preflight_settings(&self) -> &Preflight {
+        &self.preflight
+    }
+
+    /// Runs the pre-flight check on a request: routes it through a profile, or fails before
+    /// anything is sent.
+    fn preflight(&self, mut request: InvokeModelRequest) -> Result<InvokeModelRequest> {
+        request.model_id = self.preflight_model(&request.model_id, request.region)?;
+        Ok(request)
+    }
+
+    /// The id a call to `model_id` in `region` is sent with: as given, or the profile that
+    /// automatic routing picked; or the pre-flight failure.
+    fn preflight_model(&self, model_id: &ModelId, region: Region) -> Result<ModelId> {
+        Ok(match self.preflight.check(model_id, region)? {
+            PreflightDecision::Send => model_id.clone(),
+            PreflightDecision::Route(profile) => profile,
+        })
     }
 
     /// A streamed typed call (text or chat): events as they arrive.
@@ -265,8 +392,8 @@ impl Connector {
         input: &ModelInput,
         options: InvokeOptions,
     ) -> Result<InvocationStream> {
-        self.send_stream(self.prepare(model_id, input, options)?)
-            .await
+        let call = self.prepare_resolving(model_id, input, options).await?;
+        self.send_stream(call).await
     }
 
     /// A typed call with default options, returning only the parsed output.
@@ -322,6 +449,13 @@ impl Connector {
             .into_embedding()
     }
 
+    /// Documents ranked by relevance to a query, most relevant first.
+    pub async fn rerank(&self, model_id: &ModelId, request: RerankRequest) -> Result<RerankOutput> {
+        self.invoke_output(model_id, ModelInput::Rerank(request))
+            .await?
+            .into_rerank()
+    }
+
     /// Image generation.
     pub async fn generate_image(
         &self,
@@ -339,6 +473,7 @@ impl Connector {
         request: InvokeModelRequest,
     ) -> Result<InvokeModelGenericResponse> {
         self.check_history(&request)?;
+        let request = self.preflight(request)?;
         let (model_id, region) = (request.model_id.clone(), request.region);
         self.backend
             .invoke_model(request)
@@ -352,6 +487,7 @@ impl Connector {
         request: InvokeModelRequest,
     ) -> Result<(Option<PromptId>, ChunkStream)> {
         self.check_history(&request)?;
+        let request = self.preflight(request)?;
         let (model_id, region) = (request.model_id.clone(), request.region);
         let response = self
             .backend
@@ -364,9 +500,97 @@ impl Connector {
         Ok((response.prompt_id, Box::pin(chunks)))
     }
 
+    /// A Converse call to `model_id` in the connector's region, saving nothing; set its fields
+    /// (`save_prompt`, `conversation_id`, `region`) before sending it with
+    /// [`Connector::send_converse`].
+    pub fn converse_call(&self, model_id: &ModelId, request: ConverseRequest) -> ConverseCall {
+        ConverseCall::new(model_id.clone(), self.region, request)
+    }
+
+    /// Converse: one message format for every chat model. The request is checked locally
+    /// first ([`ConverseRequest::validate`]); what depends on the model (whether it takes tools,
+    /// images, documents, reasoning) is Bedrock's to answer.
+    pub async fn converse(
+        &self,
+        model_id: &ModelId,
+        request: ConverseRequest,
+    ) -> Result<ConverseReply> {
+        self.send_converse(self.converse_call(model_id, request))
+            .await
+    }
+
+    /// ConverseStream (see [`Connector::converse`]).
+    pub async fn converse_stream(
+        &self,
+        model_id: &ModelId,
+        request: ConverseRequest,
+    ) -> Result<ConverseStreamReply> {
+        self.send_converse_stream(self.converse_call(model_id, request))
+            .await
+    }
+
+    /// Sends a Converse call: the one place Converse reaches the backend.
+    pub async fn send_converse(&self, mut call: ConverseCall) -> Result<ConverseReply> {
+        call.request.validate()?;
+        self.check_save(call.save_prompt)?;
+        call.model_id = self.preflight_model(&call.model_id, call.region)?;
+        let (model_id, region) = (call.model_id.clone(), call.region);
+        self.backend
+            .converse(call)
+            .await
+            .map_err(|e| e.with_call_context(Some(&model_id), Some(region)))
+    }
+
+    /// Sends a ConverseStream call; failures mid-stream carry the model and region too.
+    pub async fn send_converse_stream(
+        &self,
+        mut call: ConverseCall,
+    ) -> Result<ConverseStreamReply> {
+        call.request.validate()?;
+        self.check_save(call.save_prompt)?;
+        call.model_id = self.preflight_model(&call.model_id, call.region)?;
+        let (model_id, region) = (call.model_id.clone(), call.region);
+        let mut reply = self
+            .backend
+            .converse_stream(call)
+            .await
+            .map_err(|e| e.with_call_context(Some(&model_id), Some(region)))?;
+        let events = reply
+            .events
+            .map(move |item| item.map_err(|e| e.with_call_context(Some(&model_id), Some(region))));
+        reply.events = Box::pin(events);
+        Ok(reply)
+    }
+
+    /// CountTokens: how many input tokens a Converse request would use with `model_id`.
+    pub async fn count_tokens(&self, model_id: &ModelId, request: &ConverseRequest) -> Result<u32> {
+        request.validate()?;
+        // No pre-flight check: CountTokens takes the foundation model's bare id even where
+        // InvokeModel and Converse need an inference profile.
+        let call = CountTokensCall {
+            model_id: model_id.clone(),
+            region: self.region,
+            request: CountTokensRequest {
+                input: CountTokensInput::Converse(ConverseTokensRequest {
+                    messages: request.messages.clone(),
+                    system: request.system.clone(),
+                }),
+            },
+        };
+        self.backend
+            .count_tokens(call)
+            .await
+            .map(|r| r.input_tokens)
+            .map_err(|e| e.with_call_context(Some(model_id), Some(self.region)))
+    }
+
     /// `save_prompt` needs a history to save to; without one the call fails before sending.
     fn check_history(&self, request: &InvokeModelRequest) -> Result<()> {
-        if request.save_prompt && self.history.is_none() {
+        self.check_save(request.save_prompt)
+    }
+
+    fn check_save(&self, save_prompt: bool) -> Result<()> {
+        if save_prompt && self.history.is_none() {
             return Err(Error::invalid(
                 "save_prompt",
                 true,
@@ -375,4 +599,12 @@ impl Connector {
         }
         Ok(())
     }
+}
+
+/// Whether `model_id` is an application inference profile ARN.
+fn is_application_profile(model_id: &ModelId) -> bool {
+    model_id.kind() == ModelIdKind::OtherArn
+        && model_id
+            .as_str()
+            .contains(":application-inference-profile/")
 }

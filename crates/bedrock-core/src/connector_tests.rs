@@ -104,6 +104,7 @@ fn metadata() -> CallMetadata {
         input_tokens: Some(3),
         output_tokens: Some(5),
         attempts: Some(2),
+        ..CallMetadata::default()
     }
 }
 

@@ -163,6 +163,8 @@ pub enum ErrorKind {
     Unsupported,
     /// A prompt-history store failed.
     History,
+    /// A tool conversation reached its round limit with the model still asking for tools.
+    ToolRounds,
 }
 
 impl ErrorKind {
@@ -184,6 +186,7 @@ impl ErrorKind {
             ErrorKind::Decode => "decode",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::History => "history",
+            ErrorKind::ToolRounds => "tool_rounds",
         }
     }
 
@@ -245,6 +248,7 @@ impl ErrorKind {
             ErrorKind::Decode => "could not decode the response",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::History => "prompt history error",
+            ErrorKind::ToolRounds => "tool round limit reached",
         }
     }
 
@@ -276,6 +280,9 @@ impl ErrorKind {
             | ErrorKind::Decode
             | ErrorKind::Unsupported
             | ErrorKind::History => return None,
+            ErrorKind::ToolRounds => {
+                "the model kept asking for tools; raise the round limit or change the prompt"
+            }
         })
     }
 }
@@ -354,6 +361,21 @@ pub enum Error {
         /// The model asked for.
         model_id: String,
     },
+    /// The backend does not implement this operation (a third-party backend written before the
+    /// operation existed, say). Nothing was sent.
+    #[error("backend `{backend}` does not implement {operation}")]
+    NotImplemented {
+        /// The operation asked for (`converse`, `list_inference_profiles`, ...).
+        operation: String,
+        /// The backend's name.
+        backend: String,
+    },
+    /// A tool conversation reached its round limit with the model still asking for tools.
+    #[error("the model still asked for tools after {rounds} rounds (the round limit)")]
+    ToolRounds {
+        /// The limit that was reached.
+        rounds: u32,
+    },
     /// The prompt-history store failed.
     #[error("prompt history error: {message}")]
     History {
@@ -406,6 +428,14 @@ impl Error {
             timeout: false,
             attempts: None,
             source,
+        }
+    }
+
+    /// The error a backend gives for an operation it does not implement.
+    pub fn not_implemented(backend: &str, operation: &str) -> Self {
+        Error::NotImplemented {
+            operation: operation.to_owned(),
+            backend: backend.to_owned(),
         }
     }
 
@@ -469,8 +499,11 @@ impl Error {
             Error::Service { kind, .. } => *kind,
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Decode { .. } => ErrorKind::Decode,
-            Error::NoAdapter { .. } | Error::Unsupported { .. } => ErrorKind::Unsupported,
+            Error::NoAdapter { .. } | Error::Unsupported { .. } | Error::NotImplemented { .. } => {
+                ErrorKind::Unsupported
+            }
             Error::History { .. } => ErrorKind::History,
+            Error::ToolRounds { .. } => ErrorKind::ToolRounds,
         }
     }
 
@@ -572,6 +605,11 @@ impl Error {
             Error::Unsupported { .. } => {
                 "pick a model whose API supports this operation".to_owned()
             }
+            Error::NotImplemented { .. } => {
+                "use a backend that implements this operation (the AWS backend or the simulator)"
+                    .to_owned()
+            }
+            Error::ToolRounds { .. } => return ErrorKind::ToolRounds.advice().map(str::to_owned),
             Error::Transport { .. } => "check the endpoint URL and network".to_owned(),
             Error::Decode { .. } | Error::History { .. } => return None,
             Error::Service { kind, .. } => return kind.advice().map(str::to_owned),

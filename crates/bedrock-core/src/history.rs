@@ -130,6 +130,8 @@ pub struct NewPrompt {
     pub body: Bytes,
     /// Whether it is sent as a stream.
     pub stream: bool,
+    /// The Converse conversation this turn belongs to; `None` for InvokeModel calls.
+    pub conversation_id: Option<String>,
 }
 
 /// A row's state.

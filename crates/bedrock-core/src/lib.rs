@@ -14,14 +14,18 @@
 
 pub mod adapter;
 pub mod backend;
+pub mod batch;
 pub mod catalog;
 pub mod connector;
+pub mod converse;
 pub mod error;
 mod generated;
 pub mod history;
 pub mod layers;
 pub mod model_id;
 pub mod model_io;
+pub mod preflight;
+pub mod profiles;
 pub mod registry;
 pub mod types;
 
@@ -30,11 +34,18 @@ pub use adapter::{
     decode_json, request_schema,
 };
 pub use backend::{Backend, ChunkStream, InvokeModelStreamResponse};
+pub use batch::{
+    AsyncInvoke, AsyncInvokeStatus, BatchInput, BatchJobStatus, BatchManifest, BatchOutput,
+    BatchRecordError, BatchRecordResult, CreateModelInvocationJobRequest, ListAsyncInvokesRequest,
+    ListAsyncInvokesResponse, ListModelInvocationJobsRequest, ListModelInvocationJobsResponse,
+    ModelInvocationJob, S3Uri, StartAsyncInvokeRequest,
+};
 pub use catalog::{
-    CatalogModel, CustomizationType, InferenceType, LifecycleStatus, Modality, ParseRegionError,
-    ProfileGeo, Region,
+    CatalogModel, CatalogProfile, CustomizationType, InferenceType, LifecycleStatus, Modality,
+    ParseRegionError, ProfileGeo, Region,
 };
 pub use connector::{Connector, ConnectorBuilder, EventStream, Invocation, InvocationStream};
+pub use converse::tools::{Tool as TypedTool, ToolLoopOptions, Toolbox};
 pub use error::{BoxError, Error, ErrorKind, InvalidField, Result, ServiceDetails};
 pub use history::{
     NewPrompt, PromptHistory, PromptId, PromptIdError, PromptOutcome, PromptRecord, PromptStatus,
@@ -44,8 +55,13 @@ pub use model_id::{ModelId, ModelIdError, ModelIdKind};
 pub use model_io::{
     ChatMessage, ChatRequest, ContentPart, EmbeddingOutput, EmbeddingRequest, ExtraFields,
     GeneratedImage, ImageFormat, ImageOutput, ImageRequest, InferenceParams, ModelInput,
-    ModelOutput, Role, StopReason, StreamEvent, TextAccumulator, TextOutput, TextRequest, Usage,
-    image_dimensions,
+    ModelOutput, RerankOutput, RerankRequest, RerankResult, Role, StopReason, StreamEvent,
+    TextAccumulator, TextOutput, TextRequest, Usage, image_dimensions,
+};
+pub use preflight::{Preflight, PreflightDecision, ProfileRouting};
+pub use profiles::{
+    InferenceProfile, InferenceProfileType, ListInferenceProfilesRequest,
+    ListInferenceProfilesResponse,
 };
 pub use registry::{PreparedCall, Registry, Resolved};
 pub use types::{

@@ -295,6 +295,31 @@ impl ImageRequest {
     }
 }
 
+/// A rerank request: order `documents` by their relevance to `query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RerankRequest {
+    /// What the documents are ranked against.
+    pub query: String,
+    /// The documents, in the caller's order; results refer to them by index.
+    pub documents: Vec<String>,
+    /// How many of the most relevant documents to return; all when unset.
+    pub top_n: Option<u32>,
+    /// Family-specific fields.
+    #[serde(default)]
+    pub extra: ExtraFields,
+}
+
+impl RerankRequest {
+    /// A request ranking `documents` against `query`, returning all of them.
+    pub fn new(query: impl Into<String>, documents: Vec<String>) -> Self {
+        RerankRequest {
+            query: query.into(),
+            documents,
+            ..RerankRequest::default()
+        }
+    }
+}
+
 /// A family-neutral request that an adapter turns into its model's body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -308,6 +333,8 @@ pub enum ModelInput {
     Embedding(EmbeddingRequest),
     /// Image generation.
     Image(ImageRequest),
+    /// Document reranking.
+    Rerank(RerankRequest),
 }
 
 impl ModelInput {
@@ -318,6 +345,7 @@ impl ModelInput {
             ModelInput::Chat(_) => "chat",
             ModelInput::Embedding(_) => "embedding",
             ModelInput::Image(_) => "image generation",
+            ModelInput::Rerank(_) => "rerank",
         }
     }
 }
@@ -387,6 +415,22 @@ pub struct ImageOutput {
     pub images: Vec<GeneratedImage>,
 }
 
+/// One ranked document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RerankResult {
+    /// The document's index in the request's `documents`.
+    pub index: usize,
+    /// How relevant it is to the query, higher is more relevant (`0.0..=1.0` for Cohere).
+    pub relevance_score: f64,
+}
+
+/// Ranked documents, most relevant first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RerankOutput {
+    /// The documents, most relevant first; at most the request's `top_n`.
+    pub results: Vec<RerankResult>,
+}
+
 /// A family-neutral parsed response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -398,15 +442,19 @@ pub enum ModelOutput {
     Embedding(EmbeddingOutput),
     /// Images.
     Images(ImageOutput),
+    /// Ranked documents.
+    Rerank(RerankOutput),
 }
 
 impl ModelOutput {
-    /// What kind of output this is, for messages: `text`, `an embedding` or `images`.
+    /// What kind of output this is, for messages: `text`, `an embedding`, `images` or
+    /// `a ranking`.
     pub fn describe(&self) -> &'static str {
         match self {
             ModelOutput::Text(_) => "text",
             ModelOutput::Embedding(_) => "an embedding",
             ModelOutput::Images(_) => "images",
+            ModelOutput::Rerank(_) => "a ranking",
         }
     }
 
@@ -431,6 +479,14 @@ impl ModelOutput {
         match self {
             ModelOutput::Images(i) => Ok(i),
             other => Err(other.unexpected("images")),
+        }
+    }
+
+    /// The ranking, or a decode error saying what came instead.
+    pub fn into_rerank(self) -> crate::Result<RerankOutput> {
+        match self {
+            ModelOutput::Rerank(r) => Ok(r),
+            other => Err(other.unexpected("a ranking")),
         }
     }
 
@@ -572,5 +628,11 @@ mod tests {
         let images = ModelOutput::Images(ImageOutput::default());
         assert!(images.clone().into_images().is_ok());
         assert!(images.into_embedding().is_err());
+
+        let ranking = ModelOutput::Rerank(RerankOutput::default());
+        assert_eq!(ranking.describe(), "a ranking");
+        assert!(ranking.clone().into_rerank().is_ok());
+        let err = ranking.into_text().expect_err("a ranking is not text");
+        assert!(err.to_string().contains("got a ranking"), "{err}");
     }
 }

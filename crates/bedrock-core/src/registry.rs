@@ -115,6 +115,54 @@ impl Registry {
         Ok(Resolved { adapter, route })
     }
 
+    /// The adapter and route for `model_id` when the caller already knows the foundation model
+    /// behind it (`base`): an application inference profile ARN, resolved through
+    /// GetInferenceProfile. The route keeps `model_id` (the call goes to it) and `base`.
+    pub fn resolve_as(&self, model_id: &ModelId, base: &str) -> Result<Resolved> {
+        let base_id = ModelId::new(base).map_err(Error::InvalidModelId)?;
+        let resolved = self.resolve(&base_id)?;
+        let route = Route {
+            model_id: model_id.clone(),
+            base_model_id: resolved.route.base_model_id,
+            pattern: resolved.route.pattern,
+            adapter: resolved.route.adapter,
+        };
+        Ok(Resolved {
+            adapter: resolved.adapter,
+            route,
+        })
+    }
+
+    /// [`Registry::prepare`] for an id whose foundation model the caller resolved (see
+    /// [`Registry::resolve_as`]).
+    pub fn prepare_as(
+        &self,
+        model_id: &ModelId,
+        base: &str,
+        input: &ModelInput,
+        options: InvokeOptions,
+    ) -> Result<PreparedCall> {
+        let resolved = self.resolve_as(model_id, base)?;
+        self.prepare_resolved(resolved, input, options)
+    }
+
+    fn prepare_resolved(
+        &self,
+        resolved: Resolved,
+        input: &ModelInput,
+        options: InvokeOptions,
+    ) -> Result<PreparedCall> {
+        if !resolved.route.capabilities().supports(input) {
+            return Err(resolved.route.unsupported(input.operation()));
+        }
+        let body = resolved.adapter.build_body(&resolved.route, input)?;
+        Ok(PreparedCall {
+            resolved,
+            body,
+            options,
+        })
+    }
+
     /// Prepares a typed call without sending it: resolves the adapter once, checks that its
     /// API supports the operation ([`Error::Unsupported`] otherwise), and lets the adapter
     /// validate the input and build the body. Nothing here needs a backend, so callers can
@@ -126,15 +174,7 @@ impl Registry {
         options: InvokeOptions,
     ) -> Result<PreparedCall> {
         let resolved = self.resolve(model_id)?;
-        if !resolved.route.capabilities().supports(input) {
-            return Err(resolved.route.unsupported(input.operation()));
-        }
-        let body = resolved.adapter.build_body(&resolved.route, input)?;
-        Ok(PreparedCall {
-            resolved,
-            body,
-            options,
-        })
+        self.prepare_resolved(resolved, input, options)
     }
 
     /// One line per adapter: its name and the ids it serves.

@@ -79,7 +79,8 @@ pub struct ModelSummary {
 }
 
 impl ModelSummary {
-    /// The summary of a catalog model as seen from `region`.
+    /// The summary of a catalog model as seen from `region`: its inference types are the ones
+    /// that hold there ([`CatalogModel::inference_types_in`]).
     pub fn from_catalog(m: &CatalogModel, region: Region) -> Self {
         ModelSummary {
             model_arn: m.arn(region),
@@ -90,7 +91,7 @@ impl ModelSummary {
             output_modalities: m.output_modalities.to_vec(),
             response_streaming_supported: m.response_streaming,
             customizations_supported: m.customizations.to_vec(),
-            inference_types_supported: m.inference_types.to_vec(),
+            inference_types_supported: m.inference_types_in(region),
             lifecycle: m.lifecycle,
         }
     }
@@ -214,6 +215,12 @@ pub struct CallMetadata {
     pub input_tokens: Option<u32>,
     /// `X-Amzn-Bedrock-Output-Token-Count`.
     pub output_tokens: Option<u32>,
+    /// Input tokens read from the prompt cache (`X-Amzn-Bedrock-Cache-Read-Input-Token-Count`,
+    /// or Converse's `cacheReadInputTokens`).
+    pub cache_read_input_tokens: Option<u32>,
+    /// Input tokens written to the prompt cache (`X-Amzn-Bedrock-Cache-Write-Input-Token-Count`,
+    /// or Converse's `cacheWriteInputTokens`).
+    pub cache_write_input_tokens: Option<u32>,
     /// How many attempts the call took (retries included), where the backend counts them.
     pub attempts: Option<u32>,
 }

@@ -11,6 +11,7 @@ use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::clock;
+use crate::credentials::{Identity, Issued, IssuedStore};
 use crate::error::ApiError;
 
 /// The access key of the SigV4 test suite's example credentials, the emulator's default.
@@ -123,7 +124,7 @@ fn deserialize_expiry<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTi
 }
 
 /// What the emulator accepts, and how strict it is about time.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct AuthPolicy {
     /// Skip every check.
     pub no_auth: bool,
@@ -135,6 +136,33 @@ pub(crate) struct AuthPolicy {
     pub api_keys: Vec<String>,
     /// How far the request's date may be from the emulator's clock; `None` disables the check.
     pub max_clock_skew: Option<Duration>,
+    /// Credentials the credentials services issued, accepted until they expire.
+    pub issued: Arc<IssuedStore>,
+}
+
+impl fmt::Debug for AuthPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `KnownCredential` redacts its secret and token; API keys are secrets too.
+        f.debug_struct("AuthPolicy")
+            .field("no_auth", &self.no_auth)
+            .field("credentials", &self.credentials)
+            .field("signing_keys", &self.signing_keys)
+            .field("api_keys", &RedactedList(self.api_keys.len()))
+            .field("max_clock_skew", &self.max_clock_skew)
+            .field("issued", &self.issued)
+            .finish()
+    }
+}
+
+/// A list of secrets in `Debug` output: how many, not what.
+pub(crate) struct RedactedList(pub usize);
+
+impl fmt::Debug for RedactedList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(std::iter::repeat_n(bedrock_auth::REDACTED, self.0))
+            .finish()
+    }
 }
 
 impl AuthPolicy {
@@ -164,8 +192,43 @@ impl AuthPolicy {
             signing_keys: Arc::new(SigningKeyCache::new()),
             api_keys,
             max_clock_skew,
+            issued: Arc::new(IssuedStore::new(
+                crate::credentials::DEFAULT_MAX_ISSUED_CREDENTIALS,
+            )),
         }
     }
+
+    /// Accepts the credentials of `issued` too, while they are kept there.
+    pub(crate) fn with_issued(mut self, issued: Arc<IssuedStore>) -> Self {
+        self.issued = issued;
+        self
+    }
+
+    /// Who `access_key_id` speaks for: the issued session's role, or (for configured keys and
+    /// unauthenticated requests) the emulator's own user.
+    pub(crate) fn identity(&self, access_key_id: Option<&str>) -> Identity {
+        if let Some(issued) = access_key_id.and_then(|id| self.issued.get(id)) {
+            return issued.identity.clone();
+        }
+        Identity {
+            arn: format!("arn:aws:iam::{EMULATOR_ACCOUNT_ID}:user/emulator"),
+            user_id: match access_key_id {
+                // A user id shaped like IAM's (`AIDA...`), stable for the key.
+                Some(id) => format!("AIDA{}", stable_id(id)),
+                None => "AIDAEMULATOR".to_owned(),
+            },
+            account: EMULATOR_ACCOUNT_ID.to_owned(),
+        }
+    }
+}
+
+/// The account of the emulator's own user, which configured credentials belong to.
+pub(crate) const EMULATOR_ACCOUNT_ID: &str = "123456789012";
+
+/// 16 base-32 characters derived from `text`: the same text always gives the same id.
+pub(crate) fn stable_id(text: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
+    crate::credentials::base32(digest.as_ref().get(..10).unwrap_or_default())
 }
 
 /// The parts of a request that SigV4 covers.
@@ -185,6 +248,8 @@ pub(crate) struct SignedParts<'a> {
 pub(crate) struct Authenticated<'a> {
     /// The region of the credential scope, when the request was signed.
     pub region: Option<&'a str>,
+    /// The access key id that signed the request, when it was signed and checked.
+    pub access_key_id: Option<&'a str>,
 }
 
 fn forbidden(error_type: &str, message: impl Into<String>) -> ApiError {
@@ -253,10 +318,32 @@ pub(crate) fn authenticate_head(
     // Everything the full check does before it hashes anything, with the same errors; it
     // computes no signature, so the full check that follows the body is the only one that does.
     let path_and_query = path_and_query(req);
+    let issued = issued_for(policy, req.headers);
     bedrock_auth::verify_sigv4_head(
         &path_and_query,
         req.headers,
-        |access_key_id| known_credential(policy, access_key_id),
+        |access_key_id| lookup(policy, issued.as_deref(), access_key_id),
+        now,
+        policy.max_clock_skew.unwrap_or(Duration::MAX),
+    )
+    .map_err(|e| verify_error(&e))
+}
+
+/// Checks what of an S3 request's SigV4 authentication its head shows (the `Authorization`
+/// header's form, a known access key and session token, the date within the skew). S3 signs
+/// literal payload hashes (`UNSIGNED-PAYLOAD`, aws-chunked), so they are not refused here: the
+/// S3 endpoint checks the signature itself, and each chunk's, as the body streams in.
+pub(crate) fn authenticate_s3_head(
+    policy: &AuthPolicy,
+    req: &SignedParts<'_>,
+    now: SystemTime,
+) -> Result<(), ApiError> {
+    let path_and_query = path_and_query(req);
+    let issued = issued_for(policy, req.headers);
+    bedrock_auth::verify_sigv4_head(
+        &path_and_query,
+        req.headers,
+        |access_key_id| lookup(policy, issued.as_deref(), access_key_id),
         now,
         policy.max_clock_skew.unwrap_or(Duration::MAX),
     )
@@ -271,7 +358,36 @@ fn path_and_query<'a>(req: &SignedParts<'a>) -> std::borrow::Cow<'a, str> {
     }
 }
 
-/// What the emulator knows about an access key id.
+/// The issued credentials a request names in its credential scope, unless the access key is
+/// a configured one (checked first, without a lock).
+fn issued_for(policy: &AuthPolicy, headers: &HeaderMap) -> Option<Arc<Issued>> {
+    let access_key_id = header_str(headers, "authorization")
+        .and_then(|a| {
+            a.split([' ', ','])
+                .find_map(|p| p.trim().strip_prefix("Credential="))
+        })
+        .and_then(|c| c.split('/').next())?;
+    if known_credential(policy, access_key_id).is_some() {
+        return None;
+    }
+    policy.issued.get(access_key_id)
+}
+
+/// What the emulator knows about an access key id: configured, or issued (`issued`, found
+/// beforehand by [`issued_for`]).
+fn lookup<'p>(
+    policy: &'p AuthPolicy,
+    issued: Option<&'p Issued>,
+    access_key_id: &str,
+) -> Option<&'p KnownCredential> {
+    known_credential(policy, access_key_id).or_else(|| {
+        issued
+            .filter(|i| i.access_key_id == access_key_id)
+            .map(|i| &i.known)
+    })
+}
+
+/// What the configuration says about an access key id.
 fn known_credential<'p>(
     policy: &'p AuthPolicy,
     access_key_id: &str,
@@ -313,48 +429,69 @@ fn verify<'a>(
     now: SystemTime,
 ) -> Result<bedrock_auth::VerifiedScope<'a>, VerifyError> {
     let path_and_query = path_and_query(req);
+    let issued = issued_for(policy, req.headers);
     verify_sigv4_scope(
         req.method.as_str(),
         &path_and_query,
         req.headers,
         req.body,
-        |access_key_id| known_credential(policy, access_key_id),
+        |access_key_id| lookup(policy, issued.as_deref(), access_key_id),
         now,
         policy.max_clock_skew.unwrap_or(Duration::MAX),
         &policy.signing_keys,
     )
 }
 
-/// Checks a request's authentication; `now` is the emulator's clock.
+/// Checks a Bedrock request's authentication; `now` is the emulator's clock.
 pub(crate) fn authenticate<'a>(
     policy: &AuthPolicy,
     req: &SignedParts<'a>,
     now: SystemTime,
+) -> Result<Authenticated<'a>, ApiError> {
+    authenticate_for(policy, req, now, SIGNING_SERVICE)
+}
+
+/// Checks a request's authentication for `service` (`bedrock`, `sts`); bearer API keys count
+/// for Bedrock only.
+pub(crate) fn authenticate_for<'a>(
+    policy: &AuthPolicy,
+    req: &SignedParts<'a>,
+    now: SystemTime,
+    service: &str,
 ) -> Result<Authenticated<'a>, ApiError> {
     let authorization = header_str(req.headers, "authorization");
     if policy.no_auth {
         // Still read the region the client signed for, so a multi-region client is served the
         // region it asked for.
         let region = authorization.and_then(scope_region);
-        return Ok(Authenticated { region });
+        return Ok(Authenticated {
+            region,
+            access_key_id: None,
+        });
     }
-    if let Some(token) = authorization.and_then(|a| a.strip_prefix("Bearer ")) {
+    if let Some(token) = authorization
+        .filter(|_| service == SIGNING_SERVICE)
+        .and_then(|a| a.strip_prefix("Bearer "))
+    {
         let token = token.trim().as_bytes();
         if policy
             .api_keys
             .iter()
             .any(|k| constant_time_eq(k.as_bytes(), token))
         {
-            return Ok(Authenticated { region: None });
+            return Ok(Authenticated {
+                region: None,
+                access_key_id: None,
+            });
         }
         return Err(forbidden("UnrecognizedClientException", INVALID_TOKEN));
     }
     refuse_literal_payload_hash(req.headers)?;
     let identity = verify(policy, req, now).map_err(|e| verify_error(&e))?;
-    if identity.service != SIGNING_SERVICE {
+    if identity.service != service {
         return Err(forbidden(
             "InvalidSignatureException",
-            format!("Credential should be scoped to correct service: '{SIGNING_SERVICE}'. "),
+            format!("Credential should be scoped to correct service: '{service}'. "),
         ));
     }
     if identity.region.parse::<bedrock_core::Region>().is_err() {
@@ -368,6 +505,7 @@ pub(crate) fn authenticate<'a>(
     }
     Ok(Authenticated {
         region: Some(identity.region),
+        access_key_id: Some(identity.access_key_id),
     })
 }
 

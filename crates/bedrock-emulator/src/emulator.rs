@@ -144,19 +144,44 @@ impl Emulator {
             Some(token) => token.clone(),
             None => random_token(addr)?,
         };
+        let credentials = crate::credentials::CredentialService::new(&self.config)?;
+        let auth = AuthPolicy::new(
+            self.config.no_auth,
+            &self.config.credentials,
+            self.config.api_keys.clone(),
+            (self.config.max_clock_skew_secs > 0)
+                .then(|| Duration::from_secs(self.config.max_clock_skew_secs)),
+        )
+        .with_issued(credentials.issued());
+        let batch = &self.config.batch;
+        let store = crate::s3::ObjectStore::new(
+            batch.s3_dir.as_deref(),
+            crate::s3::StoreLimits {
+                max_memory_bytes: batch.s3_max_memory_bytes,
+                max_objects: batch.s3_max_objects,
+            },
+        )
+        .map_err(|e| EmulatorError::InvalidConfig {
+            path: None,
+            message: format!("field `batch.s3_dir` cannot be used: {e}"),
+        })?;
+        let store = Arc::new(store);
+        let s3 = crate::s3::S3Endpoint::new(Arc::clone(&store), &auth);
+        let batch_engine = Arc::new(crate::batch::BatchEngine::new(
+            store,
+            self.simulator.clone(),
+            self.config.batch.clone(),
+        ));
         let state = Arc::new(AppState {
             simulator: self.simulator.clone(),
-            auth: AuthPolicy::new(
-                self.config.no_auth,
-                &self.config.credentials,
-                self.config.api_keys.clone(),
-                (self.config.max_clock_skew_secs > 0)
-                    .then(|| Duration::from_secs(self.config.max_clock_skew_secs)),
-            ),
+            auth,
             default_region: self.config.default_region,
             max_body_bytes: self.simulator.config().max_body_bytes,
             body_read_timeout: self.config.body_read_timeout(),
             control_token: control_token.clone(),
+            credentials: credentials.clone(),
+            s3,
+            batch: batch_engine,
         });
         let limits = Limits {
             max_connections: self.config.max_connections,
@@ -172,6 +197,7 @@ impl Emulator {
             addr,
             simulator: self.simulator,
             control_token,
+            credentials,
             shutdown: Some(tx),
             task: Some(task),
         };
@@ -195,14 +221,26 @@ fn random_token(addr: SocketAddr) -> Result<String, EmulatorError> {
     }))
 }
 
-/// A running emulator. Dropping it stops the server too (without waiting).
-#[derive(Debug)]
+/// A running emulator. Dropping it stops the server too (without waiting). `Debug` leaves
+/// the control token out.
 pub struct EmulatorHandle {
     addr: SocketAddr,
     simulator: Simulator,
     control_token: String,
+    credentials: crate::credentials::CredentialService,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .field("simulator", &self.simulator)
+            .field("control_token", &bedrock_auth::REDACTED)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EmulatorHandle {
@@ -219,6 +257,13 @@ impl EmulatorHandle {
     /// The simulator behind the server: set faults, read the request log, count attempts.
     pub fn simulator(&self) -> &Simulator {
         &self.simulator
+    }
+
+    /// What the credentials services (Roles Anywhere `CreateSession`, STS `AssumeRole`) were
+    /// asked and issued so far: a test can check that clients reuse credentials until they
+    /// near expiry instead of asking for new ones on every call.
+    pub fn credential_requests(&self) -> crate::credentials::CredentialRequests {
+        self.credentials.requests()
     }
 
     /// The token the control endpoints (`/_emulator/...`) require as

@@ -1,5 +1,5 @@
-//! `application/vnd.amazon.eventstream` frames of InvokeModelWithResponseStream: `chunk` events
-//! and mid-stream exceptions.
+//! `application/vnd.amazon.eventstream` frames: InvokeModelWithResponseStream's `chunk`
+//! events, ConverseStream's typed events, and mid-stream exceptions.
 
 use aws_smithy_eventstream::frame::write_message_to;
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
@@ -39,6 +39,20 @@ pub(crate) fn chunk_frame(chunk: &[u8]) -> Bytes {
             string_header(":message-type", "event"),
         ],
         payload.to_string(),
+    );
+    encode(&message)
+}
+
+/// One event frame of a typed event stream (ConverseStream): `:event-type` names the event
+/// (`contentBlockDelta`) and the payload is the event's JSON object.
+pub(crate) fn event_frame(event_type: &str, payload: &[u8]) -> Bytes {
+    let message = Message::new_from_parts(
+        vec![
+            string_header(":event-type", event_type),
+            string_header(":content-type", "application/json"),
+            string_header(":message-type", "event"),
+        ],
+        Bytes::copy_from_slice(payload),
     );
     encode(&message)
 }

@@ -17,12 +17,40 @@ pub(crate) enum Route {
     InvokeModel(String),
     /// `POST /model/{modelId}/invoke-with-response-stream`.
     InvokeModelWithResponseStream(String),
+    /// `POST /model/{modelId}/converse`.
+    Converse(String),
+    /// `POST /model/{modelId}/converse-stream`.
+    ConverseStream(String),
+    /// `POST /model/{modelId}/count-tokens`.
+    CountTokens(String),
+    /// `GET /inference-profiles`.
+    ListInferenceProfiles,
+    /// `GET /inference-profiles/{inferenceProfileIdentifier}`.
+    GetInferenceProfile(String),
     /// `GET|POST|DELETE /_emulator/faults`.
     Faults,
     /// `POST /_emulator/reset`.
     Reset,
     /// `GET /_emulator/requests`.
     Requests,
+    /// `POST /sessions`: IAM Roles Anywhere CreateSession (see `crate::credentials`).
+    CreateSession,
+    /// `POST /`: STS (`AssumeRole`, `GetCallerIdentity`), query protocol.
+    Sts,
+    /// `POST /model-invocation-job`.
+    CreateModelInvocationJob,
+    /// `GET /model-invocation-job/{jobIdentifier}`.
+    GetModelInvocationJob(String),
+    /// `GET /model-invocation-jobs`.
+    ListModelInvocationJobs,
+    /// `POST /model-invocation-job/{jobIdentifier}/stop`.
+    StopModelInvocationJob(String),
+    /// `POST /async-invoke`.
+    StartAsyncInvoke,
+    /// `GET /async-invoke`.
+    ListAsyncInvokes,
+    /// `GET /async-invoke/{invocationArn}`.
+    GetAsyncInvoke(String),
 }
 
 impl Route {
@@ -30,19 +58,29 @@ impl Route {
     pub fn is_control(&self) -> bool {
         matches!(self, Route::Faults | Route::Reset | Route::Requests)
     }
+
+    /// Whether this is a credentials service (Roles Anywhere, STS), which authenticates with
+    /// its own rules once the body is in.
+    pub fn is_credentials(&self) -> bool {
+        matches!(self, Route::CreateSession | Route::Sts)
+    }
 }
 
 /// Bedrock operations the emulator knows by route but does not serve.
-const NOT_EMULATED: &[(&str, &str)] = &[
-    ("converse", "Converse"),
-    ("converse-stream", "ConverseStream"),
-    ("count-tokens", "CountTokens"),
-    ("async-invoke", "StartAsyncInvoke"),
-];
+const NOT_EMULATED: &[(&str, &str)] = &[("guardrail", "ApplyGuardrail")];
 
 const EMULATED: &str = "ListFoundationModels (GET /foundation-models), GetFoundationModel \
-     (GET /foundation-models/{modelIdentifier}), InvokeModel (POST /model/{modelId}/invoke), \
-     InvokeModelWithResponseStream (POST /model/{modelId}/invoke-with-response-stream)";
+     (GET /foundation-models/{modelIdentifier}), ListInferenceProfiles (GET /inference-profiles), \
+     GetInferenceProfile (GET /inference-profiles/{inferenceProfileIdentifier}), InvokeModel (POST /model/{modelId}/invoke), \
+     InvokeModelWithResponseStream (POST /model/{modelId}/invoke-with-response-stream), \
+     Converse (POST /model/{modelId}/converse), ConverseStream (POST \
+     /model/{modelId}/converse-stream), CountTokens (POST /model/{modelId}/count-tokens), \
+     CreateModelInvocationJob (POST /model-invocation-job), GetModelInvocationJob (GET \
+     /model-invocation-job/{jobIdentifier}), ListModelInvocationJobs (GET \
+     /model-invocation-jobs), StopModelInvocationJob (POST \
+     /model-invocation-job/{jobIdentifier}/stop), StartAsyncInvoke and ListAsyncInvokes (POST \
+     and GET /async-invoke), GetAsyncInvoke (GET /async-invoke/{invocationArn}), and S3 \
+     (requests signed for `s3`, path-style)";
 
 fn unknown_operation(message: String) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", message)
@@ -114,6 +152,11 @@ pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiE
             let id = decode_identifier(id, "modelIdentifier")?;
             expect(&[Method::GET], "GET", Route::GetFoundationModel(id))
         }
+        ["inference-profiles"] => expect(&[Method::GET], "GET", Route::ListInferenceProfiles),
+        ["inference-profiles", id] => {
+            let id = decode_identifier(id, "inferenceProfileIdentifier")?;
+            expect(&[Method::GET], "GET", Route::GetInferenceProfile(id))
+        }
         ["model", id, "invoke"] => {
             let id = decode_identifier(id, "modelId")?;
             expect(&[Method::POST], "POST", Route::InvokeModel(id))
@@ -126,6 +169,19 @@ pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiE
                 Route::InvokeModelWithResponseStream(id),
             )
         }
+        [
+            "model",
+            id,
+            op @ ("converse" | "converse-stream" | "count-tokens"),
+        ] => {
+            let id = decode_identifier(id, "modelId")?;
+            let route = match *op {
+                "converse" => Route::Converse(id),
+                "converse-stream" => Route::ConverseStream(id),
+                _ => Route::CountTokens(id),
+            };
+            expect(&[Method::POST], "POST", route)
+        }
         ["_emulator", "faults"] => expect(
             &[Method::GET, Method::POST, Method::DELETE],
             "GET, POST, DELETE",
@@ -133,6 +189,29 @@ pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiE
         ),
         ["_emulator", "reset"] => expect(&[Method::POST], "POST", Route::Reset),
         ["_emulator", "requests"] => expect(&[Method::GET], "GET", Route::Requests),
+        ["sessions"] => expect(&[Method::POST], "POST", Route::CreateSession),
+        ["model-invocation-job"] => {
+            expect(&[Method::POST], "POST", Route::CreateModelInvocationJob)
+        }
+        ["model-invocation-jobs"] => expect(&[Method::GET], "GET", Route::ListModelInvocationJobs),
+        ["model-invocation-job", id] => {
+            let id = decode_identifier(id, "jobIdentifier")?;
+            expect(&[Method::GET], "GET", Route::GetModelInvocationJob(id))
+        }
+        ["model-invocation-job", id, "stop"] => {
+            let id = decode_identifier(id, "jobIdentifier")?;
+            expect(&[Method::POST], "POST", Route::StopModelInvocationJob(id))
+        }
+        ["async-invoke"] => match *method {
+            Method::POST => Ok(Route::StartAsyncInvoke),
+            Method::GET => Ok(Route::ListAsyncInvokes),
+            _ => Err(wrong_method(method, raw_path, "GET, POST")),
+        },
+        ["async-invoke", arn] => {
+            let arn = decode_identifier(arn, "invocationArn")?;
+            expect(&[Method::GET], "GET", Route::GetAsyncInvoke(arn))
+        }
+        [""] => expect(&[Method::POST], "POST", Route::Sts),
         ["model", _, op] | [op, ..] if NOT_EMULATED.iter().any(|(p, _)| p == op) => {
             Err(not_emulated(method, raw_path, op))
         }
@@ -215,8 +294,38 @@ mod tests {
             (e.status, e.allow),
             (StatusCode::METHOD_NOT_ALLOWED, Some("POST"))
         );
-        let e = match_route(&Method::POST, "/model/x/converse").unwrap_err();
-        assert!(e.message.starts_with("Converse (POST"), "{}", e.message);
+        let e = match_route(&Method::POST, "/guardrail/g1/version/1/apply").unwrap_err();
+        assert!(
+            e.message.starts_with("ApplyGuardrail (POST"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            match_route(
+                &Method::POST,
+                "/model/amazon.nova-pro-v1%3A0/converse-stream"
+            ),
+            Ok(Route::ConverseStream("amazon.nova-pro-v1:0".into()))
+        );
+        assert_eq!(
+            match_route(&Method::POST, "/model/x/count-tokens"),
+            Ok(Route::CountTokens("x".into()))
+        );
+        assert_eq!(
+            match_route(
+                &Method::GET,
+                "/model-invocation-job/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Amodel-invocation-job%2Fabc"
+            ),
+            Ok(Route::GetModelInvocationJob(
+                "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc".into()
+            ))
+        );
+        assert_eq!(
+            match_route(&Method::GET, "/async-invoke"),
+            Ok(Route::ListAsyncInvokes)
+        );
+        let e = match_route(&Method::GET, "/model/x/converse").unwrap_err();
+        assert_eq!(e.allow, Some("POST"));
         let e = match_route(&Method::POST, "/model/%FF/invoke").unwrap_err();
         assert_eq!(e.error_type, "ValidationException");
         assert!(

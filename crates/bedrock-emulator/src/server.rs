@@ -36,6 +36,12 @@ pub(crate) struct AppState {
     pub body_read_timeout: Duration,
     /// What the control endpoints require as `Authorization: Bearer ...`.
     pub control_token: String,
+    /// Roles Anywhere and STS: what they trust, and the credentials they issued.
+    pub credentials: crate::credentials::CredentialService,
+    /// The S3-compatible endpoint (requests signed for `s3`) and its store.
+    pub s3: crate::s3::S3Endpoint,
+    /// Batch jobs and async invocations, run over the S3 store.
+    pub batch: std::sync::Arc<crate::batch::BatchEngine>,
 }
 
 /// How much of a refused request's body is still read and dropped, so the client, which may
@@ -43,7 +49,7 @@ pub(crate) struct AppState {
 const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// How long a truncated stream waits before dropping the connection.
-const TRUNCATE_FLUSH_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
+pub(crate) const TRUNCATE_FLUSH_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// A request id shaped like Bedrock's (a UUID), unique within the process.
 pub(crate) fn new_request_id() -> String {
@@ -74,6 +80,11 @@ pub(crate) fn new_request_id() -> String {
 
 /// Answers one request; every failure becomes Bedrock's error shape.
 pub(crate) async fn dispatch(state: &AppState, req: Request<Incoming>) -> Response {
+    // S3 shares the port: told apart by the service its signature is scoped to, before any
+    // path matching (path-style S3 keys could look like any route).
+    if crate::s3::is_s3_request(req.headers()) {
+        return crate::s3::serve(state, req).await;
+    }
     let (parts, body) = req.into_parts();
     tracing::debug!(method = %parts.method, path = parts.uri.path(), "request");
     match handle(state, &parts, body).await {
@@ -106,6 +117,8 @@ fn admit(state: &AppState, parts: &Parts) -> Result<Admitted, ApiError> {
     let route = routes::match_route(&parts.method, parts.uri.path())?;
     let body_limit = if route.is_control() {
         control::MAX_CONTROL_BODY_BYTES
+    } else if route.is_credentials() {
+        crate::credentials::MAX_BODY_BYTES
     } else {
         state.max_body_bytes
     };
@@ -120,6 +133,8 @@ fn admit(state: &AppState, parts: &Parts) -> Result<Admitted, ApiError> {
     let head = signed_parts(parts, &[]);
     let control = if route.is_control() {
         Some(control::admit(state, parts, &head)?)
+    } else if route.is_credentials() {
+        None // authenticated with its body, by the credentials service's own rules
     } else {
         auth::authenticate_head(&state.auth, &head, SystemTime::now())?;
         None
@@ -165,6 +180,10 @@ async fn handle(state: &AppState, parts: &Parts, mut body: Incoming) -> Result<R
         }
         return control::handle(state, admitted.route, &parts.method, &bytes);
     }
+    if admitted.route.is_credentials() {
+        let route = &admitted.route;
+        return Ok(crate::credentials::handle(state, route, parts, &bytes));
+    }
     let authenticated =
         auth::authenticate(&state.auth, &signed_parts(parts, &bytes), SystemTime::now())?;
     let region = match authenticated.region {
@@ -185,6 +204,14 @@ async fn handle(state: &AppState, parts: &Parts, mut body: Incoming) -> Result<R
             let body = serde_json::json!({ "modelDetails": summary_json(&summary) });
             Ok(json_response(&body, &new_request_id()))
         }
+        Route::ListInferenceProfiles => {
+            let body = crate::profiles::list(state, region, parts.uri.query())?;
+            Ok(json_response(&body, &new_request_id()))
+        }
+        Route::GetInferenceProfile(id) => {
+            let body = crate::profiles::get(state, region, &id)?;
+            Ok(json_response(&body, &new_request_id()))
+        }
         Route::InvokeModel(id) => {
             invoke(
                 state,
@@ -199,9 +226,44 @@ async fn handle(state: &AppState, parts: &Parts, mut body: Incoming) -> Result<R
             )
             .await
         }
-        Route::Faults | Route::Reset | Route::Requests => Err(ApiError::internal(
-            "a control route reached the Bedrock handler",
+        Route::Converse(id) => crate::converse::converse(state, id, region, parts, &bytes).await,
+        Route::ConverseStream(id) => {
+            crate::converse::converse_stream(state, id, region, parts, &bytes).await
+        }
+        Route::CountTokens(id) => {
+            crate::converse::count_tokens(state, id, region, parts, &bytes).await
+        }
+        Route::CreateModelInvocationJob => {
+            let body = crate::batch::http::create_job(state, region, &bytes).await?;
+            Ok(json_response(&body, &new_request_id()))
+        }
+        Route::GetModelInvocationJob(id) => Ok(json_response(
+            &crate::batch::http::get_job(state, &id)?,
+            &new_request_id(),
         )),
+        Route::ListModelInvocationJobs => {
+            let body = crate::batch::http::list_jobs(state, parts.uri.query())?;
+            Ok(json_response(&body, &new_request_id()))
+        }
+        Route::StopModelInvocationJob(id) => Ok(json_response(
+            &crate::batch::http::stop_job(state, &id)?,
+            &new_request_id(),
+        )),
+        Route::StartAsyncInvoke => {
+            let body = crate::batch::http::start_invoke(state, region, &bytes).await?;
+            Ok(json_response(&body, &new_request_id()))
+        }
+        Route::GetAsyncInvoke(arn) => Ok(json_response(
+            &crate::batch::http::get_invoke(state, &arn)?,
+            &new_request_id(),
+        )),
+        Route::ListAsyncInvokes => {
+            let body = crate::batch::http::list_invokes(state, parts.uri.query())?;
+            Ok(json_response(&body, &new_request_id()))
+        }
+        Route::Faults | Route::Reset | Route::Requests | Route::CreateSession | Route::Sts => Err(
+            ApiError::internal("a control or credentials route reached the Bedrock handler"),
+        ),
     }
 }
 
@@ -320,7 +382,7 @@ fn media_type(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
 }
 
 /// `amz-sdk-request: attempt=2; max=3` -> 2.
-fn attempt_number(headers: &HeaderMap) -> Option<u32> {
+pub(crate) fn attempt_number(headers: &HeaderMap) -> Option<u32> {
     let value = headers.get(AMZ_SDK_REQUEST)?.to_str().ok()?;
     value
         .split(';')

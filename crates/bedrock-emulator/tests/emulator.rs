@@ -579,7 +579,7 @@ async fn unknown_routes_and_methods() {
         signer.request(
             "POST",
             emu.addr(),
-            &format!("/model/{}/converse", encode_id(HAIKU)),
+            "/guardrail/g1/version/1/apply",
             Some("application/json"),
             "{}",
         ),
@@ -590,8 +590,22 @@ async fn unknown_routes_and_methods() {
         reply.json()["message"]
             .as_str()
             .unwrap()
-            .contains("Converse")
+            .contains("ApplyGuardrail")
     );
+    // Converse is served: an empty body is Bedrock's 400, not an unknown operation.
+    let reply = send(
+        emu.addr(),
+        signer.request(
+            "POST",
+            emu.addr(),
+            &format!("/model/{}/converse", encode_id(HAIKU)),
+            Some("application/json"),
+            "{}",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_type(), Some("ValidationException"));
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use bedrock_core::{
 /// The columns [`StoredRow::from_row`] reads, in its order.
 pub(crate) const RECORD_COLUMNS: &str = "id, created_at, finished_at, status, model_id, region, \
      content_type, accept, request_body, stream, response_content_type, response_body, \
-     input_tokens, output_tokens, latency_ms, error_kind, error_message";
+     input_tokens, output_tokens, latency_ms, error_kind, error_message, conversation_id";
 
 /// A row holds a value the record types cannot represent (a file edited by hand, or written by
 /// a build that knows more kinds or regions).
@@ -44,6 +44,7 @@ pub(crate) struct StoredRow {
     latency_ms: Option<i64>,
     error_kind: Option<String>,
     error_message: Option<String>,
+    conversation_id: Option<String>,
 }
 
 impl StoredRow {
@@ -67,6 +68,7 @@ impl StoredRow {
             latency_ms: row.get(14)?,
             error_kind: row.get(15)?,
             error_message: row.get(16)?,
+            conversation_id: row.get(17)?,
         })
     }
 
@@ -189,6 +191,7 @@ impl StoredRow {
                 accept: self.accept,
                 body: Bytes::from(self.request_body),
                 stream: self.stream,
+                conversation_id: self.conversation_id,
             },
             outcome,
         })

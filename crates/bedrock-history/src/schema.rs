@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use bedrock_core::{Error, Result};
 
 /// The newest schema version this build knows; the version a database is at after opening.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One schema change: applied once, in order, inside the same transaction as its version row.
 struct Migration {
@@ -16,9 +16,10 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Append only: a shipped migration never changes.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: "
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: "
         CREATE TABLE prompts (
             id                    TEXT PRIMARY KEY NOT NULL,
             created_at            INTEGER NOT NULL,
@@ -44,7 +45,18 @@ const MIGRATIONS: &[Migration] = &[Migration {
         -- Crash recovery on open looks only at pending rows; keep that cheap on a long history.
         CREATE INDEX prompts_pending_pid ON prompts (pid) WHERE status = 'pending';
     ",
-}];
+    },
+    Migration {
+        version: 2,
+        // Converse turns name their conversation; InvokeModel rows (and rows written before
+        // this version) have none.
+        sql: "
+        ALTER TABLE prompts ADD COLUMN conversation_id TEXT;
+        CREATE INDEX prompts_conversation ON prompts (conversation_id, created_at)
+            WHERE conversation_id IS NOT NULL;
+    ",
+    },
+];
 
 /// Brings the database up to [`SCHEMA_VERSION`] and returns the version it was at before.
 ///

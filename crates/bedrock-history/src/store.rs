@@ -203,6 +203,34 @@ impl SqliteHistory {
             .await
     }
 
+    /// The turns of one Converse conversation (rows saved with this `conversation_id`), oldest
+    /// first; empty when no row has that id.
+    pub async fn list_conversation(&self, conversation_id: &str) -> Result<Vec<PromptRecord>> {
+        let conversation_id = conversation_id.to_owned();
+        self.run(move |conn| {
+            let context = || format!("cannot list the turns of conversation `{conversation_id}`");
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {RECORD_COLUMNS} FROM prompts WHERE conversation_id = ?1 \
+                     ORDER BY created_at ASC, id ASC"
+                ))
+                .map_err(db_error(context()))?;
+            let rows = stmt
+                .query_map([conversation_id.as_str()], StoredRow::from_row)
+                .map_err(db_error(context()))?;
+            let mut records = Vec::new();
+            for row in rows {
+                records.push(
+                    row.map_err(db_error(context()))?
+                        .into_record()
+                        .map_err(bad_row)?,
+                );
+            }
+            Ok(records)
+        })
+        .await
+    }
+
     fn location(&self) -> String {
         self.shared
             .path
@@ -241,8 +269,8 @@ impl PromptHistory for SqliteHistory {
         self.run(move |conn| {
             conn.execute(
                 "INSERT INTO prompts (id, created_at, status, model_id, region, content_type, \
-                 accept, request_body, stream, pid) \
-                 VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 accept, request_body, stream, pid, conversation_id) \
+                 VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     row_id.as_str(),
                     now_millis(),
@@ -253,6 +281,7 @@ impl PromptHistory for SqliteHistory {
                     prompt.body.as_ref(),
                     prompt.stream,
                     std::process::id(),
+                    prompt.conversation_id,
                 ],
             )
             .map_err(db_error(format!("cannot save prompt `{row_id}`")))?;

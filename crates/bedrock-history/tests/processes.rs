@@ -24,6 +24,7 @@ fn prompt(writer: &str, n: usize) -> NewPrompt {
         accept: "application/json".into(),
         body: Bytes::from(format!(r#"{{"inputText":"{writer}-{n}"}}"#)),
         stream: false,
+        conversation_id: None,
     }
 }
 

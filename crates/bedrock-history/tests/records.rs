@@ -19,6 +19,7 @@ fn prompt(n: usize) -> NewPrompt {
         accept: "application/json".into(),
         body: Bytes::from(format!(r#"{{"prompt":"number {n}","max_tokens":32}}"#)),
         stream: n % 2 == 1,
+        conversation_id: None,
     }
 }
 
@@ -44,6 +45,7 @@ async fn a_saved_prompt_is_pending_then_completed_with_every_field_kept_across_r
         accept: "application/vnd.amazon.eventstream".into(),
         body: Bytes::from_static(b"{\"messages\":[],\"bin\":\"\xff\x00\xfe\"}"),
         stream: true,
+        conversation_id: None,
     };
 
     let before = ms_floor(SystemTime::now());
@@ -382,6 +384,8 @@ async fn the_schema_version_table_records_each_migration_once() {
             "error_kind",
             "error_message",
             "pid",
+            // Added by migration 2.
+            "conversation_id",
         ]
     );
     let index: String = raw

@@ -33,6 +33,9 @@ pub struct SimulatorConfig {
     pub log_max_bytes: usize,
     /// The largest request body accepted, in bytes (Bedrock's limit is 25,000,000).
     pub max_body_bytes: usize,
+    /// Application inference profiles the simulated account has: GetInferenceProfile and
+    /// ListInferenceProfiles describe them, and invoking one's ARN reaches its model.
+    pub application_profiles: Vec<crate::profiles::ApplicationProfile>,
 }
 
 impl Default for SimulatorConfig {
@@ -44,6 +47,7 @@ impl Default for SimulatorConfig {
             log_capacity: 10_000,
             log_max_bytes: 4 << 20,
             max_body_bytes: 25_000_000,
+            application_profiles: Vec::new(),
         }
     }
 }

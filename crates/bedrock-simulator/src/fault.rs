@@ -21,6 +21,15 @@ pub enum Operation {
     /// `GetFoundationModel`.
     #[serde(alias = "GetFoundationModel")]
     Get,
+    /// `Converse`.
+    #[serde(alias = "Converse")]
+    Converse,
+    /// `ConverseStream`.
+    #[serde(alias = "ConverseStream")]
+    ConverseStream,
+    /// `CountTokens`.
+    #[serde(alias = "CountTokens")]
+    CountTokens,
 }
 
 impl Operation {
@@ -31,7 +40,15 @@ impl Operation {
             Operation::InvokeStream => "InvokeModelWithResponseStream",
             Operation::List => "ListFoundationModels",
             Operation::Get => "GetFoundationModel",
+            Operation::Converse => "Converse",
+            Operation::ConverseStream => "ConverseStream",
+            Operation::CountTokens => "CountTokens",
         }
+    }
+
+    /// Whether the operation answers with a response stream (where stream faults apply).
+    pub fn is_stream(self) -> bool {
+        matches!(self, Operation::InvokeStream | Operation::ConverseStream)
     }
 }
 
@@ -294,7 +311,7 @@ impl FaultRule {
         if self.operation.is_some_and(|op| op != operation) {
             return false;
         }
-        if self.fault.stream_only() && operation != Operation::InvokeStream {
+        if self.fault.stream_only() && !operation.is_stream() {
             return false;
         }
         match &self.model {

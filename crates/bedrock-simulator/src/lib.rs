@@ -15,10 +15,12 @@
 
 mod backend;
 mod config;
+mod converse;
 mod families;
 mod fault;
 mod image;
 mod models;
+mod profiles;
 mod rejection;
 mod rng;
 mod schema;
@@ -27,7 +29,15 @@ mod text;
 
 pub use backend::MockBackend;
 pub use config::SimulatorConfig;
+pub use converse::{
+    CACHE_ENTRIES_PER_MODEL, MAX_CACHE_POINTS, NO_CACHING, NO_CHAT, NO_COUNT_TOKENS, NO_DOCUMENTS,
+    NO_IMAGES, NO_STREAMING_TOOLS, NO_SYSTEM, NO_TOOL_CACHING, NO_TOOLS, NOT_ALTERNATING,
+    NOT_CHAT_MODEL, NOT_USER_FIRST, SimConverseEvent, SimConverseRequest, SimConverseResponse,
+    SimConverseStream, SimConverseStreamResponse, SimCountTokensRequest, TOOL_CONFIG_REQUIRED,
+    invalid_signature, no_tool_choice, stream_events,
+};
 pub use fault::{Fault, FaultRule, Operation, StreamErrorKind};
+pub use profiles::{ACCOUNT_ID, ApplicationProfile};
 pub use rejection::{
     ACCESS_NOT_GRANTED, END_OF_LIFE, INVALID_MODEL_ID, MODEL_NOT_FOUND, UNSUPPORTED_FOR_STREAMING,
     on_demand_not_supported,

@@ -1,7 +1,7 @@
 //! Resolving model identifiers against the catalog the way Bedrock does: for runtime calls
 //! (profiles, on-demand support, regions, access, end of life) and for the control plane.
 
-use bedrock_core::catalog::{self, CatalogModel, ProfileGeo};
+use bedrock_core::catalog::{self, CatalogModel};
 use bedrock_core::{ListFoundationModelsRequest, ModelId, ModelIdError, ModelSummary, Region};
 
 use crate::config::SimulatorConfig;
@@ -27,9 +27,11 @@ fn end_of_life(model: &CatalogModel) -> Rejection {
     Rejection::not_found(rejection::END_OF_LIFE).with_hint(hint)
 }
 
-/// Whether a caller in `region` can use a `geo` inference profile.
-fn geo_serves(geo: ProfileGeo, region: Region) -> bool {
-    geo == ProfileGeo::Global || ProfileGeo::for_region(region) == Some(geo)
+/// Whether a caller in `region` can use the system-defined profile `profile_id`: the catalog
+/// lists the region among the profile's sources (a region may be a source of several
+/// geographies, and `global.` profiles of every region they list).
+fn profile_serves(profile_id: &str, region: Region) -> bool {
+    catalog::find_profile(profile_id).is_some_and(|p| p.sources.contains(&region))
 }
 
 /// The catalog model an InvokeModel / InvokeModelWithResponseStream call reaches, or Bedrock's
@@ -50,11 +52,19 @@ pub(crate) fn resolve_runtime(
     let id = id
         .as_ref()
         .map_err(|e| invalid().with_hint(e.reason.clone()))?;
-    let Some(base) = id.base_model_id() else {
-        return Err(invalid().with_hint(
-            "the simulator serves foundation models and their cross-region inference profiles; \
-             application inference profiles, provisioned, custom and imported models do not exist in it",
-        ));
+    let base = match id.base_model_id() {
+        Some(base) => base,
+        None => match crate::profiles::application_model(config, id.as_str(), region) {
+            Some(base) => base,
+            None => {
+                return Err(invalid().with_hint(
+                    "the simulator serves foundation models, their cross-region inference \
+                     profiles and the application inference profiles of its configuration \
+                     (`application_profiles`); provisioned, custom and imported models do not \
+                     exist in it",
+                ));
+            }
+        },
     };
     let Some(model) = catalog::find_model(base) else {
         return Err(Rejection::not_found(rejection::MODEL_NOT_FOUND)
@@ -65,7 +75,8 @@ pub(crate) fn resolve_runtime(
     }
     match id.profile_geo() {
         Some(geo) => {
-            if !model.profiles.contains(&geo) || !geo_serves(geo, region) {
+            let profile_id = format!("{}.{}", geo.as_str(), model.model_id);
+            if !profile_serves(&profile_id, region) {
                 let hint = match model.profile_id_for(region) {
                     Some(p) => format!("from {region}, call `{}` through `{p}`", model.model_id),
                     None => format!(
@@ -76,8 +87,10 @@ pub(crate) fn resolve_runtime(
                 return Err(invalid().with_hint(hint));
             }
         }
+        // An application profile routes to its model from its own region.
+        None if id.base_model_id().is_none() => {}
         None => {
-            if model.needs_profile() {
+            if !model.offered_in(region) && model.profile_id_for(region).is_some() {
                 let mut r =
                     Rejection::validation(rejection::on_demand_not_supported(model.model_id));
                 if let Some(p) = model.profile_id_for(region) {
@@ -120,11 +133,10 @@ fn not_offered_hint(model: &CatalogModel, region: Region) -> String {
     hint
 }
 
-/// Whether ListFoundationModels in `region` shows `model`: offered in the region or reachable
-/// through an inference profile from it, and not retired.
+/// Whether ListFoundationModels in `region` shows `model`: served on demand in the region or
+/// reachable through an inference profile from it, and not retired.
 pub(crate) fn listed_in(config: &SimulatorConfig, model: &CatalogModel, region: Region) -> bool {
-    !retired(config, model)
-        && (model.offered_in(region) || model.profiles.iter().any(|g| geo_serves(*g, region)))
+    !retired(config, model) && model.listed_in(region)
 }
 
 /// ListFoundationModels.

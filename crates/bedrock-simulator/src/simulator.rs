@@ -186,6 +186,9 @@ pub struct Simulator {
 struct Inner {
     config: SimulatorConfig,
     state: Mutex<State>,
+    /// Converse's prompt cache, kept apart from `state` so a Converse call holds one lock at a
+    /// time.
+    converse: crate::converse::ConverseState,
 }
 
 impl std::fmt::Debug for Inner {
@@ -322,23 +325,23 @@ struct ArmedRule {
 }
 
 /// What the fault rules decided for one call.
-struct Plan {
-    sequence: u64,
-    request_id: String,
-    delay: Duration,
-    error: Option<Rejection>,
-    stream_fault: Option<Fault>,
-    malformed: bool,
-    faults: Vec<&'static str>,
+pub(crate) struct Plan {
+    pub(crate) sequence: u64,
+    pub(crate) request_id: String,
+    pub(crate) delay: Duration,
+    pub(crate) error: Option<Rejection>,
+    pub(crate) stream_fault: Option<Fault>,
+    pub(crate) malformed: bool,
+    pub(crate) faults: Vec<&'static str>,
 }
 
 /// What the log needs about a call.
-struct CallInfo<'a> {
-    operation: Operation,
-    model_id: Option<&'a str>,
-    region: Region,
-    attempt: Option<u32>,
-    body_len: usize,
+pub(crate) struct CallInfo<'a> {
+    pub(crate) operation: Operation,
+    pub(crate) model_id: Option<&'a str>,
+    pub(crate) region: Region,
+    pub(crate) attempt: Option<u32>,
+    pub(crate) body_len: usize,
 }
 
 impl<'a> CallInfo<'a> {
@@ -413,6 +416,7 @@ impl Simulator {
             inner: Arc::new(Inner {
                 config,
                 state: Mutex::new(state),
+                converse: crate::converse::ConverseState::default(),
             }),
         }
     }
@@ -426,6 +430,11 @@ impl Simulator {
     /// The configuration.
     pub fn config(&self) -> &SimulatorConfig {
         &self.inner.config
+    }
+
+    /// Converse's prompt-cache state.
+    pub(crate) fn converse_state(&self) -> &crate::converse::ConverseState {
+        &self.inner.converse
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -459,6 +468,7 @@ impl Simulator {
     /// ids and fault dice from the seed: afterwards the simulator behaves as if new.
     pub fn reset(&self) {
         *self.state() = State::new(self.inner.config.seed);
+        self.inner.converse.clear();
     }
 
     /// The request log, oldest first: at most `config.log_capacity` entries, whose
@@ -502,7 +512,7 @@ impl Simulator {
 
     /// Numbers the call, counts the attempt and runs the fault rules. `model` is the model
     /// identifier as received and parsed, for the calls that name one.
-    fn begin(
+    pub(crate) fn begin(
         &self,
         operation: Operation,
         model: Option<(&str, &std::result::Result<ModelId, ModelIdError>)>,
@@ -578,7 +588,13 @@ impl Simulator {
         plan
     }
 
-    fn log(&self, plan: &Plan, call: &CallInfo<'_>, status: u16, error_type: Option<&'static str>) {
+    pub(crate) fn log(
+        &self,
+        plan: &Plan,
+        call: &CallInfo<'_>,
+        status: u16,
+        error_type: Option<&'static str>,
+    ) {
         let capacity = self.inner.config.log_capacity;
         let budget = self.inner.config.log_max_bytes;
         if capacity == 0 || budget == 0 {
@@ -620,7 +636,7 @@ impl Simulator {
     }
 
     /// Logs and converts a rejection.
-    fn fail(&self, plan: &Plan, call: &CallInfo<'_>, rejection: Rejection) -> Error {
+    pub(crate) fn fail(&self, plan: &Plan, call: &CallInfo<'_>, rejection: Rejection) -> Error {
         self.log(plan, call, rejection.status, Some(rejection.error_type));
         rejection.into_error(&plan.request_id, call.model_id, Some(call.region))
     }
@@ -864,7 +880,7 @@ impl Simulator {
     }
 }
 
-async fn wait(delay: Duration) {
+pub(crate) async fn wait(delay: Duration) {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }

@@ -216,6 +216,7 @@ fn clean_metadata() -> CallMetadata {
         input_tokens: Some(5),
         output_tokens: Some(9),
         attempts: Some(1),
+        ..CallMetadata::default()
     }
 }
 

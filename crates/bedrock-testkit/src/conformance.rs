@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use bedrock_core::{
     Capabilities, ChatMessage, ChatRequest, ContentPart, EmbeddingRequest, Error, ErrorKind,
     ImageFormat, ImageRequest, ModelAdapter, ModelId, ModelInput, ModelMatch, ModelOutput,
-    ModelPattern, Registry, Route, TextAccumulator, TextRequest,
+    ModelPattern, Registry, RerankRequest, Route, TextAccumulator, TextRequest,
 };
 
 use crate::ApiFixtures;
@@ -39,7 +39,7 @@ pub fn run_conformance(adapter: &dyn ModelAdapter, fixtures: &[ApiFixtures]) {
 
 /// The adapter's patterns are well formed: a name, at least one pattern, every pattern's API
 /// has a request schema that compiles, no two patterns match the same ids the same way, every
-/// pattern has a primary capability (text, chat, embedding or image), vision implies chat and
+/// pattern has a primary capability (text, chat, embedding, image or rerank), vision implies chat and
 /// streaming implies text or chat; `request_schema` answers `None` for an unknown API.
 ///
 /// # Panics
@@ -79,8 +79,8 @@ pub fn patterns_are_consistent(adapter: &dyn ModelAdapter) {
         let c = p.capabilities;
         assert!(c != Capabilities::NONE, "{at}: capabilities are empty");
         assert!(
-            c.text || c.chat || c.embedding || c.image,
-            "{at}: capabilities {c:?} name no operation (text, chat, embedding or image)"
+            c.text || c.chat || c.embedding || c.image || c.rerank,
+            "{at}: capabilities {c:?} name no operation (text, chat, embedding, image or rerank)"
         );
         assert!(
             !c.vision || c.chat,
@@ -195,6 +195,7 @@ pub fn example_responses_parse(adapter: &dyn ModelAdapter, f: &ApiFixtures) {
             ModelOutput::Text(_) => caps.text || caps.chat,
             ModelOutput::Embedding(_) => caps.embedding,
             ModelOutput::Images(_) => caps.image,
+            ModelOutput::Rerank(_) => caps.rerank,
             _ => false,
         };
         assert!(
@@ -453,6 +454,13 @@ fn sample_inputs() -> Vec<(&'static str, ModelInput)> {
         (
             "image generation",
             ModelInput::Image(ImageRequest::new("A red square.")),
+        ),
+        (
+            "rerank",
+            ModelInput::Rerank(RerankRequest::new(
+                "Which is red?",
+                vec!["A red square.".to_owned(), "A blue circle.".to_owned()],
+            )),
         ),
     ]
 }

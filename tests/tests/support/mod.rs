@@ -100,3 +100,33 @@ pub fn png_size(png_bytes: &[u8]) -> (u32, u32) {
         .expect("the PNG's pixels decode");
     (frame.width, frame.height)
 }
+
+/// The `bedrock` binary of this build (`target/<profile>/bedrock`), for tests that run the
+/// command line from the `tests` package, which Cargo gives no `CARGO_BIN_EXE_` path.
+///
+/// It runs `cargo build --workspace --tests`: the same targets and features as the test
+/// command's own build, so under `cargo test --workspace` it finds everything fresh and builds
+/// nothing; run alone, it builds what is missing. (`cargo build -p bedrock-cli` would resolve
+/// other features and rebuild much of the workspace.)
+pub fn bedrock_binary() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = manifest.parent().expect("tests/ sits in the workspace");
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--workspace", "--tests"])
+        .current_dir(workspace)
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "building the workspace's test targets failed"
+    );
+    // target/<profile>/deps/<this test> → target/<profile>/bedrock
+    let exe = std::env::current_exe().expect("the test's own path");
+    let binary = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target/<profile>/deps")
+        .join(format!("bedrock{}", std::env::consts::EXE_SUFFIX));
+    assert!(binary.exists(), "{} is missing", binary.display());
+    binary
+}

@@ -118,3 +118,41 @@ pub fn prefix_of(api: &str) -> &'static str {
         other => panic!("unknown API {other}"),
     }
 }
+
+/// One Converse-shaped request (`tests/data/converse_requests.json`) to send to Claude over
+/// InvokeModel.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConverseCase {
+    pub name: String,
+    pub model_id: String,
+    pub request: bedrock_core::converse::ConverseRequest,
+}
+
+/// One row of `tests/data/invalid_converse_requests.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InvalidConverseCase {
+    pub name: String,
+    pub model_id: String,
+    pub request: bedrock_core::converse::ConverseRequest,
+    pub field: String,
+}
+
+pub fn converse_cases() -> Vec<ConverseCase> {
+    fixtures::load_json(format!("{DATA}/converse_requests.json"))
+}
+
+pub fn converse_case(name: &str) -> ConverseCase {
+    converse_cases()
+        .into_iter()
+        .find(|case| case.name == name)
+        .unwrap_or_else(|| panic!("no Converse request called {name}"))
+}
+
+pub fn invalid_converse_cases() -> Vec<InvalidConverseCase> {
+    fixtures::load_json(format!("{DATA}/invalid_converse_requests.json"))
+}
+
+/// The bare model id a route serves, as the adapter is given it.
+pub fn base_model_id(model_id: &str) -> String {
+    route(model_id).base_model_id
+}

@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 
 use bedrock_adapter_cohere::models::APIS;
-use bedrock_adapter_cohere::{ADAPTER_NAME, CHAT_API, COMMAND_API, CohereAdapter, EMBED_API};
+use bedrock_adapter_cohere::{
+    ADAPTER_NAME, CHAT_API, COMMAND_API, CohereAdapter, EMBED_API, EMBED_V4_API, RERANK_API,
+};
 use bedrock_core::{
     ChatMessage, ChatRequest, EmbeddingRequest, Error, ErrorKind, ImageRequest, InvokeOptions,
-    ModelAdapter, ModelInput, TextRequest,
+    ModelAdapter, ModelInput, RerankRequest, TextRequest,
 };
 
 use crate::{id, invalid_inputs, model_for, registry, route};
@@ -99,10 +101,13 @@ fn inputs_of_other_shapes_are_unsupported() {
     let text = ModelInput::Text(TextRequest::new("Hi"));
     let embedding = ModelInput::Embedding(EmbeddingRequest::new("Hi"));
     let image = ModelInput::Image(ImageRequest::new("A lighthouse"));
+    let rerank = ModelInput::Rerank(RerankRequest::new("Hi", vec!["Hello".to_owned()]));
     for (api, inputs) in [
-        (COMMAND_API, vec![&chat, &embedding, &image]),
-        (CHAT_API, vec![&embedding, &image]),
-        (EMBED_API, vec![&text, &chat, &image]),
+        (COMMAND_API, vec![&chat, &embedding, &image, &rerank]),
+        (CHAT_API, vec![&embedding, &image, &rerank]),
+        (EMBED_API, vec![&text, &chat, &image, &rerank]),
+        (EMBED_V4_API, vec![&text, &chat, &image, &rerank]),
+        (RERANK_API, vec![&text, &chat, &embedding, &image]),
     ] {
         let model = model_for(api);
         let route = route(model);

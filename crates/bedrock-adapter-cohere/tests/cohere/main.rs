@@ -1,6 +1,6 @@
 //! Integration tests of the Cohere adapter, driven by the data files under `tests/data`: body
 //! snapshots, invalid inputs, parsed responses and streams, the conformance suite, registry
-//! resolution and the request schemas of its three APIs.
+//! resolution and the request schemas of its five APIs.
 
 mod bodies;
 mod conformance;
@@ -11,7 +11,9 @@ mod schemas;
 
 use std::path::PathBuf;
 
-use bedrock_adapter_cohere::{CHAT_API, COMMAND_API, EMBED_API, register};
+use bedrock_adapter_cohere::{
+    CHAT_API, COMMAND_API, EMBED_API, EMBED_V4_API, RERANK_API, register,
+};
 use bedrock_core::{ModelId, ModelInput, Registry, Route};
 use bedrock_testkit::StreamFixture;
 use bedrock_testkit::fixtures::{load_dir, load_json, load_stream};
@@ -25,6 +27,8 @@ pub const CATALOG: &[(&str, &str)] = &[
     ("cohere.command-r-plus-v1:0", CHAT_API),
     ("cohere.embed-english-v3", EMBED_API),
     ("cohere.embed-multilingual-v3", EMBED_API),
+    ("cohere.embed-v4:0", EMBED_V4_API),
+    ("cohere.rerank-v3-5:0", RERANK_API),
 ];
 
 /// The model whose route parses each API's example responses and streams.
@@ -33,6 +37,8 @@ pub fn model_for(api: &str) -> &'static str {
         COMMAND_API => "cohere.command-text-v14",
         CHAT_API => "cohere.command-r-plus-v1:0",
         EMBED_API => "cohere.embed-english-v3",
+        EMBED_V4_API => "cohere.embed-v4:0",
+        RERANK_API => "cohere.rerank-v3-5:0",
         other => panic!("no model for API {other}"),
     }
 }
@@ -106,6 +112,17 @@ pub fn invalid_inputs() -> Vec<InvalidCase> {
         "cohere.embed-multilingual-v3",
         "texts[0]",
         serde_json::json!({"kind": "embedding", "text": "é".repeat(2049)}),
+    ));
+    cases.push(long(
+        "cohere.rerank-v3-5:0",
+        "documents",
+        serde_json::json!({"kind": "rerank", "query": "Hi", "documents": vec!["a"; 1001]}),
+    ));
+    let image = "data:image/png;base64,iVBORw0KGgo=";
+    cases.push(long(
+        "cohere.embed-v4:0",
+        "extra.images",
+        serde_json::json!({"kind": "embedding", "text": "", "extra": {"images": vec![image; 97]}}),
     ));
     cases
 }

@@ -3,7 +3,9 @@
 //! finish reasons; malformed responses.
 
 use bedrock_adapter_cohere::models::APIS;
-use bedrock_adapter_cohere::{CHAT_API, COMMAND_API, CohereAdapter, EMBED_API};
+use bedrock_adapter_cohere::{
+    CHAT_API, COMMAND_API, CohereAdapter, EMBED_API, EMBED_V4_API, RERANK_API,
+};
 use bedrock_core::{
     ErrorKind, ModelAdapter, ModelOutput, StopReason, StreamEvent, TextAccumulator,
 };
@@ -172,6 +174,18 @@ fn malformed_responses_are_decode_errors() {
         (EMBED_API, br#"{"embeddings":[["a"]]}"#),
         (EMBED_API, br#"{"embedding":[0.1]}"#),
         (EMBED_API, b""),
+        (EMBED_V4_API, br#"{"embeddings":{"float":[]}}"#),
+        (EMBED_V4_API, br#"{"embeddings":{}}"#),
+        (RERANK_API, br#"{"ranking":[]}"#),
+        (
+            RERANK_API,
+            br#"{"results":[{"index":"a","relevance_score":0.5}]}"#,
+        ),
+        (
+            RERANK_API,
+            br#"{"results":[{"index":-1,"relevance_score":0.5}]}"#,
+        ),
+        (RERANK_API, br#"{"results":[{"index":0}]}"#),
     ] {
         let err = CohereAdapter
             .parse_output(&route(model_for(api)), body)
@@ -201,4 +215,21 @@ fn malformed_responses_are_decode_errors() {
             String::from_utf8_lossy(chunk)
         );
     }
+}
+
+#[test]
+fn rankings_keep_the_model_order_and_scores() {
+    let body = br#"{"id":"r","results":[{"index":2,"relevance_score":0.9},{"index":0,"relevance_score":0.4}]}"#;
+    let output = CohereAdapter
+        .parse_output(&route(model_for(RERANK_API)), body)
+        .unwrap();
+    let ModelOutput::Rerank(ranking) = output else {
+        panic!("not a ranking: {output:?}")
+    };
+    let pairs: Vec<(usize, f64)> = ranking
+        .results
+        .iter()
+        .map(|r| (r.index, r.relevance_score))
+        .collect();
+    assert_eq!(pairs, [(2, 0.9), (0, 0.4)]);
 }

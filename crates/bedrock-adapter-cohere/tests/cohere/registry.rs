@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use bedrock_adapter_cohere::{ADAPTER_NAME, CHAT_API, COMMAND_API, CohereAdapter, EMBED_API};
+use bedrock_adapter_cohere::{
+    ADAPTER_NAME, CHAT_API, COMMAND_API, CohereAdapter, EMBED_API, EMBED_V4_API, RERANK_API,
+};
 use bedrock_core::{Error, ModelAdapter};
 use bedrock_testkit::assert_resolves;
 
@@ -47,9 +49,9 @@ fn provisioned_throughput_variants_resolve_to_their_model_api() {
 #[test]
 fn other_cohere_ids_are_a_miss_naming_the_adapter() {
     for model_id in [
-        "cohere.embed-v4:0",
-        "cohere.rerank-v3-5:0",
         "cohere.command-r7b-v1:0",
+        "cohere.command-a-v1:0",
+        "cohere.rerank-v4:0",
         "xcohere.command-text-v14",
     ] {
         let err = registry().resolve(&id(model_id)).unwrap_err();
@@ -77,7 +79,8 @@ fn registering_again_replaces_the_adapter() {
         .expect("registered")
         .capabilities();
     assert!(capabilities.text && capabilities.chat && capabilities.streaming);
-    assert!(capabilities.embedding && !capabilities.vision && !capabilities.image);
+    assert!(capabilities.embedding && capabilities.rerank);
+    assert!(!capabilities.vision && !capabilities.image);
 }
 
 #[test]
@@ -87,7 +90,11 @@ fn each_api_has_the_capabilities_of_its_models() {
         match *api {
             COMMAND_API => assert!(caps.text && caps.streaming && !caps.chat && !caps.embedding),
             CHAT_API => assert!(caps.text && caps.chat && caps.streaming && !caps.vision),
-            _ => assert!(caps.embedding && !caps.text && !caps.chat && !caps.streaming),
+            RERANK_API => assert!(caps.rerank && !caps.embedding && !caps.text && !caps.streaming),
+            EMBED_API | EMBED_V4_API => {
+                assert!(caps.embedding && !caps.rerank && !caps.text && !caps.streaming);
+            }
+            other => panic!("{model}: unknown API {other}"),
         }
     }
 }

@@ -4,8 +4,12 @@
 use bedrock_adapter_cohere::chat::CohereChatRequest;
 use bedrock_adapter_cohere::command::CohereCommandRequest;
 use bedrock_adapter_cohere::embed::CohereEmbedRequest;
+use bedrock_adapter_cohere::embed_v4::CohereEmbedV4Request;
 use bedrock_adapter_cohere::models::{APIS, chat_limits, command_limits};
-use bedrock_adapter_cohere::{CHAT_API, COMMAND_API, CohereAdapter, EMBED_API};
+use bedrock_adapter_cohere::rerank::CohereRerankRequest;
+use bedrock_adapter_cohere::{
+    CHAT_API, COMMAND_API, CohereAdapter, EMBED_API, EMBED_V4_API, RERANK_API,
+};
 use bedrock_core::{ModelAdapter, Result};
 use serde_json::{Value, json};
 
@@ -26,6 +30,12 @@ fn validate(api: &str, body: &Value) -> Result<()> {
         CHAT_API => serde_json::from_value::<CohereChatRequest>(body.clone())
             .unwrap_or_else(|_| parse("chat request"))
             .validate(&chat_limits("cohere.command-r-v1:0")),
+        EMBED_V4_API => serde_json::from_value::<CohereEmbedV4Request>(body.clone())
+            .unwrap_or_else(|_| parse("Embed v4 request"))
+            .validate(),
+        RERANK_API => serde_json::from_value::<CohereRerankRequest>(body.clone())
+            .unwrap_or_else(|_| parse("Rerank request"))
+            .validate(),
         _ => serde_json::from_value::<CohereEmbedRequest>(body.clone())
             .unwrap_or_else(|_| parse("Embed request"))
             .validate(),
@@ -57,6 +67,16 @@ fn optional_fields_are_left_out_not_null() {
             json!(["texts", "input_type"]),
             &["embedding_types"],
         ),
+        (
+            EMBED_V4_API,
+            json!(["input_type"]),
+            &["texts", "images", "embedding_types", "max_tokens"],
+        ),
+        (
+            RERANK_API,
+            json!(["query", "documents", "api_version"]),
+            &["top_n", "max_tokens_per_doc"],
+        ),
     ] {
         let schema = schema(api);
         assert_eq!(schema["required"], required, "{api}");
@@ -75,6 +95,7 @@ fn schema_and_validation_refuse_the_same_bad_bodies() {
         let mut body = match api {
             COMMAND_API => json!({"prompt": "Hi"}),
             CHAT_API => json!({"message": "Hi"}),
+            RERANK_API => json!({"query": "Hi", "documents": ["a", "b"], "api_version": 2}),
             _ => json!({"texts": ["Hi"], "input_type": "search_query"}),
         };
         body[field] = value;
@@ -195,6 +216,50 @@ fn schema_and_validation_refuse_the_same_bad_bodies() {
             hi(EMBED_API, "embedding_types", json!(["float", "float"])),
             "embedding_types[1]",
         ),
+        (EMBED_V4_API, json!({"input_type": "search_query"}), "texts"),
+        (
+            EMBED_V4_API,
+            hi(EMBED_V4_API, "texts", json!([" "])),
+            "texts[0]",
+        ),
+        (
+            EMBED_V4_API,
+            hi(EMBED_V4_API, "output_dimension", json!(300)),
+            "output_dimension",
+        ),
+        (
+            EMBED_V4_API,
+            hi(EMBED_V4_API, "max_tokens", json!(128_001)),
+            "max_tokens",
+        ),
+        (
+            EMBED_V4_API,
+            json!({"input_type": "search_query", "images": ["data:image/png;base64,"]}),
+            "images[0]",
+        ),
+        (
+            EMBED_V4_API,
+            hi(EMBED_V4_API, "embedding_types", json!(["int8", "int8"])),
+            "embedding_types[1]",
+        ),
+        (RERANK_API, hi(RERANK_API, "query", json!(" ")), "query"),
+        (
+            RERANK_API,
+            hi(RERANK_API, "documents", json!([])),
+            "documents",
+        ),
+        (RERANK_API, hi(RERANK_API, "top_n", json!(0)), "top_n"),
+        (RERANK_API, hi(RERANK_API, "top_n", json!(1001)), "top_n"),
+        (
+            RERANK_API,
+            hi(RERANK_API, "api_version", json!(1)),
+            "api_version",
+        ),
+        (
+            RERANK_API,
+            hi(RERANK_API, "max_tokens_per_doc", json!(4097)),
+            "max_tokens_per_doc",
+        ),
     ] {
         let validator = jsonschema::validator_for(&schema(api)).expect("the schema compiles");
         assert!(
@@ -226,6 +291,19 @@ fn unknown_body_fields_are_refused_by_schema_and_type() {
             EMBED_API,
             json!({"texts": ["Hi"], "input_type": "search_query", "dimensions": 1024}),
         ),
+        (
+            EMBED_V4_API,
+            json!({"texts": ["Hi"], "input_type": "search_query", "dimensions": 1024}),
+        ),
+        (
+            EMBED_V4_API,
+            json!({"texts": ["Hi"], "input_type": "search_query", "truncate": "END"}),
+        ),
+        (RERANK_API, json!({"query": "Hi", "documents": ["a"]})),
+        (
+            RERANK_API,
+            json!({"query": "Hi", "documents": ["a"], "api_version": 2, "return_documents": true}),
+        ),
     ] {
         let validator = jsonschema::validator_for(&schema(api)).expect("the schema compiles");
         assert!(
@@ -235,6 +313,8 @@ fn unknown_body_fields_are_refused_by_schema_and_type() {
         let typed = match api {
             COMMAND_API => serde_json::from_value::<CohereCommandRequest>(body.clone()).is_err(),
             CHAT_API => serde_json::from_value::<CohereChatRequest>(body.clone()).is_err(),
+            EMBED_V4_API => serde_json::from_value::<CohereEmbedV4Request>(body.clone()).is_err(),
+            RERANK_API => serde_json::from_value::<CohereRerankRequest>(body.clone()).is_err(),
             _ => serde_json::from_value::<CohereEmbedRequest>(body.clone()).is_err(),
         };
         assert!(typed, "the {api} type accepts {body}");

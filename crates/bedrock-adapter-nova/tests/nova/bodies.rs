@@ -56,6 +56,7 @@ fn the_cases_cover_every_model_and_task_type() {
         "amazon.nova-lite-v1:0",
         "amazon.nova-pro-v1:0",
         "amazon.nova-premier-v1:0",
+        "amazon.nova-2-lite-v1:0",
         "amazon.nova-canvas-v1:0",
     ] {
         assert!(models.contains(model), "no valid input for {model}");

@@ -17,7 +17,12 @@ pub async fn run(
     printer: &Printer,
 ) -> Result<(), CliError> {
     match command {
-        HistoryCommand::List(args) => list(global, args.limit, printer).await,
+        HistoryCommand::List(args) => match &args.conversation {
+            Some(conversation) => {
+                list_conversation(global, conversation, args.limit, printer).await
+            }
+            None => list(global, args.limit, printer).await,
+        },
         HistoryCommand::Show(args) => show(global, &args.prompt_id, printer).await,
     }
 }
@@ -25,6 +30,36 @@ pub async fn run(
 async fn list(global: &GlobalArgs, limit: usize, printer: &Printer) -> Result<(), CliError> {
     let history = open_history(global)?;
     let records = history.list(limit).await?;
+    print_list(global, &records, printer)
+}
+
+/// `history list --conversation ID`: the turns `bedrock chat` saved under that id, oldest
+/// first (at most `limit`, the first ones).
+async fn list_conversation(
+    global: &GlobalArgs,
+    conversation: &str,
+    limit: usize,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let history = open_history(global)?;
+    let mut records = history.list_conversation(conversation).await?;
+    records.truncate(limit);
+    if records.is_empty() && !printer.is_json() {
+        printer.note(&format!(
+            "no saved turns of conversation `{conversation}` in {}; `bedrock chat` prints its \
+             conversation id when it starts",
+            history_path(global)?.display()
+        ));
+        return Ok(());
+    }
+    print_list(global, &records, printer)
+}
+
+fn print_list(
+    global: &GlobalArgs,
+    records: &[PromptRecord],
+    printer: &Printer,
+) -> Result<(), CliError> {
     if printer.is_json() {
         let list: Vec<Value> = records.iter().map(summary_json).collect();
         return printer.json(&json!({ "prompts": list }));
@@ -111,6 +146,9 @@ async fn show(global: &GlobalArgs, id: &str, printer: &Printer) -> Result<(), Cl
         format!("region:    {}", prompt.region),
         format!("created:   {}", rfc3339(record.created_at)),
     ];
+    if let Some(conversation) = &prompt.conversation_id {
+        lines.push(format!("conversation: {conversation}"));
+    }
     if let Some(finished) = record.finished_at {
         lines.push(format!("finished:  {}", rfc3339(finished)));
     }
@@ -173,6 +211,7 @@ fn summary_json(r: &PromptRecord) -> Value {
         "output_tokens": output_tokens,
         "latency_ms": latency_ms,
         "error_kind": error_kind,
+        "conversation_id": r.prompt.conversation_id,
     })
 }
 

@@ -1,10 +1,19 @@
 //! The commands: `run` dispatches to one module per command group and stops on Ctrl-C.
 
+pub mod async_invoke;
+pub mod batch;
+pub mod chat;
+mod chat_input;
+mod chat_tools;
+pub mod count_tokens;
+pub mod credentials;
 mod emulator;
 mod generate;
 mod history;
 mod invoke;
 mod models;
+mod profiles;
+pub mod rerank;
 mod schema;
 
 use bedrock_connector::{
@@ -22,6 +31,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
     match command {
         // The emulator handles Ctrl-C itself: it is how it is meant to stop.
         Command::Emulator(args) => emulator::run(&global, &args, printer).await,
+        // A chat session takes Ctrl-C as "stop this reply", not "end the program".
+        Command::Chat(args) => chat::run(&global, &args, printer).await,
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut out = Vec::new();
@@ -33,13 +44,19 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
                 match command {
                     Command::Models(args) => models::list(&global, &args, printer).await,
                     Command::Model(args) => models::show(&global, &args, printer).await,
+                    Command::Profiles(args) => profiles::list(&global, &args, printer).await,
                     Command::Invoke(args) => invoke::run(&global, &args, printer).await,
                     Command::Text(args) => generate::text(&global, &args, printer).await,
                     Command::Embed(args) => generate::embed(&global, &args, printer).await,
                     Command::Image(args) => generate::image(&global, &args, printer).await,
+                    Command::Rerank(args) => rerank::run(&global, &args, printer).await,
                     Command::History(args) => history::run(&global, &args, printer).await,
                     Command::Schema(args) => schema::run(&args, printer),
-                    Command::Emulator(_) | Command::Completions(_) => Ok(()),
+                    Command::CountTokens(args) => count_tokens::run(&global, &args, printer).await,
+                    Command::Credentials(args) => credentials::run(&global, &args, printer).await,
+                    Command::Batch(args) => batch::run(&global, &args, printer).await,
+                    Command::Async(args) => async_invoke::run(&global, &args, printer).await,
+                    Command::Emulator(_) | Command::Completions(_) | Command::Chat(_) => Ok(()),
                 }
             };
             // Ctrl-C drops the call where it stands; a prompt it saved stays pending until the

@@ -3,11 +3,13 @@
 
 mod ai21;
 mod anthropic;
+mod chat_completions;
 mod cohere;
 mod deepseek;
 mod meta;
 mod mistral;
 mod nova;
+mod rerank;
 mod stability;
 mod titan;
 mod titan_image;
@@ -59,6 +61,14 @@ pub(crate) enum Family {
     Jamba,
     /// DeepSeek-R1.
     DeepSeek,
+    /// OpenAI chat completions on InvokeModel: gpt-oss, Qwen3, DeepSeek-V3.1, Writer Palmyra,
+    /// Magistral and Mistral Large 3.
+    ChatCompletions,
+    /// Cohere Rerank.
+    CohereRerank,
+    /// Models InvokeModel refuses because another operation serves them: Nova Reel
+    /// (StartAsyncInvoke) and Nova Sonic (InvokeModelWithBidirectionalStream).
+    OtherOperation(&'static str),
 }
 
 impl Family {
@@ -77,16 +87,26 @@ impl Family {
             "amazon" if name.starts_with("titan-image") || name.starts_with("nova-canvas") => {
                 Family::TitanImage
             }
+            "amazon" if name.starts_with("nova-reel") => Family::OtherOperation("StartAsyncInvoke"),
+            "amazon" if name.starts_with("nova-sonic") => {
+                Family::OtherOperation("InvokeModelWithBidirectionalStream")
+            }
             "amazon" if name.starts_with("nova-") => Family::NovaText,
             "stability" if name.starts_with("stable-diffusion-xl") => Family::StabilitySdxl,
             "stability" => Family::StabilityImage,
             "meta" => Family::Meta,
+            "mistral" if name.starts_with("magistral") || name.starts_with("mistral-large-3") => {
+                Family::ChatCompletions
+            }
             "mistral" => Family::Mistral,
             "cohere" if name.starts_with("command-r") => Family::CohereChat,
             "cohere" if name.starts_with("command") => Family::CohereCommand,
             "cohere" if name.starts_with("embed") => Family::CohereEmbed,
+            "cohere" if name.starts_with("rerank") => Family::CohereRerank,
             "ai21" if name.starts_with("jamba") => Family::Jamba,
+            "deepseek" if name.starts_with("v3") => Family::ChatCompletions,
             "deepseek" => Family::DeepSeek,
+            "openai" | "qwen" | "writer" => Family::ChatCompletions,
             _ => return None,
         })
     }
@@ -378,6 +398,12 @@ pub(crate) fn invoke(family: Family, call: &Call<'_>) -> Result<Completed, Rejec
         Family::CohereEmbed => cohere::embed(call),
         Family::Jamba => ai21::chat(call),
         Family::DeepSeek => deepseek::text(call),
+        Family::ChatCompletions => chat_completions::chat(call),
+        Family::CohereRerank => rerank::rerank(call),
+        Family::OtherOperation(operation) => Err(Rejection::validation(format!(
+            "The provided model doesn't support InvokeModel; call {} with {operation}.",
+            call.model.model_id
+        ))),
     }
 }
 

@@ -1,0 +1,224 @@
+//! `bedrock async`: asynchronous invocations (StartAsyncInvoke, GetAsyncInvoke,
+//! ListAsyncInvokes) for models whose output is written to S3, such as Nova Reel.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bedrock_connector::batch::{
+    AsyncInvoke, AsyncInvokeStatus, ListAsyncInvokesRequest, SortOrder, StartAsyncInvokeRequest,
+};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use super::model_id;
+use crate::cli::GlobalArgs;
+use crate::failure::CliError;
+use crate::output::{Printer, table};
+use crate::session::connect;
+use crate::spinner::spin;
+
+/// How often `--wait` asks for the invocation's state.
+const POLL: Duration = Duration::from_secs(2);
+
+/// `bedrock async ...`.
+#[derive(Debug, Subcommand)]
+pub enum AsyncCommand {
+    /// Start an invocation whose output goes to S3 (StartAsyncInvoke).
+    Start(StartArgs),
+    /// Show an invocation (GetAsyncInvoke).
+    Status(InvocationArgs),
+    /// List invocations, newest first (ListAsyncInvokes).
+    List(ListArgs),
+}
+
+/// `bedrock async start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The model.
+    #[arg(long, value_name = "MODEL_ID")]
+    pub model: String,
+    /// A file holding the model's request body (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Where the output goes: `s3://bucket/prefix` (under a folder named after the invocation).
+    // `--output` is the global output format.
+    #[arg(long, value_name = "S3_URI")]
+    pub output_uri: String,
+    /// Wait until it ends.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// An invocation named by ARN.
+#[derive(Debug, Args)]
+pub struct InvocationArgs {
+    /// The invocation's ARN.
+    #[arg(value_name = "INVOCATION_ARN")]
+    pub invocation: String,
+}
+
+/// `bedrock async list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only invocations in this state (InProgress, Completed, Failed).
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// At most this many (1 to 1000).
+    #[arg(long, value_name = "N")]
+    pub max_results: Option<u32>,
+    /// The page after the one that printed this token.
+    #[arg(long, value_name = "TOKEN")]
+    pub next_token: Option<String>,
+}
+
+/// Runs `bedrock async ...`.
+pub async fn run(
+    global: &GlobalArgs,
+    command: &AsyncCommand,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    match command {
+        AsyncCommand::Start(args) => start(global, args, printer).await,
+        AsyncCommand::Status(args) => status(global, args, printer).await,
+        AsyncCommand::List(args) => list(global, args, printer).await,
+    }
+}
+
+fn print_invoke(invoke: &AsyncInvoke, printer: &Printer) -> Result<(), CliError> {
+    if printer.is_json() {
+        return printer.json(&serde_json::to_value(invoke).unwrap_or(Value::Null));
+    }
+    let mut lines = vec![
+        format!("invocation {}", invoke.invocation_arn),
+        format!("model      {}", invoke.model_arn),
+        format!("status     {}", invoke.status.as_str()),
+        format!(
+            "output     {}",
+            invoke.output_data_config.s3_output_data_config.s3_uri
+        ),
+        format!("submitted  {}", invoke.submit_time),
+    ];
+    if let Some(end) = &invoke.end_time {
+        lines.push(format!("ended      {end}"));
+    }
+    if let Some(message) = &invoke.failure_message {
+        lines.push(format!("failure    {message}"));
+    }
+    printer.line(&lines.join("\n"))
+}
+
+async fn start(global: &GlobalArgs, args: &StartArgs, printer: &Printer) -> Result<(), CliError> {
+    model_id(&args.model)?;
+    let text = std::fs::read_to_string(&args.input)
+        .map_err(|e| CliError::io(format!("cannot read `{}`", args.input.display()), e))?;
+    let body: Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::usage(
+            format!("`{}` is not JSON: {e}", args.input.display()),
+            "pass the model's request body as a JSON file",
+        )
+    })?;
+    let request = StartAsyncInvokeRequest::new(&args.model, body, &args.output_uri);
+    request.validate()?;
+    let session = connect(global, printer, false).await?;
+    let region = session.connector.region();
+    let backend = session.connector.backend();
+    let arn = spin(
+        "starting the invocation",
+        backend.start_async_invoke(region, &request),
+    )
+    .await?;
+    if !args.wait {
+        if printer.is_json() {
+            return printer.json(&json!({ "invocationArn": arn }));
+        }
+        return printer.line(&arn);
+    }
+    let invoke = spin("waiting for the invocation", async {
+        loop {
+            let invoke = backend.get_async_invoke(region, &arn).await?;
+            if invoke.status != AsyncInvokeStatus::InProgress {
+                return Ok::<_, bedrock_connector::Error>(invoke);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    })
+    .await?;
+    print_invoke(&invoke, printer)?;
+    match invoke.status {
+        AsyncInvokeStatus::Completed => Ok(()),
+        _ => Err(CliError::usage(
+            format!(
+                "the invocation failed: {}",
+                invoke.failure_message.unwrap_or_default()
+            ),
+            "see `bedrock async status INVOCATION_ARN`",
+        )),
+    }
+}
+
+async fn status(
+    global: &GlobalArgs,
+    args: &InvocationArgs,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let session = connect(global, printer, false).await?;
+    let region = session.connector.region();
+    let invoke = spin(
+        "reading the invocation",
+        session
+            .connector
+            .backend()
+            .get_async_invoke(region, &args.invocation),
+    )
+    .await?;
+    print_invoke(&invoke, printer)
+}
+
+async fn list(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> Result<(), CliError> {
+    let request = ListAsyncInvokesRequest {
+        status_equals: args.status.as_deref().map(str::parse).transpose()?,
+        max_results: args.max_results,
+        next_token: args.next_token.clone(),
+        sort_order: Some(SortOrder::Descending),
+        ..Default::default()
+    };
+    request.validate()?;
+    let session = connect(global, printer, false).await?;
+    let region = session.connector.region();
+    let page = spin(
+        "listing invocations",
+        session
+            .connector
+            .backend()
+            .list_async_invokes(region, &request),
+    )
+    .await?;
+    if printer.is_json() {
+        let list: Vec<Value> = page
+            .async_invoke_summaries
+            .iter()
+            .map(|i| serde_json::to_value(i).unwrap_or(Value::Null))
+            .collect();
+        return printer.json(&json!({ "invocations": list, "nextToken": page.next_token }));
+    }
+    if page.async_invoke_summaries.is_empty() {
+        printer.note("no async invocations");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = page
+        .async_invoke_summaries
+        .iter()
+        .map(|i| {
+            vec![
+                i.invocation_arn.clone(),
+                i.status.as_str().to_owned(),
+                i.submit_time.clone(),
+            ]
+        })
+        .collect();
+    printer.line(&table(&["INVOCATION", "STATUS", "SUBMITTED"], &rows))?;
+    if let Some(token) = page.next_token {
+        printer.note(&format!("more: --next-token {token}"));
+    }
+    Ok(())
+}
