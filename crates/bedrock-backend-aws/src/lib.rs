@@ -20,6 +20,7 @@ mod errors;
 mod metadata;
 mod profiles;
 mod retry;
+mod s3;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -47,6 +48,7 @@ use bedrock_core::{
 use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+pub use aws_sdk_s3::primitives::ByteStream;
 pub use aws_smithy_runtime_api::client::http::SharedHttpClient;
 pub use errors::{ResponseTooLarge, map_sdk_error, map_stream_error};
 
@@ -736,6 +738,22 @@ impl Backend for AwsBackend {
             .await
             .map_err(|e| self.explain(errors::map_sdk_error(e)))?;
         Ok(profiles::details(&out))
+    }
+
+    async fn get_provisioned_model_throughput(
+        &self,
+        region: Region,
+        identifier: &str,
+    ) -> Result<bedrock_core::ProvisionedModelThroughput> {
+        let out = self
+            .clients(region)
+            .control
+            .get_provisioned_model_throughput()
+            .provisioned_model_id(identifier)
+            .send()
+            .await
+            .map_err(|e| self.explain(errors::map_sdk_error(e)))?;
+        Ok(profiles::provisioned(&out))
     }
 
     async fn get_foundation_model(

@@ -1,8 +1,10 @@
-//! Conversions from the SDK's inference profile shapes to the core's `InferenceProfile`.
+//! Conversions from the SDK's inference profile shapes to the core's `InferenceProfile`, and
+//! from GetProvisionedModelThroughput's answer to `ProvisionedModelThroughput`.
 
 use aws_sdk_bedrock::operation::get_inference_profile::GetInferenceProfileOutput;
+use aws_sdk_bedrock::operation::get_provisioned_model_throughput::GetProvisionedModelThroughputOutput;
 use aws_sdk_bedrock::types::InferenceProfileSummary;
-use bedrock_core::{InferenceProfile, InferenceProfileType};
+use bedrock_core::{InferenceProfile, InferenceProfileType, ProvisionedModelThroughput};
 
 fn profile_type(wire: &str) -> InferenceProfileType {
     match wire {
@@ -38,4 +40,15 @@ pub(crate) fn summary(p: &InferenceProfileSummary) -> InferenceProfile {
 /// GetInferenceProfile's answer.
 pub(crate) fn details(p: &GetInferenceProfileOutput) -> InferenceProfile {
     to_profile!(p)
+}
+
+/// GetProvisionedModelThroughput's answer.
+pub(crate) fn provisioned(p: &GetProvisionedModelThroughputOutput) -> ProvisionedModelThroughput {
+    ProvisionedModelThroughput {
+        provisioned_model_arn: p.provisioned_model_arn().to_owned(),
+        provisioned_model_name: p.provisioned_model_name().to_owned(),
+        model_arn: p.model_arn().to_owned(),
+        foundation_model_arn: p.foundation_model_arn().to_owned(),
+        status: p.status().as_str().to_owned(),
+    }
 }

@@ -152,8 +152,19 @@ pub fn check_endpoint_url(url: &str) -> Result<(), CliError> {
 pub struct Session {
     /// The connector.
     pub connector: Connector,
+    /// The backend under the connector, for the S3 calls of `bedrock batch` (same endpoint,
+    /// region and credentials as the Bedrock calls).
+    pub aws: AwsBackend,
     /// Kept alive for the connector's sake; the server stops when this is dropped.
     _emulator: Option<EmulatorHandle>,
+}
+
+impl Session {
+    /// Whether calls go to an emulator started in this process, which ends with it (and has
+    /// no buckets until a command creates them).
+    pub fn is_embedded(&self) -> bool {
+        self._emulator.is_some()
+    }
 }
 
 /// Builds the connector for a command that calls Bedrock; opens the history when the command
@@ -237,10 +248,11 @@ pub async fn connect(
             (config, Some(handle))
         }
     };
+    let aws = AwsBackend::new(config);
     let mut builder = Connector::builder()
         .default_adapters()
         .region(region)
-        .backend(Arc::new(AwsBackend::new(config)))
+        .backend(Arc::new(aws.clone()))
         .preflight(!global.no_preflight);
     if global.route_profiles {
         builder = builder.profile_routing(bedrock_connector::ProfileRouting::Automatic);
@@ -250,6 +262,7 @@ pub async fn connect(
     }
     Ok(Session {
         connector: builder.build()?,
+        aws,
         _emulator: emulator,
     })
 }

@@ -76,7 +76,7 @@ fn jobs_are_submitted_followed_listed_and_refused_as_bedrock_does() {
     let env = TestEnv::with_example_credentials();
     let emulator = EmulatorProcess::start(&env, &[]);
 
-    // A local file is not an input: it must be in S3.
+    // An input that is neither an s3:// URI nor a local file is refused before anything is sent.
     env.run(&aws_args(
         &emulator,
         &[
@@ -92,7 +92,7 @@ fn jobs_are_submitted_followed_listed_and_refused_as_bedrock_does() {
         ],
     ))
     .expect_code(2)
-    .assert_stderr_contains("s3://");
+    .assert_stderr_contains("neither an s3:// URI nor a file");
 
     // An input that is not there: the job fails with Bedrock's message, and --wait says so.
     let failed = env.run(&aws_args(
@@ -186,6 +186,160 @@ fn jobs_are_submitted_followed_listed_and_refused_as_bedrock_does() {
     .assert_stderr_contains("status");
 }
 
+/// Three Titan embedding records through `prepare`, then two bad lines: one not JSON, one whose
+/// body the model refuses.
+fn records_with_bad_lines(env: &TestEnv) -> std::path::PathBuf {
+    let prompts = env.path().join("prompts.txt");
+    std::fs::write(&prompts, "Name a river.\nName a mountain.\nName a lake.\n").unwrap();
+    let records = env.path().join("records.jsonl");
+    env.run(&[
+        "batch",
+        "prepare",
+        "--model",
+        TITAN_EMBED,
+        "--from",
+        prompts.to_str().unwrap(),
+        "--out",
+        records.to_str().unwrap(),
+    ])
+    .ok();
+    let mut jsonl = std::fs::read_to_string(&records).unwrap();
+    jsonl.push_str("this is not json\n");
+    jsonl.push_str("{\"recordId\": \"bad-body\", \"modelInput\": {\"inputText\": 7}}\n");
+    std::fs::write(&records, jsonl).unwrap();
+    records
+}
+
+/// The typed results, each line `{"recordId", "output"}` or `{"recordId", "error"}`.
+fn check_results(lines: &[serde_json::Value]) {
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    for (n, line) in lines.iter().take(3).enumerate() {
+        assert_eq!(line["recordId"], format!("record-{:07}", n + 1), "{line}");
+        assert_eq!(line["output"]["kind"], "embedding", "{line}");
+        assert!(
+            !line["output"]["embedding"].as_array().unwrap().is_empty(),
+            "{line}"
+        );
+    }
+    let errors: Vec<_> = lines.iter().filter(|l| l.get("error").is_some()).collect();
+    assert_eq!(errors.len(), 2, "{lines:?}");
+    assert!(errors.iter().all(|e| e["error"]["message"].is_string()));
+    assert!(
+        errors.iter().any(|e| e["recordId"] == "bad-body"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_local_input_is_uploaded_and_its_results_come_back_typed_with_the_built_in_emulator() {
+    // No credentials: the built-in emulator serves Bedrock and S3 alike, and ends with the
+    // command, so the results are read by the same command.
+    let env = TestEnv::new();
+    let records = records_with_bad_lines(&env);
+    let out_file = env.path().join("results.jsonl");
+    let out = env
+        .run(&[
+            "--output",
+            "json",
+            "batch",
+            "submit",
+            records.to_str().unwrap(),
+            "--model",
+            TITAN_EMBED,
+            "--output-uri",
+            "s3://out-bucket/results/",
+            "--role",
+            ROLE,
+            "--wait",
+            "--out",
+            out_file.to_str().unwrap(),
+        ])
+        .ok();
+    out.assert_stderr_contains("uploaded");
+    out.assert_stderr_contains("written to");
+    let job = out.json();
+    assert_eq!(
+        job["inputDataConfig"]["s3InputDataConfig"]["s3Uri"],
+        "s3://out-bucket/results/input/records.jsonl"
+    );
+    let written: Vec<serde_json::Value> = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    check_results(&written);
+}
+
+#[test]
+fn batch_results_prints_or_writes_a_finished_jobs_typed_output() {
+    let env = TestEnv::with_example_credentials();
+    let emulator = EmulatorProcess::start(&env, &[]);
+    let records = records_with_bad_lines(&env);
+
+    // Without --create-buckets the upload names the missing bucket.
+    env.run(&aws_args(
+        &emulator,
+        &[
+            "batch",
+            "submit",
+            records.to_str().unwrap(),
+            "--model",
+            TITAN_EMBED,
+            "--output-uri",
+            "s3://out-bucket/",
+            "--role",
+            ROLE,
+        ],
+    ))
+    .expect_code(2)
+    .assert_stderr_contains("bucket does not exist")
+    .assert_stderr_contains("--create-buckets");
+
+    let submitted = env
+        .run(&aws_args(
+            &emulator,
+            &[
+                "batch",
+                "submit",
+                records.to_str().unwrap(),
+                "--model",
+                TITAN_EMBED,
+                "--output-uri",
+                "s3://out-bucket/",
+                "--upload-to",
+                "s3://in-bucket/nightly/records.jsonl",
+                "--create-buckets",
+                "--role",
+                ROLE,
+                "--wait",
+            ],
+        ))
+        .ok();
+    submitted.assert_stdout_contains("5/5 (3 ok, 2 errors)");
+    let job = submitted
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("job "))
+        .unwrap()
+        .trim()
+        .to_owned();
+
+    let printed = env
+        .run(&aws_args(&emulator, &["batch", "results", &job]))
+        .ok();
+    printed.assert_stderr_contains("5 records, 2 errors");
+    printed.assert_stderr_contains("manifest: 5 total, 3 ok, 2 errors");
+    check_results(&printed.json_lines());
+
+    let file = env.path().join("out.jsonl");
+    env.run(&aws_args(
+        &emulator,
+        &["batch", "results", &job, "--out", file.to_str().unwrap()],
+    ))
+    .ok();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), printed.stdout);
+}
+
 #[test]
 fn async_invocations_start_and_are_listed() {
     let env = TestEnv::with_example_credentials();
@@ -217,4 +371,23 @@ fn async_invocations_start_and_are_listed() {
         .ok()
         .json();
     assert_eq!(listed["invocations"].as_array().unwrap().len(), 1);
+
+    // With --create-bucket the output has somewhere to go, and the invocation completes.
+    env.run(&aws_args(
+        &emulator,
+        &[
+            "async",
+            "start",
+            "--model",
+            TITAN_EMBED,
+            "--input",
+            input.to_str().unwrap(),
+            "--output-uri",
+            "s3://made-bucket/out",
+            "--create-bucket",
+            "--wait",
+        ],
+    ))
+    .ok()
+    .assert_stdout_contains("Completed");
 }

@@ -20,6 +20,7 @@ use crate::history::PromptId;
 use crate::model_id::ModelId;
 use crate::profiles::{
     InferenceProfile, ListInferenceProfilesRequest, ListInferenceProfilesResponse,
+    ProvisionedModelThroughput,
 };
 use crate::types::{
     InvokeModelRequest, InvokeModelResponse, ListFoundationModelsRequest,
@@ -134,6 +135,20 @@ pub trait Backend: Debug + Send + Sync + 'static {
     ) -> Result<InferenceProfile> {
         let _ = (region, identifier);
         Err(Error::not_implemented(self.name(), "get_inference_profile"))
+    }
+
+    /// GetProvisionedModelThroughput in `region`: a provisioned model's name or ARN. Backends
+    /// written before provisioned throughput existed answer [`Error::NotImplemented`].
+    async fn get_provisioned_model_throughput(
+        &self,
+        region: Region,
+        identifier: &str,
+    ) -> Result<ProvisionedModelThroughput> {
+        let _ = (region, identifier);
+        Err(Error::not_implemented(
+            self.name(),
+            "get_provisioned_model_throughput",
+        ))
     }
 
     /// CreateModelInvocationJob in `region`: starts a batch job; answers its ARN. Backends
@@ -268,6 +283,15 @@ impl<T: Backend + ?Sized> Backend for Arc<T> {
         identifier: &str,
     ) -> Result<InferenceProfile> {
         (**self).get_inference_profile(region, identifier).await
+    }
+    async fn get_provisioned_model_throughput(
+        &self,
+        region: Region,
+        identifier: &str,
+    ) -> Result<ProvisionedModelThroughput> {
+        (**self)
+            .get_provisioned_model_throughput(region, identifier)
+            .await
     }
     async fn create_model_invocation_job(
         &self,

@@ -24,6 +24,7 @@ use crate::model_io::{
 use crate::preflight::{Preflight, PreflightDecision, ProfileRouting};
 use crate::profiles::{
     InferenceProfile, ListInferenceProfilesRequest, ListInferenceProfilesResponse,
+    ProvisionedModelThroughput,
 };
 use crate::registry::{PreparedCall, Registry, Resolved};
 use crate::types::{
@@ -74,7 +75,8 @@ pub struct Connector {
     region: Region,
     history: Option<Arc<dyn PromptHistory>>,
     preflight: Preflight,
-    /// Application inference profile ARNs already resolved to their foundation model.
+    /// Application inference profile and provisioned model ARNs already resolved to their
+    /// foundation model.
     resolved_arns: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
 }
 
@@ -285,7 +287,8 @@ impl Connector {
 
     /// A typed call: prepared once, sent, parsed. A registry miss or invalid input fails before
     /// anything is sent. An application inference profile ARN is first resolved to its model
-    /// (GetInferenceProfile, once per ARN) so the model's adapter builds the body.
+    /// (GetInferenceProfile, once per ARN), and a provisioned model ARN likewise
+    /// (GetProvisionedModelThroughput), so the model's adapter builds the body.
     pub async fn invoke(
         &self,
         model_id: &ModelId,
@@ -296,19 +299,60 @@ impl Connector {
         self.send(call).await
     }
 
-    /// Like [`Connector::prepare`], resolving an application inference profile ARN first.
+    /// Like [`Connector::prepare`], resolving an application inference profile or provisioned
+    /// model ARN first.
     async fn prepare_resolving(
         &self,
         model_id: &ModelId,
         input: &ModelInput,
         options: InvokeOptions,
     ) -> Result<PreparedCall> {
-        if model_id.base_model_id().is_some() || !is_application_profile(model_id) {
+        if model_id.base_model_id().is_some() {
             return self.prepare(model_id, input, options);
         }
         let region = options.region.unwrap_or(self.region);
-        let base = self.application_profile_model(model_id, region).await?;
+        let base = if is_application_profile(model_id) {
+            self.application_profile_model(model_id, region).await?
+        } else if is_provisioned_model(model_id) {
+            self.provisioned_model(model_id, region).await?
+        } else {
+            return self.prepare(model_id, input, options);
+        };
         self.registry.prepare_as(model_id, &base, input, options)
+    }
+
+    /// The foundation model a provisioned model ARN serves, from GetProvisionedModelThroughput
+    /// (`foundationModelArn`); the answer is kept for the connector's life.
+    pub async fn provisioned_model(&self, model_id: &ModelId, region: Region) -> Result<String> {
+        if let Some(base) = self.cached_resolution(model_id) {
+            return Ok(base);
+        }
+        let provisioned = self
+            .backend
+            .get_provisioned_model_throughput(region, model_id.as_str())
+            .await
+            .map_err(|e| e.with_call_context(Some(model_id), Some(region)))?;
+        let base = provisioned.foundation_model_id().ok_or_else(|| {
+            Error::decode(format!(
+                "GetProvisionedModelThroughput for `{model_id}` named no foundation model \
+                 (foundationModelArn `{}`)",
+                provisioned.foundation_model_arn
+            ))
+        })?;
+        self.resolved_arns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(model_id.as_str().to_owned(), base.clone());
+        Ok(base)
+    }
+
+    /// The model an ARN was already resolved to, if it was.
+    fn cached_resolution(&self, model_id: &ModelId) -> Option<String> {
+        self.resolved_arns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(model_id.as_str())
+            .cloned()
     }
 
     /// The foundation model an application inference profile ARN routes to, from
@@ -318,13 +362,7 @@ impl Connector {
         model_id: &ModelId,
         region: Region,
     ) -> Result<String> {
-        let cached = self
-            .resolved_arns
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(model_id.as_str())
-            .cloned();
-        if let Some(base) = cached {
+        if let Some(base) = self.cached_resolution(model_id) {
             return Ok(base);
         }
         let profile = self
@@ -354,6 +392,17 @@ impl Connector {
             .list_inference_profiles(region, request)
             .await
             .map_err(|e| e.with_call_context(None, Some(region)))
+    }
+
+    /// GetProvisionedModelThroughput: a provisioned model's name or ARN.
+    pub async fn get_provisioned_model_throughput(
+        &self,
+        identifier: &str,
+    ) -> Result<ProvisionedModelThroughput> {
+        self.backend
+            .get_provisioned_model_throughput(self.region, identifier)
+            .await
+            .map_err(|e| e.with_call_context(None, Some(self.region)))
     }
 
     /// GetInferenceProfile: a profile id or ARN.
@@ -607,4 +656,9 @@ fn is_application_profile(model_id: &ModelId) -> bool {
         && model_id
             .as_str()
             .contains(":application-inference-profile/")
+}
+
+/// Whether `model_id` is a provisioned model ARN (`...:provisioned-model/ID`).
+fn is_provisioned_model(model_id: &ModelId) -> bool {
+    model_id.kind() == ModelIdKind::OtherArn && model_id.as_str().contains(":provisioned-model/")
 }

@@ -28,6 +28,7 @@ use crate::history::{NewPrompt, PromptHistory, PromptId, PromptOutcome};
 use crate::model_id::ModelId;
 use crate::profiles::{
     InferenceProfile, ListInferenceProfilesRequest, ListInferenceProfilesResponse,
+    ProvisionedModelThroughput,
 };
 use crate::types::{
     InvocationMetrics, InvokeModelRequest, InvokeModelResponse, ListFoundationModelsRequest,
@@ -252,6 +253,16 @@ impl<B: Backend> Backend for HistoryLayer<B> {
         identifier: &str,
     ) -> Result<InferenceProfile> {
         self.inner.get_inference_profile(region, identifier).await
+    }
+
+    async fn get_provisioned_model_throughput(
+        &self,
+        region: Region,
+        identifier: &str,
+    ) -> Result<ProvisionedModelThroughput> {
+        self.inner
+            .get_provisioned_model_throughput(region, identifier)
+            .await
     }
 
     async fn create_model_invocation_job(
@@ -666,6 +677,25 @@ impl<B: Backend> Backend for TracingLayer<B> {
         let result = self
             .inner
             .get_inference_profile(region, identifier)
+            .instrument(span.clone())
+            .await;
+        record_result(&span, started, &result);
+        result
+    }
+
+    async fn get_provisioned_model_throughput(
+        &self,
+        region: Region,
+        identifier: &str,
+    ) -> Result<ProvisionedModelThroughput> {
+        // A provisioned model's ARN is a model identifier too (InvokeModel takes it); a bare
+        // name does not parse and is traced without it.
+        let id = ModelId::new(identifier).ok();
+        let span = call_span("GetProvisionedModelThroughput", id.as_ref(), region);
+        let started = Instant::now();
+        let result = self
+            .inner
+            .get_provisioned_model_throughput(region, identifier)
             .instrument(span.clone())
             .await;
         record_result(&span, started, &result);

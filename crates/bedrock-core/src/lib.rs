@@ -61,7 +61,7 @@ pub use model_io::{
 pub use preflight::{Preflight, PreflightDecision, ProfileRouting};
 pub use profiles::{
     InferenceProfile, InferenceProfileType, ListInferenceProfilesRequest,
-    ListInferenceProfilesResponse,
+    ListInferenceProfilesResponse, ProvisionedModelThroughput,
 };
 pub use registry::{PreparedCall, Registry, Resolved};
 pub use types::{

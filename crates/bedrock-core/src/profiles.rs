@@ -133,6 +133,31 @@ pub struct ListInferenceProfilesResponse {
     pub profiles: Vec<InferenceProfile>,
 }
 
+/// A provisioned throughput as GetProvisionedModelThroughput describes it: the model its
+/// ARN (`arn:aws:bedrock:REGION:ACCOUNT:provisioned-model/ID`) invokes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisionedModelThroughput {
+    /// `provisionedModelArn`.
+    pub provisioned_model_arn: String,
+    /// `provisionedModelName`.
+    pub provisioned_model_name: String,
+    /// `modelArn`: the model it serves (a foundation model, or a custom model).
+    pub model_arn: String,
+    /// `foundationModelArn`: the foundation model underneath (for a custom model, its base).
+    pub foundation_model_arn: String,
+    /// `status` (`Creating`, `InService`, `Updating`, `Failed`).
+    pub status: String,
+}
+
+impl ProvisionedModelThroughput {
+    /// The bare foundation-model id it serves, read from `foundationModelArn`.
+    pub fn foundation_model_id(&self) -> Option<String> {
+        ModelId::new(self.foundation_model_arn.as_str())
+            .ok()
+            .and_then(|m| m.base_model_id().map(str::to_owned))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,8 @@ mod server;
 pub use auth::{Credentials, EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, SIGNING_SERVICE};
 pub use batch::BatchConfig;
 pub use bedrock_simulator::{
-    ApplicationProfile, Fault, FaultRule, Operation, Simulator, SimulatorConfig, StreamErrorKind,
+    ApplicationProfile, Fault, FaultRule, Operation, ProvisionedModel, Simulator, SimulatorConfig,
+    StreamErrorKind,
 };
 pub use config::{
     DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_HEADER_READ_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS,

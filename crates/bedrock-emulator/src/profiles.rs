@@ -1,6 +1,8 @@
 //! ListInferenceProfiles (`GET /inference-profiles`, paged with `maxResults` / `nextToken`,
 //! filtered by `type`) and GetInferenceProfile (`GET /inference-profiles/{id}`) in Bedrock's
-//! JSON shapes, answered from the simulator.
+//! JSON shapes, answered from the simulator; and GetProvisionedModelThroughput
+//! (`GET /provisioned-model-throughput/{id}`), which resolves a provisioned model ARN the same
+//! way a profile resolves an application profile ARN.
 
 use bedrock_core::{InferenceProfile, InferenceProfileType, ListInferenceProfilesRequest, Region};
 use percent_encoding::percent_decode_str;
@@ -122,4 +124,29 @@ pub(crate) fn list(
 pub(crate) fn get(state: &AppState, region: Region, identifier: &str) -> Result<Value, ApiError> {
     let profile = state.simulator.get_inference_profile(region, identifier)?;
     Ok(profile_json(&profile))
+}
+
+/// GetProvisionedModelThroughput: a provisioned model's ARN or name.
+pub(crate) fn get_provisioned(
+    state: &AppState,
+    region: Region,
+    identifier: &str,
+) -> Result<Value, ApiError> {
+    let p = state
+        .simulator
+        .get_provisioned_model_throughput(region, identifier)?;
+    // The simulated throughput is one model unit, bought without commitment and never
+    // changing: the desired values are the current ones.
+    Ok(json!({
+        "provisionedModelName": p.provisioned_model_name,
+        "provisionedModelArn": p.provisioned_model_arn,
+        "modelArn": p.model_arn,
+        "desiredModelArn": p.model_arn,
+        "foundationModelArn": p.foundation_model_arn,
+        "modelUnits": 1,
+        "desiredModelUnits": 1,
+        "status": p.status,
+        "creationTime": CREATED_AT,
+        "lastModifiedTime": CREATED_AT,
+    }))
 }

@@ -27,6 +27,8 @@ pub(crate) enum Route {
     ListInferenceProfiles,
     /// `GET /inference-profiles/{inferenceProfileIdentifier}`.
     GetInferenceProfile(String),
+    /// `GET /provisioned-model-throughput/{provisionedModelId}`.
+    GetProvisionedModelThroughput(String),
     /// `GET|POST|DELETE /_emulator/faults`.
     Faults,
     /// `POST /_emulator/reset`.
@@ -71,7 +73,9 @@ const NOT_EMULATED: &[(&str, &str)] = &[("guardrail", "ApplyGuardrail")];
 
 const EMULATED: &str = "ListFoundationModels (GET /foundation-models), GetFoundationModel \
      (GET /foundation-models/{modelIdentifier}), ListInferenceProfiles (GET /inference-profiles), \
-     GetInferenceProfile (GET /inference-profiles/{inferenceProfileIdentifier}), InvokeModel (POST /model/{modelId}/invoke), \
+     GetInferenceProfile (GET /inference-profiles/{inferenceProfileIdentifier}), \
+     GetProvisionedModelThroughput (GET /provisioned-model-throughput/{provisionedModelId}), \
+     InvokeModel (POST /model/{modelId}/invoke), \
      InvokeModelWithResponseStream (POST /model/{modelId}/invoke-with-response-stream), \
      Converse (POST /model/{modelId}/converse), ConverseStream (POST \
      /model/{modelId}/converse-stream), CountTokens (POST /model/{modelId}/count-tokens), \
@@ -156,6 +160,14 @@ pub(crate) fn match_route(method: &Method, raw_path: &str) -> Result<Route, ApiE
         ["inference-profiles", id] => {
             let id = decode_identifier(id, "inferenceProfileIdentifier")?;
             expect(&[Method::GET], "GET", Route::GetInferenceProfile(id))
+        }
+        ["provisioned-model-throughput", id] => {
+            let id = decode_identifier(id, "provisionedModelId")?;
+            expect(
+                &[Method::GET],
+                "GET",
+                Route::GetProvisionedModelThroughput(id),
+            )
         }
         ["model", id, "invoke"] => {
             let id = decode_identifier(id, "modelId")?;

@@ -212,6 +212,10 @@ async fn handle(state: &AppState, parts: &Parts, mut body: Incoming) -> Result<R
             let body = crate::profiles::get(state, region, &id)?;
             Ok(json_response(&body, &new_request_id()))
         }
+        Route::GetProvisionedModelThroughput(id) => {
+            let body = crate::profiles::get_provisioned(state, region, &id)?;
+            Ok(json_response(&body, &new_request_id()))
+        }
         Route::InvokeModel(id) => {
             invoke(
                 state,

@@ -100,6 +100,15 @@ impl Backend for MockBackend {
         self.sim.get_inference_profile(region, identifier)
     }
 
+    async fn get_provisioned_model_throughput(
+        &self,
+        region: Region,
+        identifier: &str,
+    ) -> Result<bedrock_core::ProvisionedModelThroughput> {
+        self.sim
+            .get_provisioned_model_throughput(region, identifier)
+    }
+
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse> {
         let response = self
             .sim

@@ -36,6 +36,9 @@ pub struct SimulatorConfig {
     /// Application inference profiles the simulated account has: GetInferenceProfile and
     /// ListInferenceProfiles describe them, and invoking one's ARN reaches its model.
     pub application_profiles: Vec<crate::profiles::ApplicationProfile>,
+    /// Provisioned throughputs the simulated account has: GetProvisionedModelThroughput
+    /// describes them, and invoking one's ARN reaches its model.
+    pub provisioned_models: Vec<crate::provisioned::ProvisionedModel>,
 }
 
 impl Default for SimulatorConfig {
@@ -48,6 +51,7 @@ impl Default for SimulatorConfig {
             log_max_bytes: 4 << 20,
             max_body_bytes: 25_000_000,
             application_profiles: Vec::new(),
+            provisioned_models: Vec::new(),
         }
     }
 }

@@ -21,6 +21,7 @@ mod fault;
 mod image;
 mod models;
 mod profiles;
+mod provisioned;
 mod rejection;
 mod rng;
 mod schema;
@@ -38,6 +39,7 @@ pub use converse::{
 };
 pub use fault::{Fault, FaultRule, Operation, StreamErrorKind};
 pub use profiles::{ACCOUNT_ID, ApplicationProfile};
+pub use provisioned::ProvisionedModel;
 pub use rejection::{
     ACCESS_NOT_GRANTED, END_OF_LIFE, INVALID_MODEL_ID, MODEL_NOT_FOUND, UNSUPPORTED_FOR_STREAMING,
     on_demand_not_supported,

@@ -54,14 +54,16 @@ pub(crate) fn resolve_runtime(
         .map_err(|e| invalid().with_hint(e.reason.clone()))?;
     let base = match id.base_model_id() {
         Some(base) => base,
-        None => match crate::profiles::application_model(config, id.as_str(), region) {
+        None => match crate::profiles::application_model(config, id.as_str(), region)
+            .or_else(|| crate::provisioned::provisioned_model(config, id.as_str(), region))
+        {
             Some(base) => base,
             None => {
                 return Err(invalid().with_hint(
                     "the simulator serves foundation models, their cross-region inference \
-                     profiles and the application inference profiles of its configuration \
-                     (`application_profiles`); provisioned, custom and imported models do not \
-                     exist in it",
+                     profiles, and the application inference profiles and provisioned models \
+                     of its configuration (`application_profiles`, `provisioned_models`); \
+                     custom and imported models do not exist in it",
                 ));
             }
         },
@@ -87,7 +89,7 @@ pub(crate) fn resolve_runtime(
                 return Err(invalid().with_hint(hint));
             }
         }
-        // An application profile routes to its model from its own region.
+        // An application profile or provisioned model routes to its model from its own region.
         None if id.base_model_id().is_none() => {}
         None => {
             if !model.offered_in(region) && model.profile_id_for(region).is_some() {

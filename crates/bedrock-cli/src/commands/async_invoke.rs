@@ -44,6 +44,10 @@ pub struct StartArgs {
     // `--output` is the global output format.
     #[arg(long, value_name = "S3_URI")]
     pub output_uri: String,
+    /// Create the output's bucket first when this account does not have it (always done with
+    /// the built-in emulator, which starts with none).
+    #[arg(long)]
+    pub create_bucket: bool,
     /// Wait until it ends.
     #[arg(long)]
     pub wait: bool,
@@ -119,8 +123,12 @@ async fn start(global: &GlobalArgs, args: &StartArgs, printer: &Printer) -> Resu
     })?;
     let request = StartAsyncInvokeRequest::new(&args.model, body, &args.output_uri);
     request.validate()?;
+    let output = bedrock_connector::batch::S3Uri::parse("--output-uri", &args.output_uri)?;
     let session = connect(global, printer, false).await?;
     let region = session.connector.region();
+    if args.create_bucket || session.is_embedded() {
+        session.aws.create_bucket(region, &output.bucket).await?;
+    }
     let backend = session.connector.backend();
     let arn = spin(
         "starting the invocation",

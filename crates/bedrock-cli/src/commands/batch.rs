@@ -1,13 +1,15 @@
 //! `bedrock batch`: batch inference jobs (CreateModelInvocationJob and its Get, List, Stop) and
-//! `prepare`, which turns a file of prompts into a job's input JSONL through the adapters.
+//! `prepare`, which turns a file of prompts into a job's input JSONL through the adapters; `submit`
+//! uploads a local input to S3 first, and `results` reads a job's output back typed.
 
 use std::io::{BufRead as _, Write as _};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bedrock_connector::batch::{
-    BatchInput, BatchJobStatus, CreateModelInvocationJobRequest, ListModelInvocationJobsRequest,
-    ModelInvocationJob, SortOrder,
+    BatchInput, BatchJobStatus, BatchManifest, BatchOutput, BatchRecordResult,
+    CreateModelInvocationJobRequest, ListModelInvocationJobsRequest, ModelInvocationJob, S3Uri,
+    SortOrder,
 };
 use bedrock_connector::{EmbeddingRequest, ModelInput, TextRequest, default_registry};
 use clap::{Args, Subcommand};
@@ -17,7 +19,7 @@ use super::model_id;
 use crate::cli::GlobalArgs;
 use crate::failure::CliError;
 use crate::output::{Printer, table};
-use crate::session::connect;
+use crate::session::{Session, connect};
 use crate::spinner::spin;
 
 /// How often `--wait` asks for the job's state.
@@ -29,8 +31,11 @@ pub enum BatchCommand {
     /// Turn a file of prompts (one per line) into a batch input JSONL, each record's body
     /// built and checked by the model's adapter. Nothing is sent.
     Prepare(PrepareArgs),
-    /// Start a batch job over a JSONL input already in S3 (CreateModelInvocationJob).
+    /// Start a batch job (CreateModelInvocationJob) over a JSONL input in S3, uploading a local
+    /// file there first.
     Submit(SubmitArgs),
+    /// Download a job's output and print it (or write it) as typed JSONL, one line per record.
+    Results(ResultsArgs),
     /// Show a job's state and record counts (GetModelInvocationJob).
     Status(JobArgs),
     /// List jobs, newest first (ListModelInvocationJobs).
@@ -62,9 +67,25 @@ pub struct PrepareArgs {
 /// `bedrock batch submit`.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
-    /// The input: `s3://bucket/key.jsonl`, or a prefix of `.jsonl` objects.
-    #[arg(value_name = "S3_URI")]
+    /// The input: `s3://bucket/key.jsonl`, a prefix of `.jsonl` objects, or a local `.jsonl`
+    /// file, which is uploaded first (see `--upload-to`).
+    #[arg(value_name = "INPUT")]
     pub input: String,
+    /// Where a local input is uploaded [default: `input/` and the file's name under
+    /// `--output-uri`].
+    #[arg(long, value_name = "S3_URI")]
+    pub upload_to: Option<String>,
+    /// Create the input's and the output's buckets first when this account does not have them
+    /// (always done with the built-in emulator, which starts with none).
+    #[arg(long)]
+    pub create_buckets: bool,
+    /// After `--wait`, print the job's results as `bedrock batch results` does (needed with the
+    /// built-in emulator, which ends with the command).
+    #[arg(long, requires = "wait")]
+    pub results: bool,
+    /// After `--wait`, write the results to this file instead of printing them.
+    #[arg(long, requires = "wait", value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// The model.
     #[arg(long, value_name = "MODEL_ID")]
     pub model: String,
@@ -92,6 +113,17 @@ pub struct JobArgs {
     /// The job's ARN (or id).
     #[arg(value_name = "JOB")]
     pub job: String,
+}
+
+/// `bedrock batch results`.
+#[derive(Debug, Args)]
+pub struct ResultsArgs {
+    /// The job's ARN (or id).
+    #[arg(value_name = "JOB")]
+    pub job: String,
+    /// Where to write the typed JSONL [default: stdout].
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `bedrock batch list`.
@@ -123,6 +155,10 @@ pub async fn run(
     match command {
         BatchCommand::Prepare(args) => prepare(args, printer),
         BatchCommand::Submit(args) => submit(global, args, printer).await,
+        BatchCommand::Results(args) => {
+            let session = connect(global, printer, false).await?;
+            results(&session, &args.job, args.out.as_deref(), printer).await
+        }
         BatchCommand::Status(args) => status(global, args, printer).await,
         BatchCommand::List(args) => list(global, args, printer).await,
         BatchCommand::Stop(args) => stop(global, args, printer).await,
@@ -225,13 +261,14 @@ fn print_job(job: &ModelInvocationJob, printer: &Printer) -> Result<(), CliError
 }
 
 async fn submit(global: &GlobalArgs, args: &SubmitArgs, printer: &Printer) -> Result<(), CliError> {
-    if !args.input.starts_with("s3://") {
-        return Err(CliError::usage(
-            format!("the input `{}` is not an s3:// URI", args.input),
-            "upload the JSONL to S3 first (for example `aws s3 cp FILE s3://BUCKET/KEY`), \
-             then pass its s3:// URI",
-        ));
-    }
+    // Everything is checked before the emulator starts or anything is sent.
+    let output = S3Uri::parse("--output-uri", &args.output_uri)?;
+    let local = (!args.input.starts_with("s3://")).then(|| PathBuf::from(&args.input));
+    let input_uri = match &local {
+        None => args.input.clone(),
+        Some(path) => upload_uri(path, args.upload_to.as_deref(), &output)?,
+    };
+    let input = S3Uri::parse("--upload-to", &input_uri)?;
     let name = args.name.clone().unwrap_or_else(|| {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -242,7 +279,7 @@ async fn submit(global: &GlobalArgs, args: &SubmitArgs, printer: &Printer) -> Re
         name,
         &args.model,
         &args.role,
-        &args.input,
+        &input_uri,
         &args.output_uri,
     );
     request.timeout_duration_in_hours = args.timeout_hours;
@@ -251,6 +288,37 @@ async fn submit(global: &GlobalArgs, args: &SubmitArgs, printer: &Printer) -> Re
     request.validate()?;
     let session = connect(global, printer, false).await?;
     let region = session.connector.region();
+    if args.create_buckets || session.is_embedded() {
+        let mut buckets = vec![&input.bucket, &output.bucket];
+        buckets.dedup();
+        for bucket in buckets {
+            session.aws.create_bucket(region, bucket).await?;
+        }
+    }
+    if let Some(path) = &local {
+        let body = bedrock_backend_aws::ByteStream::from_path(path)
+            .await
+            .map_err(|e| {
+                CliError::usage(
+                    format!("cannot read the input `{}`: {e}", path.display()),
+                    "pass a readable JSONL file or an s3:// URI",
+                )
+            })?;
+        spin(
+            "uploading the input",
+            session.aws.put_object(region, &input, body),
+        )
+        .await
+        .map_err(|e| match e.kind() {
+            // The SDK's hint for a 404 is about models; this one is about the bucket.
+            bedrock_connector::ErrorKind::NotFound => CliError::usage(
+                format!("cannot upload the input to {input_uri}: {e}"),
+                "create the bucket first, or pass --create-buckets",
+            ),
+            _ => e.into(),
+        })?;
+        printer.note(&format!("uploaded {} to {input_uri}", path.display()));
+    }
     let backend = session.connector.backend();
     let arn = spin(
         "creating the batch job",
@@ -286,6 +354,18 @@ async fn submit(global: &GlobalArgs, args: &SubmitArgs, printer: &Printer) -> Re
     };
     bar.finish_and_clear();
     print_job(&job, printer)?;
+    let ended_with_output = matches!(
+        job.status,
+        BatchJobStatus::Completed | BatchJobStatus::PartiallyCompleted
+    );
+    if ended_with_output && (args.results || args.out.is_some()) {
+        results(&session, &arn, args.out.as_deref(), printer).await?;
+    } else if ended_with_output && session.is_embedded() {
+        printer.note(
+            "the built-in emulator ends with this command, and its results with it; pass \
+             --results or --out FILE to keep them",
+        );
+    }
     match job.status {
         BatchJobStatus::Completed => Ok(()),
         status => Err(CliError::usage(
@@ -295,6 +375,152 @@ async fn submit(global: &GlobalArgs, args: &SubmitArgs, printer: &Printer) -> Re
             ),
             "see `bedrock batch status JOB`",
         )),
+    }
+}
+
+/// Where a local input goes: `--upload-to`, else `input/<file name>` under the output prefix.
+fn upload_uri(
+    path: &std::path::Path,
+    upload_to: Option<&str>,
+    output: &S3Uri,
+) -> Result<String, CliError> {
+    if !path.is_file() {
+        return Err(CliError::usage(
+            format!(
+                "the input `{}` is neither an s3:// URI nor a file",
+                path.display()
+            ),
+            "pass a local JSONL file (for example from `bedrock batch prepare`) or \
+             s3://BUCKET/KEY",
+        ));
+    }
+    if let Some(uri) = upload_to {
+        return Ok(uri.to_owned());
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            CliError::usage(
+                format!("the input `{}` has no UTF-8 file name", path.display()),
+                "rename the file, or pass --upload-to s3://BUCKET/KEY",
+            )
+        })?;
+    Ok(format!(
+        "s3://{}/{}input/{name}",
+        output.bucket,
+        prefix(&output.key)
+    ))
+}
+
+/// `key` as a folder: empty, or ending in `/`.
+fn prefix(key: &str) -> String {
+    if key.is_empty() || key.ends_with('/') {
+        key.to_owned()
+    } else {
+        format!("{key}/")
+    }
+}
+
+/// One typed result as a JSONL line: `{"recordId", "output"}` or `{"recordId", "error"}`.
+fn result_json(result: &BatchRecordResult) -> Value {
+    match &result.output {
+        Ok(output) => json!({
+            "recordId": result.record_id,
+            "output": serde_json::to_value(output).unwrap_or(Value::Null),
+        }),
+        Err(e) => json!({
+            "recordId": result.record_id,
+            "error": { "code": e.code, "message": e.message },
+        }),
+    }
+}
+
+/// Downloads a job's output (`<output>/<job-id>/<input name>.out`, and `manifest.json.out` for
+/// the counts), reads each line through the model's adapter, and prints or writes typed JSONL.
+async fn results(
+    session: &Session,
+    job: &str,
+    out: Option<&std::path::Path>,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let region = session.connector.region();
+    let job = spin(
+        "reading the batch job",
+        session
+            .connector
+            .backend()
+            .get_model_invocation_job(region, job),
+    )
+    .await?;
+    let input_uri = &job.input_data_config.s3_input_data_config.s3_uri;
+    let input = S3Uri::parse("inputDataConfig.s3Uri", input_uri)?;
+    let Some(name) = input.key.rsplit('/').next().filter(|n| !n.is_empty()) else {
+        return Err(CliError::usage(
+            format!(
+                "job {} read the prefix {input_uri}, which has one output per input object",
+                job.job_id()
+            ),
+            "download them with an S3 client from the job's output folder",
+        ));
+    };
+    let output = S3Uri::parse(
+        "outputDataConfig.s3Uri",
+        &job.output_data_config.s3_output_data_config.s3_uri,
+    )?;
+    let folder = format!("{}{}/", prefix(&output.key), job.job_id());
+    let at = |file: &str| S3Uri {
+        bucket: output.bucket.clone(),
+        key: format!("{folder}{file}"),
+    };
+    let id = model_id(&job.model_id)?;
+    let reader = BatchOutput::new(&default_registry(), &id)?;
+    let body = spin(
+        "downloading the results",
+        session.aws.get_object(region, &at(&format!("{name}.out"))),
+    )
+    .await?;
+    let records = reader.parse_jsonl(&body);
+    let mut jsonl = Vec::with_capacity(body.len());
+    for record in &records {
+        // Serialising a `Value` into a `Vec` cannot fail.
+        serde_json::to_writer(&mut jsonl, &result_json(record)).unwrap_or_default();
+        jsonl.push(b'\n');
+    }
+    let errors = records.iter().filter(|r| r.output.is_err()).count();
+    let manifest = session
+        .aws
+        .get_object(region, &at("manifest.json.out"))
+        .await
+        .ok()
+        .and_then(|m| BatchManifest::parse(&m).ok());
+    let mut summary = format!("{} records, {errors} errors", records.len());
+    if let Some(m) = manifest {
+        summary.push_str(&format!(
+            " (manifest: {} total, {} ok, {} errors, {} input and {} output tokens)",
+            m.total_record_count,
+            m.success_record_count,
+            m.error_record_count,
+            m.input_token_count,
+            m.output_token_count
+        ));
+    }
+    match out {
+        Some(path) => {
+            std::fs::write(path, &jsonl)
+                .map_err(|e| CliError::io(format!("cannot write `{}`", path.display()), e))?;
+            printer.note(&format!("{summary}; written to {}", path.display()));
+            Ok(())
+        }
+        None => {
+            printer.note(&summary);
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&jsonl)
+                .and_then(|()| stdout.flush())
+                .map_err(|_| CliError::StdoutClosed)
+        }
     }
 }
 
