@@ -1047,7 +1047,14 @@ pub fn run(
     }
     // Check the merged catalog before touching anything: a file set that does not load is
     // never written.
-    let scratch = std::env::temp_dir().join(format!("xtask-sync-check-{}", std::process::id()));
+    // One directory per sync, even for several syncs at once in one process (tests do that):
+    // a directory shared by them would mix one sync's merged files with another's.
+    static SYNCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let scratch = std::env::temp_dir().join(format!(
+        "xtask-sync-check-{}-{}",
+        std::process::id(),
+        SYNCS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(scratch.join("catalog")).map_err(|source| Error::Write {
         path: scratch.clone(),
         source,
