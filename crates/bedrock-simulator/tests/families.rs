@@ -449,6 +449,50 @@ async fn cohere_embeddings() {
     );
 }
 
+#[tokio::test]
+async fn cohere_embed_v4_takes_its_own_fields() {
+    let sim = sim();
+    let model = "cohere.embed-v4:0";
+    let embed_v4 = |body| ok(&sim, model, body);
+    // 1536 values by default, `output_dimension` otherwise; `max_tokens` and LEFT/RIGHT
+    // truncation are v4's.
+    let (json, _) = embed_v4(json!({"texts": ["a"], "input_type": "search_query"})).await;
+    assert_eq!(json["embeddings"][0].as_array().unwrap().len(), 1536);
+    let (json, _) = embed_v4(json!({
+        "texts": ["a", "b"], "input_type": "search_document", "output_dimension": 512,
+        "max_tokens": 1000, "truncate": "RIGHT", "embedding_types": ["float"]
+    }))
+    .await;
+    assert_eq!(
+        json["embeddings"]["float"][1].as_array().unwrap().len(),
+        512
+    );
+    // Images alone, as data URIs.
+    let (json, _) = embed_v4(json!({
+        "images": ["data:image/png;base64,iVBORw0KGgo="], "input_type": "image"
+    }))
+    .await;
+    assert_eq!(json["embeddings"].as_array().unwrap().len(), 1);
+    for (body, says) in [
+        (
+            json!({"texts": ["a"], "input_type": "search_query", "output_dimension": 300}),
+            "output_dimension",
+        ),
+        (
+            json!({"texts": ["a"], "input_type": "search_query", "truncate": "END"}),
+            "truncate",
+        ),
+        (json!({"input_type": "search_query"}), "texts or images"),
+        (
+            json!({"images": ["http://example.com/a.png"], "input_type": "image"}),
+            "images/0",
+        ),
+    ] {
+        let message = details(&err(&sim, model, body.clone()).await).2;
+        assert!(message.contains(says), "{body}: {message}");
+    }
+}
+
 fn decode_png(b64: &str) -> (u32, u32, Vec<u8>) {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)

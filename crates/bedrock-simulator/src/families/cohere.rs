@@ -402,28 +402,75 @@ fn pack_bits(v: &[f32]) -> Vec<u8> {
         .collect()
 }
 
-/// Embed English / Multilingual v3: 1024 normalised floats per text.
+/// Embed v4's vector lengths; the first of Embed v3's is its only one.
+const EMBED_V4_DIMENSIONS: [i64; 4] = [256, 512, 1024, 1536];
+
+/// Embed English / Multilingual v3: 1024 normalised floats per text. Embed v4: 1536 by default,
+/// or `output_dimension`, per text or image (a `data:` URI), with `max_tokens` and
+/// `truncate` NONE, LEFT or RIGHT.
 pub(super) fn embed(call: &Call<'_>) -> Result<Completed, Rejection> {
-    let allowed = [
+    let v4 = call.model.model_id.starts_with("cohere.embed-v4");
+    let v3_keys = [
         "texts",
         "images",
         "input_type",
         "truncate",
         "embedding_types",
     ];
+    let v4_keys = [
+        "texts",
+        "images",
+        "input_type",
+        "truncate",
+        "embedding_types",
+        "output_dimension",
+        "max_tokens",
+    ];
+    let (allowed, required): (&[&str], &[&str]) = if v4 {
+        (&v4_keys, &["input_type"])
+    } else {
+        (&v3_keys, &["texts", "input_type"])
+    };
     let mut v = Violations::new();
     let mut texts = Vec::new();
+    let mut images = Vec::new();
     let mut types = Vec::new();
-    if let Some(map) = schema::object(call.body, "#", &allowed, &["texts", "input_type"], &mut v) {
+    let mut dimension = if v4 { 1536 } else { 1024 };
+    if let Some(map) = schema::object(call.body, "#", allowed, required, &mut v) {
         texts = schema::string_array(map, "#", "texts", 96, &mut v).unwrap_or_default();
         for (i, t) in texts.iter().enumerate() {
             let len = t.chars().count();
-            if len > 2048 {
+            if !v4 && len > 2048 {
                 v.add(
                     &format!("#/texts/{i}"),
                     format!("expected maxLength: 2048, actual: {len}"),
                 );
             }
+        }
+        if v4 {
+            images = schema::string_array(map, "#", "images", 96, &mut v).unwrap_or_default();
+            for (i, image) in images.iter().enumerate() {
+                if !image.starts_with("data:image/") {
+                    v.add(
+                        &format!("#/images/{i}"),
+                        "expected a data:image/...;base64, URI",
+                    );
+                }
+            }
+            if texts.is_empty() && images.is_empty() {
+                v.add("#", "one of texts or images is required");
+            }
+            if let Some(d) = schema::integer(map, "#", "output_dimension", 256, 1536, &mut v) {
+                if EMBED_V4_DIMENSIONS.contains(&d) {
+                    dimension = d as usize;
+                } else {
+                    v.add(
+                        "#/output_dimension",
+                        format!("{d} is not a valid enum value"),
+                    );
+                }
+            }
+            schema::integer(map, "#", "max_tokens", 1, 128_000, &mut v);
         }
         schema::enumeration(
             map,
@@ -438,7 +485,12 @@ pub(super) fn embed(call: &Call<'_>) -> Result<Completed, Rejection> {
             ],
             &mut v,
         );
-        schema::enumeration(map, "#", "truncate", &["NONE", "START", "END"], &mut v);
+        let truncations: &[&str] = if v4 {
+            &["NONE", "LEFT", "RIGHT"]
+        } else {
+            &["NONE", "START", "END"]
+        };
+        schema::enumeration(map, "#", "truncate", truncations, &mut v);
         types = schema::string_array(map, "#", "embedding_types", 5, &mut v).unwrap_or_default();
         for (i, t) in types.iter().enumerate() {
             if !["float", "int8", "uint8", "binary", "ubinary"].contains(&t.as_str()) {
@@ -456,7 +508,8 @@ pub(super) fn embed(call: &Call<'_>) -> Result<Completed, Rejection> {
         .fold(0, u32::saturating_add);
     let vectors: Vec<Vec<f32>> = texts
         .iter()
-        .map(|t| embed_text(call.seed, t, b"", 1024, true))
+        .chain(images.iter())
+        .map(|t| embed_text(call.seed, t, b"", dimension, true))
         .collect();
     let key = call.key(&[KeyPiece::Json(call.field("texts"))]);
     let id_seed = key.derived("embed id");
