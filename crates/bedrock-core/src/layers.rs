@@ -504,14 +504,7 @@ impl<B: Backend> Backend for TracingLayer<B> {
         request: &ListFoundationModelsRequest,
     ) -> Result<ListFoundationModelsResponse> {
         let span = call_span("ListFoundationModels", None, region);
-        let started = Instant::now();
-        let result = self
-            .inner
-            .list_foundation_models(region, request)
-            .instrument(span.clone())
-            .await;
-        record_result(&span, started, &result);
-        result
+        traced(span, self.inner.list_foundation_models(region, request)).await
     }
 
     async fn get_foundation_model(
@@ -520,14 +513,7 @@ impl<B: Backend> Backend for TracingLayer<B> {
         model_id: &ModelId,
     ) -> Result<ModelSummary> {
         let span = call_span("GetFoundationModel", Some(model_id), region);
-        let started = Instant::now();
-        let result = self
-            .inner
-            .get_foundation_model(region, model_id)
-            .instrument(span.clone())
-            .await;
-        record_result(&span, started, &result);
-        result
+        traced(span, self.inner.get_foundation_model(region, model_id)).await
     }
 
     async fn invoke_model(&self, request: InvokeModelRequest) -> Result<InvokeModelResponse> {
@@ -654,14 +640,7 @@ impl<B: Backend> Backend for TracingLayer<B> {
         request: &ListInferenceProfilesRequest,
     ) -> Result<ListInferenceProfilesResponse> {
         let span = call_span("ListInferenceProfiles", None, region);
-        let started = Instant::now();
-        let result = self
-            .inner
-            .list_inference_profiles(region, request)
-            .instrument(span.clone())
-            .await;
-        record_result(&span, started, &result);
-        result
+        traced(span, self.inner.list_inference_profiles(region, request)).await
     }
 
     async fn get_inference_profile(
@@ -673,14 +652,7 @@ impl<B: Backend> Backend for TracingLayer<B> {
         // where a model id goes); one that does not parse is still traced, without it.
         let id = ModelId::new(identifier).ok();
         let span = call_span("GetInferenceProfile", id.as_ref(), region);
-        let started = Instant::now();
-        let result = self
-            .inner
-            .get_inference_profile(region, identifier)
-            .instrument(span.clone())
-            .await;
-        record_result(&span, started, &result);
-        result
+        traced(span, self.inner.get_inference_profile(region, identifier)).await
     }
 
     async fn get_provisioned_model_throughput(
@@ -692,14 +664,12 @@ impl<B: Backend> Backend for TracingLayer<B> {
         // name does not parse and is traced without it.
         let id = ModelId::new(identifier).ok();
         let span = call_span("GetProvisionedModelThroughput", id.as_ref(), region);
-        let started = Instant::now();
-        let result = self
-            .inner
-            .get_provisioned_model_throughput(region, identifier)
-            .instrument(span.clone())
-            .await;
-        record_result(&span, started, &result);
-        result
+        traced(
+            span,
+            self.inner
+                .get_provisioned_model_throughput(region, identifier),
+        )
+        .await
     }
 
     async fn create_model_invocation_job(
