@@ -6,6 +6,7 @@
 use std::process::Stdio;
 
 use bedrock_connector::Error;
+use bedrock_connector::converse::tools::ToolInputValidator;
 use bedrock_connector::converse::{
     ContentBlock, ToolConfiguration, ToolEntry, ToolInputSchema, ToolResultBlock,
     ToolResultContent, ToolResultStatus, ToolSpecification, ToolUseBlock,
@@ -27,7 +28,7 @@ pub struct CommandTool {
     pub spec: ToolSpecification,
     /// What runs it (`sh -c COMMAND`).
     pub command: String,
-    validator: jsonschema::Validator,
+    validator: ToolInputValidator,
 }
 
 impl std::fmt::Debug for CommandTool {
@@ -79,7 +80,7 @@ impl ToolSet {
                     description: None,
                     input_schema: ToolInputSchema::Json(json!({"type": "object"})),
                 });
-            let validator = jsonschema::validator_for(spec.input_schema.json()).map_err(|e| {
+            let validator = ToolInputValidator::new(spec.input_schema.json()).map_err(|e| {
                 Error::invalid(
                     format!("--tools: tool `{}` inputSchema", spec.name),
                     e,
@@ -140,24 +141,7 @@ impl CommandTool {
     /// Checks a tool use's input against the tool's schema: the command runs only on valid
     /// input.
     pub fn check_input(&self, input: &Value) -> Result<(), String> {
-        let problems: Vec<String> = self
-            .validator
-            .iter_errors(input)
-            .take(5)
-            .map(|e| {
-                let at = e.instance_path().to_string();
-                let at = if at.is_empty() { "/".to_owned() } else { at };
-                format!("{at}: {e}")
-            })
-            .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "the input does not match the tool's schema: {}",
-                problems.join("; ")
-            ))
-        }
+        self.validator.check(input)
     }
 
     /// Runs the command with the tool use's input on stdin (see the module's doc).

@@ -91,9 +91,54 @@ impl<T: Tool> ErasedTool for Erased<T> {
     }
 }
 
+/// A tool's input schema, compiled once: checks the inputs a model gives before the tool runs.
+/// The toolbox uses it for typed tools; anything that runs tools of its own (the CLI's
+/// shell-command tools) uses it too, so every tool input is judged and explained the same way.
+pub struct ToolInputValidator {
+    validator: jsonschema::Validator,
+}
+
+impl fmt::Debug for ToolInputValidator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolInputValidator").finish_non_exhaustive()
+    }
+}
+
+impl ToolInputValidator {
+    /// Compiles `schema`; the error is `jsonschema`'s description of what is wrong with it.
+    pub fn new(schema: &Value) -> std::result::Result<Self, String> {
+        jsonschema::validator_for(schema)
+            .map(|validator| ToolInputValidator { validator })
+            .map_err(|e| e.to_string())
+    }
+
+    /// `Ok` for an input the schema accepts; else a message for the model naming at most five
+    /// problems, each with its JSON pointer.
+    pub fn check(&self, input: &Value) -> std::result::Result<(), String> {
+        let problems: Vec<String> = self
+            .validator
+            .iter_errors(input)
+            .take(5)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                let at = if at.is_empty() { "/".to_owned() } else { at };
+                format!("{at}: {e}")
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the input does not match the tool's schema: {}",
+                problems.join("; ")
+            ))
+        }
+    }
+}
+
 struct Entry {
     spec: ToolSpecification,
-    validator: jsonschema::Validator,
+    validator: ToolInputValidator,
     tool: Box<dyn ErasedTool>,
 }
 
@@ -152,10 +197,10 @@ impl Toolbox {
                 "a name no other tool in the toolbox has",
             ));
         }
-        let validator = jsonschema::validator_for(&schema).map_err(|e| {
+        let validator = ToolInputValidator::new(&schema).map_err(|e| {
             Error::invalid(
                 "tool.inputSchema",
-                e.to_string(),
+                e,
                 "a valid JSON schema (from the input type's JsonSchema)",
             )
         })?;
@@ -202,26 +247,10 @@ impl Toolbox {
                 tool_use.name,
                 self.order.join(", ")
             )),
-            Some(entry) => {
-                let problems: Vec<String> = entry
-                    .validator
-                    .iter_errors(&tool_use.input)
-                    .take(5)
-                    .map(|e| {
-                        let at = e.instance_path().to_string();
-                        let at = if at.is_empty() { "/".to_owned() } else { at };
-                        format!("{at}: {e}")
-                    })
-                    .collect();
-                if problems.is_empty() {
-                    entry.tool.call_json(tool_use.input.clone()).await
-                } else {
-                    Err(format!(
-                        "the input does not match the tool's schema: {}",
-                        problems.join("; ")
-                    ))
-                }
-            }
+            Some(entry) => match entry.validator.check(&tool_use.input) {
+                Ok(()) => entry.tool.call_json(tool_use.input.clone()).await,
+                Err(problems) => Err(problems),
+            },
         };
         ToolCallRecord {
             tool_use_id: tool_use.tool_use_id.clone(),
