@@ -2,6 +2,8 @@
 //! (from `BEDROCK_TEST_PYTHON`, else `<workspace>/.venv`, created on first use) and checks that
 //! every case passed.
 
+mod support;
+
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -75,67 +77,9 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn has_boto3(python: &Path) -> bool {
-    Command::new(python)
-        .args(["-c", "import boto3, botocore"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn run(what: &str, cmd: &mut Command) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: could not start: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A Python interpreter that can import boto3: `BEDROCK_TEST_PYTHON`, else the workspace's
-/// `.venv`, which is created (`python3 -m venv`, `pip install boto3`) when it lacks boto3.
-fn python_with_boto3() -> PathBuf {
-    if let Some(p) = std::env::var_os("BEDROCK_TEST_PYTHON").map(PathBuf::from)
-        && has_boto3(&p)
-    {
-        return p;
-    }
-    let venv = workspace_root().join(".venv");
-    let python = venv.join("bin").join("python");
-    if has_boto3(&python) {
-        return python;
-    }
-    if !python.exists() {
-        run(
-            "python3 -m venv .venv",
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-        );
-    }
-    run(
-        "pip install boto3 into .venv",
-        Command::new(venv.join("bin").join("pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "boto3>=1.40",
-        ]),
-    );
-    assert!(
-        has_boto3(&python),
-        "{} still cannot import boto3 after installing it",
-        python.display()
-    );
-    python
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_clients_work_against_the_emulator() {
-    let python = tokio::task::spawn_blocking(python_with_boto3)
+    let python = tokio::task::spawn_blocking(support::python_with_boto3)
         .await
         .expect("the interpreter lookup");
 

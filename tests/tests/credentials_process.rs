@@ -98,58 +98,6 @@ async fn the_aws_sdk_for_rust_uses_it_as_credential_process() {
     assert_eq!(emulator.credential_requests().create_session, 1);
 }
 
-fn has_boto3(python: &Path) -> bool {
-    Command::new(python)
-        .args(["-c", "import boto3"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// A Python interpreter with boto3: `BEDROCK_TEST_PYTHON`, else the workspace's `.venv`, created
-/// (`python3 -m venv`, `pip install boto3`) when it lacks boto3, as the boto3 test does.
-fn python_with_boto3() -> PathBuf {
-    if let Some(python) = std::env::var_os("BEDROCK_TEST_PYTHON").map(PathBuf::from)
-        && has_boto3(&python)
-    {
-        return python;
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .join(".venv");
-    let python = venv.join("bin").join("python");
-    if !has_boto3(&python) {
-        if !python.exists() {
-            let status = Command::new("python3")
-                .arg("-m")
-                .arg("venv")
-                .arg(&venv)
-                .status();
-            assert!(status.is_ok_and(|s| s.success()), "python3 -m venv failed");
-        }
-        let status = Command::new(venv.join("bin").join("pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "boto3>=1.40",
-            ])
-            .status();
-        assert!(
-            status.is_ok_and(|s| s.success()),
-            "pip install boto3 failed"
-        );
-    }
-    assert!(
-        has_boto3(&python),
-        "{} cannot import boto3",
-        python.display()
-    );
-    python
-}
-
 const BOTO3_SCRIPT: &str = r#"
 import json, sys
 import boto3
@@ -167,7 +115,7 @@ print("boto3 credential_process: ok")
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_uses_it_as_credential_process() {
-    let python = tokio::task::spawn_blocking(python_with_boto3)
+    let python = tokio::task::spawn_blocking(support::python_with_boto3)
         .await
         .unwrap();
     let (emulator, dir, config) = setup().await;

@@ -130,3 +130,67 @@ pub fn bedrock_binary() -> std::path::PathBuf {
     assert!(binary.exists(), "{} is missing", binary.display());
     binary
 }
+
+fn has_boto3(python: &std::path::Path) -> bool {
+    std::process::Command::new(python)
+        .args(["-c", "import boto3, botocore"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn run(what: &str, cmd: &mut std::process::Command) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: could not start: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Python interpreter that can import boto3: `BEDROCK_TEST_PYTHON`, else the workspace's
+/// `.venv`, which is created (`python3 -m venv`, `pip install boto3`) when it lacks boto3.
+pub fn python_with_boto3() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("BEDROCK_TEST_PYTHON").map(std::path::PathBuf::from)
+        && has_boto3(&p)
+    {
+        return p;
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace root")
+        .join(".venv");
+    let python = venv.join("bin").join("python");
+    if has_boto3(&python) {
+        return python;
+    }
+    if !python.exists() {
+        run(
+            "python3 -m venv .venv",
+            std::process::Command::new("python3")
+                .arg("-m")
+                .arg("venv")
+                .arg(&venv),
+        );
+    }
+    run(
+        "pip install boto3 into .venv",
+        std::process::Command::new(venv.join("bin").join("pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "boto3>=1.40",
+        ]),
+    );
+    assert!(
+        has_boto3(&python),
+        "{} still cannot import boto3 after installing it",
+        python.display()
+    );
+    python
+}
