@@ -26,6 +26,21 @@ fn parse_time(field: &str, value: &str) -> Result<DateTime> {
         .map_err(|_| Error::invalid(field, value, "an ISO-8601 date-time, 2024-01-31T12:00:00Z"))
 }
 
+/// A list call's `submitTimeAfter` and `submitTimeBefore` filters, parsed.
+fn submit_window(
+    after: Option<&str>,
+    before: Option<&str>,
+) -> Result<(Option<DateTime>, Option<DateTime>)> {
+    Ok((
+        after
+            .map(|t| parse_time("submitTimeAfter", t))
+            .transpose()?,
+        before
+            .map(|t| parse_time("submitTimeBefore", t))
+            .transpose()?,
+    ))
+}
+
 fn job_status(s: &job_types::ModelInvocationJobStatus) -> Result<BatchJobStatus> {
     s.as_str()
         .parse()
@@ -256,16 +271,10 @@ impl AwsBackend {
         request: &ListModelInvocationJobsRequest,
     ) -> Result<ListModelInvocationJobsResponse> {
         request.validate()?;
-        let after = request
-            .submit_time_after
-            .as_deref()
-            .map(|t| parse_time("submitTimeAfter", t))
-            .transpose()?;
-        let before = request
-            .submit_time_before
-            .as_deref()
-            .map(|t| parse_time("submitTimeBefore", t))
-            .transpose()?;
+        let (after, before) = submit_window(
+            request.submit_time_after.as_deref(),
+            request.submit_time_before.as_deref(),
+        )?;
         let out = self
             .clients(region)
             .control
@@ -375,16 +384,10 @@ impl AwsBackend {
         request: &ListAsyncInvokesRequest,
     ) -> Result<ListAsyncInvokesResponse> {
         request.validate()?;
-        let after = request
-            .submit_time_after
-            .as_deref()
-            .map(|t| parse_time("submitTimeAfter", t))
-            .transpose()?;
-        let before = request
-            .submit_time_before
-            .as_deref()
-            .map(|t| parse_time("submitTimeBefore", t))
-            .transpose()?;
+        let (after, before) = submit_window(
+            request.submit_time_after.as_deref(),
+            request.submit_time_before.as_deref(),
+        )?;
         let out = self
             .clients(region)
             .runtime
