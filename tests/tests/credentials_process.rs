@@ -35,8 +35,10 @@ fn config_file(dir: &Path, binary: &Path, files: &ClientFiles, url: &str) -> Pat
 
 async fn setup() -> (EmulatorHandle, tempfile::TempDir, PathBuf) {
     let root = Ca::root("Process Root CA");
+    // An hour: botocore refreshes credentials that expire within 15 minutes on each use
+    // (its advisory window), so a shorter lifetime makes boto3 run the process again.
     let emulator = Emulator::builder()
-        .config(emulator_config(&root, Duration::from_secs(900)))
+        .config(emulator_config(&root, Duration::from_secs(3600)))
         .bind("127.0.0.1:0")
         .start()
         .await
