@@ -306,6 +306,7 @@ impl JambaChatResponse {
                 input_tokens: u.prompt_tokens,
                 output_tokens: u.completion_tokens,
             }),
+            content: Vec::new(),
         }))
     }
 }

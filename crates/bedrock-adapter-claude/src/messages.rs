@@ -778,7 +778,8 @@ fn stop_reason(reason: &MessagesStopReason) -> StopReason {
 }
 
 /// Parses a whole Messages response into the family-neutral [`TextOutput`]: the text blocks,
-/// joined, with the stop reason and usage. [`MessagesResponse::from_json`] keeps every block.
+/// joined, with the stop reason and usage, and, when the answer holds tool uses or thinking,
+/// every block in Converse's shape. [`MessagesResponse::from_json`] keeps the typed blocks.
 pub(crate) fn parse_response(value: Value) -> Result<TextOutput> {
     let r: MessagesResponse = serde_json::from_value(value)
         .map_err(|e| Error::decode_json("Claude Messages response", e))?;
@@ -789,6 +790,7 @@ pub(crate) fn parse_response(value: Value) -> Result<TextOutput> {
             input_tokens: u.input_tokens,
             output_tokens: u.output_tokens,
         }),
+        content: converse::neutral_content(r.content)?,
     })
 }
 

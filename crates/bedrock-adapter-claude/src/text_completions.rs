@@ -248,6 +248,7 @@ pub(crate) fn parse_response(value: serde_json::Value) -> Result<TextOutput> {
             .map(|s| stop_reason(s, r.stop.as_deref())),
         text: r.completion,
         usage: None,
+        content: Vec::new(),
     })
 }
 

@@ -505,6 +505,7 @@ impl CohereChatResponse {
             stop_reason: self.finish_reason.as_deref().map(stop_reason),
             text: self.text,
             usage,
+            content: Vec::new(),
         })
     }
 

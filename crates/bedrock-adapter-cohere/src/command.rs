@@ -219,6 +219,7 @@ impl CohereCommandResponse {
             text: generation.text.clone(),
             stop_reason: generation.finish_reason.as_deref().map(stop_reason),
             usage: None,
+            content: Vec::new(),
         }))
     }
 

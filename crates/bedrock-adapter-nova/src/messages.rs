@@ -759,10 +759,13 @@ struct ResponseMessage {
     content: Vec<ResponseBlock>,
 }
 
-/// A block of the answer; tool calls and reasoning carry no `text` and add nothing to it.
+/// A block of the answer: one of Converse's blocks (Nova answers in Converse's shape), or one
+/// Converse has no shape for, kept aside.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-struct ResponseBlock {
-    text: Option<String>,
+#[serde(untagged)]
+enum ResponseBlock {
+    Known(bedrock_core::converse::ContentBlock),
+    Other(#[allow(dead_code, reason = "read only to accept the block")] IgnoredAny),
 }
 
 /// Token counts; the cache counts are not part of the neutral usage.
@@ -785,21 +788,37 @@ pub fn stop_reason(reason: &str) -> StopReason {
 }
 
 impl NovaMessagesResponse {
-    /// The neutral output: the text blocks joined, the stop reason and the token counts.
+    /// The neutral output: the text blocks joined, the stop reason and the token counts, and,
+    /// when the answer holds tool uses or reasoning, every block in Converse's shape (a block
+    /// Converse has no shape for is left out).
     pub fn into_output(self) -> TextOutput {
+        use bedrock_core::converse::ContentBlock;
+        let blocks: Vec<ContentBlock> = self
+            .output
+            .message
+            .content
+            .into_iter()
+            .filter_map(|block| match block {
+                ResponseBlock::Known(b) => Some(b),
+                ResponseBlock::Other(_) => None,
+            })
+            .collect();
+        let text = blocks
+            .iter()
+            .filter_map(|b| match b {
+                ContentBlock::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
+        let only_text = blocks.iter().all(|b| matches!(b, ContentBlock::Text(_)));
         TextOutput {
-            text: self
-                .output
-                .message
-                .content
-                .into_iter()
-                .filter_map(|block| block.text)
-                .collect(),
+            text,
             stop_reason: self.stop_reason.as_deref().map(stop_reason),
             usage: self.usage.map(|u| Usage {
                 input_tokens: u.input_tokens,
                 output_tokens: u.output_tokens,
             }),
+            content: if only_text { Vec::new() } else { blocks },
         }
     }
 }

@@ -273,6 +273,7 @@ impl TitanTextResponse {
             text,
             stop_reason: reason,
             usage,
+            content: Vec::new(),
         })
     }
 }

@@ -65,6 +65,7 @@ impl ModelAdapter for EchoAdapter {
             text: v["text"].as_str().unwrap_or_default().to_owned(),
             stop_reason: Some(StopReason::EndTurn),
             usage: None,
+            content: Vec::new(),
         }))
     }
     fn parse_stream_chunk(&self, _: &Route, chunk: &[u8]) -> Result<Vec<StreamEvent>> {
@@ -231,7 +232,8 @@ async fn the_adapters_body_reaches_the_backend_unchanged() {
         ModelOutput::Text(TextOutput {
             text: "Hi there".into(),
             stop_reason: Some(StopReason::EndTurn),
-            usage: None
+            usage: None,
+            content: Vec::new(),
         })
     );
 }

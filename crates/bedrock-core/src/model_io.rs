@@ -384,6 +384,12 @@ pub struct TextOutput {
     pub stop_reason: Option<StopReason>,
     /// Token usage, where the response reports it.
     pub usage: Option<Usage>,
+    /// Every block of the answer, in Converse's shape, when it holds more than text (a tool
+    /// use or reasoning, say); empty when `text` is the whole answer. Filled by the adapters
+    /// whose families answer with such blocks over InvokeModel (Claude Messages, Nova); the
+    /// streamed form carries text only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub content: Vec<crate::converse::ContentBlock>,
 }
 
 /// An embedding vector.
@@ -571,6 +577,7 @@ impl TextAccumulator {
             text: self.text,
             stop_reason: self.stop,
             usage,
+            content: Vec::new(),
         }
     }
 }

@@ -225,6 +225,7 @@ fn text_output(usage: Option<Usage>) -> ModelOutput {
         text: "Hello.".to_owned(),
         stop_reason: Some(StopReason::EndTurn),
         usage,
+        content: Vec::new(),
     })
 }
 

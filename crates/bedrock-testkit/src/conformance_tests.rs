@@ -165,6 +165,7 @@ impl ModelAdapter for Echo {
                     input_tokens: i as u32,
                     output_tokens: o as u32,
                 }),
+            content: Vec::new(),
         }))
     }
 

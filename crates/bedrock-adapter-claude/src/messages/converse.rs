@@ -586,6 +586,26 @@ impl TryFrom<ResponseContent> for cv::ContentBlock {
     }
 }
 
+/// The blocks of a response in Converse's shape, for [`bedrock_core::TextOutput::content`]:
+/// empty when every block is text (the joined text is then the whole answer), else every block
+/// in order. A block type Converse has no shape for is left out; [`MessagesResponse`] keeps it.
+pub(crate) fn neutral_content(blocks: Vec<ResponseContent>) -> Result<Vec<cv::ContentBlock>> {
+    let known = |b: &ResponseContent| !matches!(b, ResponseContent::Other(_));
+    if blocks
+        .iter()
+        .filter(|b| known(b))
+        .all(|b| matches!(b, ResponseContent::Text(_)))
+    {
+        return Ok(Vec::new());
+    }
+    blocks
+        .into_iter()
+        .enumerate()
+        .filter(|(_, b)| known(b))
+        .map(|(j, b)| converse_response_block(&format!("content[{j}]"), b))
+        .collect()
+}
+
 fn converse_response_block(field: &str, block: ResponseContent) -> Result<cv::ContentBlock> {
     Ok(match block {
         ResponseContent::Text(b) => cv::ContentBlock::Text(b.text),
