@@ -51,6 +51,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub use aws_sdk_s3::primitives::ByteStream;
 pub use aws_smithy_runtime_api::client::http::SharedHttpClient;
 pub use errors::{ResponseTooLarge, map_sdk_error, map_stream_error};
+pub use s3::S3Object;
 
 /// How the SDK retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -90,6 +90,33 @@ impl AwsBackend {
         Ok(body.into_bytes())
     }
 
+    /// Every object whose key starts with `prefix.key` in `prefix.bucket` (ListObjectsV2,
+    /// every page), in key order. An empty key lists the whole bucket.
+    ///
+    /// # Errors
+    /// The service's error (for example `NoSuchBucket`) or a transport or credentials error.
+    pub async fn list_objects(&self, region: Region, prefix: &S3Uri) -> Result<Vec<S3Object>> {
+        let mut pages = self
+            .s3_client(region)
+            .list_objects_v2()
+            .bucket(&prefix.bucket)
+            .prefix(&prefix.key)
+            .into_paginator()
+            .send();
+        let mut objects = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(map_sdk_error)?;
+            objects.extend(page.contents().iter().filter_map(|o| {
+                Some(S3Object {
+                    key: o.key()?.to_owned(),
+                    size: o.size().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                })
+            }));
+        }
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(objects)
+    }
+
     /// Creates `bucket` in `region` (CreateBucket) unless this account already owns it.
     ///
     /// # Errors
@@ -115,6 +142,15 @@ impl AwsBackend {
             Err(e) => Err(map_sdk_error(e)),
         }
     }
+}
+
+/// One object of a listing ([`AwsBackend::list_objects`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Object {
+    /// The object's key in its bucket.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// S3 refuses an empty key with a message about the request; say which part is missing.

@@ -60,6 +60,7 @@ async fn each_bedrock_error_maps_to_its_kind_with_retry_advice() {
         (400, "ValidationException", ErrorKind::Validation, false),
         (403, "AccessDeniedException", ErrorKind::AccessDenied, false),
         (404, "ResourceNotFoundException", ErrorKind::NotFound, false),
+        (409, "ConflictException", ErrorKind::Conflict, false),
         (408, "ModelTimeoutException", ErrorKind::ModelTimeout, true),
         (424, "ModelErrorException", ErrorKind::ModelError, false),
         (429, "ThrottlingException", ErrorKind::Throttling, true),

@@ -242,7 +242,7 @@ fn response_limit(e: &Error) -> Option<&ResponseTooLarge> {
 /// The exit code for a connector error kind.
 pub fn exit_code_for(kind: ErrorKind) -> u8 {
     match kind {
-        ErrorKind::Validation => 2,
+        ErrorKind::Validation | ErrorKind::Conflict => 2,
         ErrorKind::Credentials | ErrorKind::AccessDenied => 3,
         ErrorKind::NotFound => 4,
         ErrorKind::Throttling | ErrorKind::ServiceQuotaExceeded | ErrorKind::ModelNotReady => 5,
@@ -263,6 +263,7 @@ mod tests {
     fn exit_codes_follow_the_documented_table() {
         let table = [
             (ErrorKind::Validation, 2),
+            (ErrorKind::Conflict, 2),
             (ErrorKind::Credentials, 3),
             (ErrorKind::AccessDenied, 3),
             (ErrorKind::NotFound, 4),

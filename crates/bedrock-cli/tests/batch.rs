@@ -140,6 +140,27 @@ fn jobs_are_submitted_followed_listed_and_refused_as_bedrock_does() {
     let arn = started["jobArn"].as_str().unwrap().to_owned();
     assert!(arn.contains(":model-invocation-job/"), "{arn}");
 
+    // A name already taken is Bedrock's ConflictException, told as such.
+    env.run(&aws_args(
+        &emulator,
+        &[
+            "batch",
+            "submit",
+            "s3://in-bucket/other.jsonl",
+            "--model",
+            TITAN_EMBED,
+            "--output-uri",
+            "s3://out-bucket/",
+            "--role",
+            ROLE,
+            "--name",
+            "weekly-1",
+        ],
+    ))
+    .expect_code(2)
+    .assert_stderr_contains("conflict")
+    .assert_stderr_contains("A batch inference job named weekly-1 already exists.");
+
     let status = env
         .run(&aws_args(
             &emulator,
@@ -372,22 +393,124 @@ fn async_invocations_start_and_are_listed() {
         .json();
     assert_eq!(listed["invocations"].as_array().unwrap().len(), 1);
 
+    // A failed invocation has nothing to download, and says why.
+    let failed = listed["invocations"][0]["invocationArn"].as_str().unwrap();
+    env.run(&aws_args(&emulator, &["async", "results", failed]))
+        .expect_code(2)
+        .assert_stderr_contains("Failed")
+        .assert_stderr_contains("bucket does not exist");
+
     // With --create-bucket the output has somewhere to go, and the invocation completes.
-    env.run(&aws_args(
-        &emulator,
-        &[
-            "async",
-            "start",
-            "--model",
-            TITAN_EMBED,
-            "--input",
-            input.to_str().unwrap(),
-            "--output-uri",
-            "s3://made-bucket/out",
-            "--create-bucket",
-            "--wait",
-        ],
-    ))
-    .ok()
-    .assert_stdout_contains("Completed");
+    let done = env
+        .run(&aws_args(
+            &emulator,
+            &[
+                "--output",
+                "json",
+                "async",
+                "start",
+                "--model",
+                TITAN_EMBED,
+                "--input",
+                input.to_str().unwrap(),
+                "--output-uri",
+                "s3://made-bucket/out",
+                "--create-bucket",
+                "--wait",
+            ],
+        ))
+        .ok()
+        .json();
+    assert_eq!(done["status"], "Completed", "{done}");
+    let arn = done["invocationArn"].as_str().unwrap();
+    let id = arn.rsplit('/').next().unwrap();
+
+    // `results` downloads what the invocation wrote: the model's answer.
+    let dir = env.path().join("downloads");
+    let files = env
+        .run(&aws_args(
+            &emulator,
+            &[
+                "--output",
+                "json",
+                "async",
+                "results",
+                arn,
+                "--output-dir",
+                dir.to_str().unwrap(),
+            ],
+        ))
+        .ok()
+        .json();
+    assert_eq!(
+        files["files"][0]["s3Uri"],
+        format!("s3://made-bucket/out/{id}/output.json"),
+        "{files}"
+    );
+    let answer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("output.json")).unwrap()).unwrap();
+    assert!(
+        !answer["embedding"].as_array().unwrap().is_empty(),
+        "{answer}"
+    );
+    assert_eq!(files["files"].as_array().unwrap().len(), 1, "{files}");
+}
+
+#[test]
+fn results_of_a_job_over_an_input_prefix_cover_every_input_object() {
+    let env = TestEnv::with_example_credentials();
+    let emulator = EmulatorProcess::start(&env, &[]);
+    let records = records_with_bad_lines(&env);
+    // Two objects under one prefix, each put there by a submit's upload.
+    for name in ["a.jsonl", "b.jsonl"] {
+        let upload_to = format!("s3://in-bucket/many/{name}");
+        env.run(&aws_args(
+            &emulator,
+            &[
+                "batch",
+                "submit",
+                records.to_str().unwrap(),
+                "--model",
+                TITAN_EMBED,
+                "--output-uri",
+                "s3://out-bucket/single/",
+                "--upload-to",
+                &upload_to,
+                "--create-buckets",
+                "--role",
+                ROLE,
+            ],
+        ))
+        .ok();
+    }
+    let out_file = env.path().join("both.jsonl");
+    let submitted = env
+        .run(&aws_args(
+            &emulator,
+            &[
+                "batch",
+                "submit",
+                "s3://in-bucket/many/",
+                "--model",
+                TITAN_EMBED,
+                "--output-uri",
+                "s3://out-bucket/prefix/",
+                "--role",
+                ROLE,
+                "--wait",
+                "--out",
+                out_file.to_str().unwrap(),
+            ],
+        ))
+        .ok();
+    submitted.assert_stdout_contains("10/10 (6 ok, 4 errors)");
+    submitted.assert_stderr_contains("10 records, 4 errors from 2 output files");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // a.jsonl.out, then b.jsonl.out: each file's five lines, as one input gives them.
+    check_results(&lines[..5]);
+    check_results(&lines[5..]);
 }

@@ -673,6 +673,34 @@ pub struct AsyncInvoke {
     pub output_data_config: AsyncInvokeOutputDataConfig,
 }
 
+impl AsyncInvoke {
+    /// The invocation id: the last segment of its ARN.
+    pub fn invocation_id(&self) -> &str {
+        self.invocation_arn
+            .rsplit_once('/')
+            .map_or(self.invocation_arn.as_str(), |(_, id)| id)
+    }
+
+    /// The folder its output is written to: `<s3Uri>/<invocation id>/`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the output's `s3Uri` is not an `s3://` URI.
+    pub fn output_folder(&self) -> Result<S3Uri> {
+        let output = S3Uri::parse(
+            "outputDataConfig.s3OutputDataConfig.s3Uri",
+            &self.output_data_config.s3_output_data_config.s3_uri,
+        )?;
+        let key = match output.key.trim_end_matches('/') {
+            "" => format!("{}/", self.invocation_id()),
+            prefix => format!("{prefix}/{}/", self.invocation_id()),
+        };
+        Ok(S3Uri {
+            bucket: output.bucket,
+            key,
+        })
+    }
+}
+
 /// ListAsyncInvokes: one page, filtered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListAsyncInvokesRequest {
@@ -952,6 +980,37 @@ mod tests {
         assert_eq!(v["jobName"], "nightly-1");
         assert!(v.get("tags").is_none());
         request().validate().unwrap();
+    }
+
+    #[test]
+    fn an_async_invocations_output_folder_is_its_id_under_the_output_uri() {
+        let invoke = |uri: &str| -> AsyncInvoke {
+            serde_json::from_value(serde_json::json!({
+                "invocationArn": "arn:aws:bedrock:us-east-1:123456789012:async-invoke/abc123",
+                "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-reel-v1:1",
+                "status": "Completed",
+                "submitTime": "2026-12-05T00:00:00Z",
+                "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": uri}},
+            }))
+            .unwrap()
+        };
+        assert_eq!(invoke("s3://out-bucket/videos").invocation_id(), "abc123");
+        for (uri, key) in [
+            ("s3://out-bucket/videos", "videos/abc123/"),
+            ("s3://out-bucket/videos/", "videos/abc123/"),
+            ("s3://out-bucket", "abc123/"),
+        ] {
+            let folder = invoke(uri).output_folder().unwrap();
+            assert_eq!(
+                (folder.bucket.as_str(), folder.key.as_str()),
+                ("out-bucket", key),
+                "{uri}"
+            );
+        }
+        let err = invoke("https://out-bucket/videos")
+            .output_folder()
+            .unwrap_err();
+        assert!(err.to_string().contains("s3Uri"), "{err}");
     }
 
     #[test]

@@ -138,6 +138,9 @@ pub enum ErrorKind {
     AccessDenied,
     /// 404 `ResourceNotFoundException`.
     NotFound,
+    /// 409 `ConflictException`: the resource exists already or is changing (a batch job's
+    /// name taken, say).
+    Conflict,
     /// 408 `ModelTimeoutException`.
     ModelTimeout,
     /// 424 `ModelErrorException` / `ModelStreamErrorException`.
@@ -174,6 +177,7 @@ impl ErrorKind {
             ErrorKind::Validation => "validation",
             ErrorKind::AccessDenied => "access_denied",
             ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
             ErrorKind::ModelTimeout => "model_timeout",
             ErrorKind::ModelError => "model_error",
             ErrorKind::Throttling => "throttling",
@@ -199,6 +203,7 @@ impl ErrorKind {
             "validationexception" => ErrorKind::Validation,
             "accessdeniedexception" => ErrorKind::AccessDenied,
             "resourcenotfoundexception" => ErrorKind::NotFound,
+            "conflictexception" => ErrorKind::Conflict,
             "modeltimeoutexception" => ErrorKind::ModelTimeout,
             "modelerrorexception" | "modelstreamerrorexception" => ErrorKind::ModelError,
             "throttlingexception" | "toomanyrequestsexception" => ErrorKind::Throttling,
@@ -236,6 +241,7 @@ impl ErrorKind {
             ErrorKind::Validation => "validation error",
             ErrorKind::AccessDenied => "access denied",
             ErrorKind::NotFound => "not found",
+            ErrorKind::Conflict => "conflict",
             ErrorKind::ModelTimeout => "model timed out",
             ErrorKind::ModelError => "model error",
             ErrorKind::Throttling => "throttled",
@@ -266,6 +272,10 @@ impl ErrorKind {
             ErrorKind::NotFound => {
                 "the model is not offered in this region or is retired; list models with \
                  `bedrock models` or use an inference profile"
+            }
+            ErrorKind::Conflict => {
+                "the name is taken or the resource is changing: pick another name, or wait and \
+                 look at it again"
             }
             ErrorKind::Throttling => "slow down or request a quota increase; the call was retried",
             ErrorKind::ServiceQuotaExceeded => "request a quota increase in Service Quotas",
@@ -483,6 +493,7 @@ impl Error {
             401 => ErrorKind::Credentials,
             403 => ErrorKind::AccessDenied,
             404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
             408 => ErrorKind::ModelTimeout,
             424 => ErrorKind::ModelError,
             429 => ErrorKind::Throttling,

@@ -135,6 +135,7 @@ fn defaults_for(err: &CoreError) -> (StatusCode, &'static str) {
         ErrorKind::Validation => (StatusCode::BAD_REQUEST, "ValidationException"),
         ErrorKind::AccessDenied => (StatusCode::FORBIDDEN, "AccessDeniedException"),
         ErrorKind::NotFound => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
+        ErrorKind::Conflict => (StatusCode::CONFLICT, "ConflictException"),
         ErrorKind::ModelTimeout => (StatusCode::REQUEST_TIMEOUT, "ModelTimeoutException"),
         ErrorKind::ModelError => (StatusCode::FAILED_DEPENDENCY, "ModelErrorException"),
         ErrorKind::Throttling => (StatusCode::TOO_MANY_REQUESTS, "ThrottlingException"),

@@ -203,6 +203,7 @@ const ALL_ERROR_KIND_NAMES: &[&str] = &[
     "validation",
     "access_denied",
     "not_found",
+    "conflict",
     "model_timeout",
     "model_error",
     "throttling",
@@ -215,6 +216,7 @@ const ALL_ERROR_KIND_NAMES: &[&str] = &[
     "decode",
     "unsupported",
     "history",
+    "tool_rounds",
 ];
 
 /// The kind whose [`ErrorKind::as_str`] is `name`.
@@ -223,6 +225,7 @@ pub(crate) fn parse_error_kind(name: &str) -> Option<ErrorKind> {
         "validation" => ErrorKind::Validation,
         "access_denied" => ErrorKind::AccessDenied,
         "not_found" => ErrorKind::NotFound,
+        "conflict" => ErrorKind::Conflict,
         "model_timeout" => ErrorKind::ModelTimeout,
         "model_error" => ErrorKind::ModelError,
         "throttling" => ErrorKind::Throttling,
@@ -235,6 +238,7 @@ pub(crate) fn parse_error_kind(name: &str) -> Option<ErrorKind> {
         "decode" => ErrorKind::Decode,
         "unsupported" => ErrorKind::Unsupported,
         "history" => ErrorKind::History,
+        "tool_rounds" => ErrorKind::ToolRounds,
         _ => return None,
     })
 }
@@ -259,6 +263,7 @@ mod tests {
             ErrorKind::Validation,
             ErrorKind::AccessDenied,
             ErrorKind::NotFound,
+            ErrorKind::Conflict,
             ErrorKind::ModelTimeout,
             ErrorKind::ModelError,
             ErrorKind::Throttling,
@@ -271,6 +276,7 @@ mod tests {
             ErrorKind::Decode,
             ErrorKind::Unsupported,
             ErrorKind::History,
+            ErrorKind::ToolRounds,
         ];
         assert_eq!(kinds.len(), ALL_ERROR_KIND_NAMES.len());
         for kind in kinds {

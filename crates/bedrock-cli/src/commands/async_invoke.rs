@@ -1,11 +1,13 @@
 //! `bedrock async`: asynchronous invocations (StartAsyncInvoke, GetAsyncInvoke,
-//! ListAsyncInvokes) for models whose output is written to S3, such as Nova Reel.
+//! ListAsyncInvokes) for models whose output is written to S3, such as Nova Reel, and the
+//! download of that output.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bedrock_connector::batch::{
-    AsyncInvoke, AsyncInvokeStatus, ListAsyncInvokesRequest, SortOrder, StartAsyncInvokeRequest,
+    AsyncInvoke, AsyncInvokeStatus, ListAsyncInvokesRequest, S3Uri, SortOrder,
+    StartAsyncInvokeRequest,
 };
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -29,6 +31,8 @@ pub enum AsyncCommand {
     Status(InvocationArgs),
     /// List invocations, newest first (ListAsyncInvokes).
     List(ListArgs),
+    /// Download a completed invocation's output: every object under `<s3Uri>/<invocation id>/`.
+    Results(ResultsArgs),
 }
 
 /// `bedrock async start`.
@@ -61,6 +65,18 @@ pub struct InvocationArgs {
     pub invocation: String,
 }
 
+/// `bedrock async results`.
+#[derive(Debug, Args)]
+pub struct ResultsArgs {
+    /// The invocation's ARN.
+    #[arg(value_name = "INVOCATION_ARN")]
+    pub invocation: String,
+    /// Where the files go (created if missing); default: a folder named after the invocation
+    /// id in the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+}
+
 /// `bedrock async list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -85,6 +101,7 @@ pub async fn run(
         AsyncCommand::Start(args) => start(global, args, printer).await,
         AsyncCommand::Status(args) => status(global, args, printer).await,
         AsyncCommand::List(args) => list(global, args, printer).await,
+        AsyncCommand::Results(args) => results(global, args, printer).await,
     }
 }
 
@@ -123,7 +140,7 @@ async fn start(global: &GlobalArgs, args: &StartArgs, printer: &Printer) -> Resu
     })?;
     let request = StartAsyncInvokeRequest::new(&args.model, body, &args.output_uri);
     request.validate()?;
-    let output = bedrock_connector::batch::S3Uri::parse("--output-uri", &args.output_uri)?;
+    let output = S3Uri::parse("--output-uri", &args.output_uri)?;
     let session = connect(global, printer, false).await?;
     let region = session.connector.region();
     if args.create_bucket || session.is_embedded() {
@@ -229,4 +246,135 @@ async fn list(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> Result
         printer.note(&format!("more: --next-token {token}"));
     }
     Ok(())
+}
+
+/// The local path of the object `key` found under `folder`: its key below the folder, each
+/// segment kept as a file or directory name. A key whose remainder would leave `dir` (an empty,
+/// `.` or `..` segment) is refused.
+fn local_path(dir: &Path, folder: &str, key: &str) -> Result<PathBuf, CliError> {
+    let relative = key.strip_prefix(folder).unwrap_or(key);
+    let mut path = dir.to_path_buf();
+    for segment in relative.split('/') {
+        if segment.is_empty() || segment == "." || segment == ".." || segment.contains('\\') {
+            return Err(CliError::usage(
+                format!("the output object `{key}` has no safe local name"),
+                "download it with an S3 client",
+            ));
+        }
+        path.push(segment);
+    }
+    Ok(path)
+}
+
+async fn results(
+    global: &GlobalArgs,
+    args: &ResultsArgs,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let session = connect(global, printer, false).await?;
+    let region = session.connector.region();
+    let invoke = spin(
+        "reading the invocation",
+        session
+            .connector
+            .backend()
+            .get_async_invoke(region, &args.invocation),
+    )
+    .await?;
+    if invoke.status != AsyncInvokeStatus::Completed {
+        return Err(CliError::usage(
+            format!(
+                "the invocation is {}{}, so it has no output to download",
+                invoke.status.as_str(),
+                invoke
+                    .failure_message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            ),
+            "wait for it with `bedrock async status INVOCATION_ARN`",
+        ));
+    }
+    let folder = invoke.output_folder()?;
+    let objects = spin(
+        "listing the invocation's output",
+        session.aws.list_objects(region, &folder),
+    )
+    .await?;
+    let dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(invoke.invocation_id()));
+    let mut written = Vec::new();
+    for object in &objects {
+        let path = local_path(&dir, &folder.key, &object.key)?;
+        let body = spin(
+            "downloading the output",
+            session.aws.get_object(
+                region,
+                &S3Uri {
+                    bucket: folder.bucket.clone(),
+                    key: object.key.clone(),
+                },
+            ),
+        )
+        .await?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| CliError::io(format!("cannot create `{}`", parent.display()), e))?;
+        }
+        std::fs::write(&path, &body)
+            .map_err(|e| CliError::io(format!("cannot write `{}`", path.display()), e))?;
+        written.push((object.key.clone(), path, body.len()));
+    }
+    if printer.is_json() {
+        let files: Vec<Value> = written
+            .iter()
+            .map(|(key, path, bytes)| {
+                json!({
+                    "s3Uri": format!("s3://{}/{key}", folder.bucket),
+                    "path": path.display().to_string(),
+                    "bytes": bytes,
+                })
+            })
+            .collect();
+        return printer.json(&json!({ "files": files }));
+    }
+    if written.is_empty() {
+        printer.note(&format!("no objects under {folder}"));
+        return Ok(());
+    }
+    for (_, path, bytes) in &written {
+        printer.line(&format!("{} ({bytes} bytes)", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_objects_land_below_the_directory_and_never_outside_it() {
+        let dir = Path::new("downloads");
+        let folder = "reel/abc123/";
+        assert_eq!(
+            local_path(dir, folder, "reel/abc123/output.mp4").unwrap(),
+            dir.join("output.mp4")
+        );
+        assert_eq!(
+            local_path(dir, folder, "reel/abc123/shots/shot_1.png").unwrap(),
+            dir.join("shots").join("shot_1.png")
+        );
+        for key in [
+            "reel/abc123/../../etc/passwd",
+            "reel/abc123/./x",
+            "reel/abc123/a//b",
+            "reel/abc123/",
+            "reel/abc123/a\\..\\b",
+        ] {
+            let message = local_path(dir, folder, key).unwrap_err().message();
+            assert!(message.contains("no safe local name"), "{key}: {message}");
+        }
+    }
 }

@@ -96,7 +96,7 @@ pub struct SubmitArgs {
     /// The service role Bedrock reads and writes S3 as.
     #[arg(long, env = "BEDROCK_BATCH_ROLE", value_name = "ROLE_ARN")]
     pub role: String,
-    /// The job's name [default: batch- and the current time].
+    /// The job's name [default: batch-, the time in milliseconds and the process id].
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// How long the job may take, 24 to 168 hours.
@@ -269,11 +269,13 @@ async fn submit(global: &GlobalArgs, args: &SubmitArgs, printer: &Printer) -> Re
         Some(path) => upload_uri(path, args.upload_to.as_deref(), &output)?,
     };
     let input = S3Uri::parse("--upload-to", &input_uri)?;
+    // Job names are unique in an account: milliseconds and the process id keep two submits
+    // of one second apart.
     let name = args.name.clone().unwrap_or_else(|| {
-        let secs = std::time::SystemTime::now()
+        let millis = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        format!("batch-{secs}")
+            .map_or(0, |d| d.as_millis());
+        format!("batch-{millis}-{}", std::process::id())
     });
     let mut request = CreateModelInvocationJobRequest::new(
         name,
@@ -437,8 +439,9 @@ fn result_json(result: &BatchRecordResult) -> Value {
     }
 }
 
-/// Downloads a job's output (`<output>/<job-id>/<input name>.out`, and `manifest.json.out` for
-/// the counts), reads each line through the model's adapter, and prints or writes typed JSONL.
+/// Downloads a job's output (one `<input name>.out` per input object under
+/// `<output>/<job-id>/`, and `manifest.json.out` for the counts), reads each line through the
+/// model's adapter, and prints or writes typed JSONL, the objects in key order.
 async fn results(
     session: &Session,
     job: &str,
@@ -454,48 +457,67 @@ async fn results(
             .get_model_invocation_job(region, job),
     )
     .await?;
-    let input_uri = &job.input_data_config.s3_input_data_config.s3_uri;
-    let input = S3Uri::parse("inputDataConfig.s3Uri", input_uri)?;
-    let Some(name) = input.key.rsplit('/').next().filter(|n| !n.is_empty()) else {
-        return Err(CliError::usage(
-            format!(
-                "job {} read the prefix {input_uri}, which has one output per input object",
-                job.job_id()
-            ),
-            "download them with an S3 client from the job's output folder",
-        ));
-    };
     let output = S3Uri::parse(
         "outputDataConfig.s3Uri",
         &job.output_data_config.s3_output_data_config.s3_uri,
     )?;
-    let folder = format!("{}{}/", prefix(&output.key), job.job_id());
-    let at = |file: &str| S3Uri {
+    let folder = S3Uri {
         bucket: output.bucket.clone(),
-        key: format!("{folder}{file}"),
+        key: format!("{}{}/", prefix(&output.key), job.job_id()),
     };
+    let at = |key: &str| S3Uri {
+        bucket: output.bucket.clone(),
+        key: key.to_owned(),
+    };
+    let manifest_key = format!("{}manifest.json.out", folder.key);
+    let outputs: Vec<String> = spin(
+        "listing the job's output",
+        session.aws.list_objects(region, &folder),
+    )
+    .await?
+    .into_iter()
+    .map(|o| o.key)
+    .filter(|k| k.ends_with(".out") && *k != manifest_key)
+    .collect();
+    if outputs.is_empty() {
+        return Err(CliError::usage(
+            format!(
+                "job {} has no output under {folder} (status {})",
+                job.job_id(),
+                job.status
+            ),
+            "a job writes its output as it ends: see `bedrock batch status JOB`",
+        ));
+    }
     let id = model_id(&job.model_id)?;
     let reader = BatchOutput::new(&default_registry(), &id)?;
-    let body = spin(
-        "downloading the results",
-        session.aws.get_object(region, &at(&format!("{name}.out"))),
-    )
-    .await?;
-    let records = reader.parse_jsonl(&body);
-    let mut jsonl = Vec::with_capacity(body.len());
-    for record in &records {
-        // Serialising a `Value` into a `Vec` cannot fail.
-        serde_json::to_writer(&mut jsonl, &result_json(record)).unwrap_or_default();
-        jsonl.push(b'\n');
+    let (mut total, mut errors) = (0usize, 0usize);
+    let mut jsonl = Vec::new();
+    for key in &outputs {
+        let body = spin(
+            "downloading the results",
+            session.aws.get_object(region, &at(key)),
+        )
+        .await?;
+        let parsed = reader.parse_jsonl(&body);
+        for record in &parsed {
+            // Serialising a `Value` into a `Vec` cannot fail.
+            serde_json::to_writer(&mut jsonl, &result_json(record)).unwrap_or_default();
+            jsonl.push(b'\n');
+        }
+        total += parsed.len();
+        errors += parsed.iter().filter(|r| r.output.is_err()).count();
     }
-    let errors = records.iter().filter(|r| r.output.is_err()).count();
     let manifest = session
         .aws
-        .get_object(region, &at("manifest.json.out"))
+        .get_object(region, &at(&manifest_key))
         .await
         .ok()
         .and_then(|m| BatchManifest::parse(&m).ok());
-    let mut summary = format!("{} records, {errors} errors", records.len());
+    let mut summary = format!("{total} records, {errors} errors");
+    if outputs.len() > 1 {
+        summary.push_str(&format!(" from {} output files", outputs.len()));
+    }
     if let Some(m) = manifest {
         summary.push_str(&format!(
             " (manifest: {} total, {} ok, {} errors, {} input and {} output tokens)",
