@@ -287,6 +287,52 @@ async fn role_arn_option_assumes_a_role() {
     assert_eq!(run.code, 3, "{}", run.stderr);
 }
 
+/// A profile with `role_arn` + `source_profile` naming a profile of plain keys: the AWS SDK's
+/// own profile chain assumes the role, at the STS endpoint the environment names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_assumes_a_role_from_a_profile_of_static_keys() {
+    let root = Ca::root("CLI Root CA");
+    let emulator = start(&root).await;
+    let url = emulator.url();
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile keys]\nregion = us-east-1\n\
+             [profile admin]\nregion = us-east-1\nrole_arn = {ADMIN_ROLE_ARN}\n\
+             source_profile = keys\nexternal_id = {EXTERNAL_ID}\n"
+        ),
+    )
+    .unwrap();
+    let credentials = home.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[keys]\naws_access_key_id = {EXAMPLE_ACCESS_KEY_ID}\n\
+             aws_secret_access_key = {EXAMPLE_SECRET_ACCESS_KEY}\n"
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
+        ("AWS_ENDPOINT_URL_STS", url.as_str()),
+    ];
+    let args = [
+        "--profile",
+        "admin",
+        "--endpoint-url",
+        &url,
+        "text",
+        MODEL,
+        "hi",
+    ];
+    assert_ok("profile admin", &bedrock(home.path(), &args, &env).await);
+    let requests = emulator.credential_requests();
+    assert_eq!((requests.create_session, requests.assume_role), (0, 1));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_keys_from_the_environment() {
     let root = Ca::root("CLI Root CA");
