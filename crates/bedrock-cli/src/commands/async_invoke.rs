@@ -16,7 +16,7 @@ use super::model_id;
 use crate::cli::GlobalArgs;
 use crate::failure::CliError;
 use crate::output::{Printer, table};
-use crate::session::connect;
+use crate::session::{Session, connect};
 use crate::spinner::spin;
 
 /// How often `--wait` asks for the invocation's state.
@@ -181,21 +181,24 @@ async fn start(global: &GlobalArgs, args: &StartArgs, printer: &Printer) -> Resu
     }
 }
 
+/// The invocation `arn` (GetAsyncInvoke), with a spinner.
+async fn read_invoke(session: &Session, arn: &str) -> Result<AsyncInvoke, CliError> {
+    let region = session.connector.region();
+    let backend = session.connector.backend();
+    Ok(spin(
+        "reading the invocation",
+        backend.get_async_invoke(region, arn),
+    )
+    .await?)
+}
+
 async fn status(
     global: &GlobalArgs,
     args: &InvocationArgs,
     printer: &Printer,
 ) -> Result<(), CliError> {
     let session = connect(global, printer, false).await?;
-    let region = session.connector.region();
-    let invoke = spin(
-        "reading the invocation",
-        session
-            .connector
-            .backend()
-            .get_async_invoke(region, &args.invocation),
-    )
-    .await?;
+    let invoke = read_invoke(&session, &args.invocation).await?;
     print_invoke(&invoke, printer)
 }
 
@@ -273,14 +276,7 @@ async fn results(
 ) -> Result<(), CliError> {
     let session = connect(global, printer, false).await?;
     let region = session.connector.region();
-    let invoke = spin(
-        "reading the invocation",
-        session
-            .connector
-            .backend()
-            .get_async_invoke(region, &args.invocation),
-    )
-    .await?;
+    let invoke = read_invoke(&session, &args.invocation).await?;
     if invoke.status != AsyncInvokeStatus::Completed {
         return Err(CliError::usage(
             format!(
