@@ -19,6 +19,7 @@ use bedrock_simulator::SimRequest;
 use serde_json::{Value, json};
 
 const TITAN: &str = "amazon.titan-embed-text-v2:0";
+const REEL: &str = "amazon.nova-reel-v1:1";
 const ROLE: &str = "arn:aws:iam::123456789012:role/batch";
 
 fn credentials() -> aws_credential_types::Credentials {
@@ -463,4 +464,114 @@ async fn async_invocations_write_their_output_to_s3() {
     assert!(output["embedding"].is_array(), "{output}");
     let listed = c.runtime.list_async_invokes().send().await.unwrap();
     assert_eq!(listed.async_invoke_summaries().len(), 1);
+}
+
+/// A JSON value as the SDK's `Document`.
+fn document(value: &Value) -> aws_smithy_types::Document {
+    use aws_smithy_types::{Document, Number};
+    match value {
+        Value::Null => Document::Null,
+        Value::Bool(b) => Document::Bool(*b),
+        Value::Number(n) => match n.as_u64() {
+            Some(u) => Document::Number(Number::PosInt(u)),
+            None => Document::Number(Number::Float(n.as_f64().unwrap())),
+        },
+        Value::String(s) => Document::String(s.clone()),
+        Value::Array(a) => Document::Array(a.iter().map(document).collect()),
+        Value::Object(o) => {
+            Document::Object(o.iter().map(|(k, v)| (k.clone(), document(v))).collect())
+        }
+    }
+}
+
+#[tokio::test]
+async fn nova_reel_invocations_write_mp4_videos_and_bad_requests_are_refused_at_start() {
+    let (_emu, c) = start(fast()).await;
+    let output = aws_sdk_bedrockruntime::types::AsyncInvokeOutputDataConfig::S3OutputDataConfig(
+        aws_sdk_bedrockruntime::types::AsyncInvokeS3OutputDataConfig::builder()
+            .s3_uri("s3://batch-out/reel")
+            .build()
+            .unwrap(),
+    );
+    let config = serde_json::json!({"durationSeconds": 12, "fps": 24, "dimension": "1280x720"});
+    let body = serde_json::json!({
+        "taskType": "MULTI_SHOT_AUTOMATED",
+        "multiShotAutomatedParams": {"text": "A lighthouse through the seasons"},
+        "videoGenerationConfig": config,
+    });
+    let started = c
+        .runtime
+        .start_async_invoke()
+        .model_id(REEL)
+        .model_input(document(&body))
+        .output_data_config(output.clone())
+        .send()
+        .await
+        .unwrap();
+    let arn = started.invocation_arn().to_owned();
+    let mut status = None;
+    for _ in 0..6000 {
+        let got = c
+            .runtime
+            .get_async_invoke()
+            .invocation_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        if got.status() != &aws_sdk_bedrockruntime::types::AsyncInvokeStatus::InProgress {
+            status = Some(got.status().clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        status,
+        Some(aws_sdk_bedrockruntime::types::AsyncInvokeStatus::Completed)
+    );
+    let id = arn.rsplit('/').next().unwrap();
+    let listed =
+        c.s3.list_objects_v2()
+            .bucket("batch-out")
+            .prefix(format!("reel/{id}/"))
+            .send()
+            .await
+            .unwrap();
+    let names: Vec<&str> = listed
+        .contents()
+        .iter()
+        .map(|o| o.key().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["output.mp4", "shot_0001.mp4", "shot_0002.mp4"]);
+    let video =
+        c.s3.get_object()
+            .bucket("batch-out")
+            .key(format!("reel/{id}/output.mp4"))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(video.content_type(), Some("video/mp4"));
+    let bytes = video.body.collect().await.unwrap().into_bytes();
+    assert_eq!(&bytes[4..8], b"ftyp");
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"moov") && has(b"mp4v") && has(b"mdat"));
+
+    // A request Reel cannot serve is refused by StartAsyncInvoke itself, naming the field.
+    let mut bad = body.clone();
+    bad["videoGenerationConfig"]["durationSeconds"] = 15.into();
+    let err = c
+        .runtime
+        .start_async_invoke()
+        .model_id(REEL)
+        .model_input(document(&bad))
+        .output_data_config(output)
+        .send()
+        .await
+        .unwrap_err();
+    let service = err.into_service_error();
+    assert!(service.is_validation_exception(), "{service:?}");
+    let message = service.meta().message().unwrap_or_default().to_owned();
+    assert!(
+        message.contains("#/videoGenerationConfig/durationSeconds: expected a multiple of 6"),
+        "{message}"
+    );
 }

@@ -30,6 +30,9 @@ pub enum Operation {
     /// `CountTokens`.
     #[serde(alias = "CountTokens")]
     CountTokens,
+    /// `StartAsyncInvoke`.
+    #[serde(alias = "StartAsyncInvoke")]
+    StartAsyncInvoke,
 }
 
 impl Operation {
@@ -43,6 +46,7 @@ impl Operation {
             Operation::Converse => "Converse",
             Operation::ConverseStream => "ConverseStream",
             Operation::CountTokens => "CountTokens",
+            Operation::StartAsyncInvoke => "StartAsyncInvoke",
         }
     }
 

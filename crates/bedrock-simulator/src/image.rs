@@ -86,6 +86,18 @@ impl Picture {
         })
     }
 
+    /// The same picture with its highlight disc moved right by `fraction` of the width,
+    /// wrapping round: the frames of a simulated video.
+    pub(crate) fn with_disc_moved(&self, fraction: f64) -> Picture {
+        let (cx, cy, r, colour) = self.disc;
+        let tiles_x = f64::from(self.width.div_ceil(TILE)).max(1.0);
+        let moved = (cx + fraction * tiles_x).rem_euclid(tiles_x);
+        Picture {
+            disc: (moved, cy, r, colour),
+            ..self.clone()
+        }
+    }
+
     /// The colour of tile (`tx`, `ty`).
     fn tile_colour(&self, tx: u32, ty: u32) -> [u8; 3] {
         let (cx, cy, r, disc) = self.disc;

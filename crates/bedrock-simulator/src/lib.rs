@@ -13,6 +13,7 @@
     )
 )]
 
+mod async_invoke;
 mod backend;
 mod config;
 mod converse;
@@ -27,7 +28,9 @@ mod rng;
 mod schema;
 mod simulator;
 mod text;
+mod video;
 
+pub use async_invoke::AsyncOutputFile;
 pub use backend::MockBackend;
 pub use config::SimulatorConfig;
 pub use converse::{

@@ -636,6 +636,24 @@ impl Simulator {
     }
 
     /// Logs and converts a rejection.
+    /// The error for `rejection` outside any logged call (a background step of a call that
+    /// was logged when it started), with a request id of its own.
+    pub(crate) fn unlogged_error(
+        &self,
+        rejection: Rejection,
+        model_id: &str,
+        region: Region,
+    ) -> Error {
+        let sequence = {
+            let mut state = self.state();
+            let sequence = state.next_sequence;
+            state.next_sequence = sequence.wrapping_add(1);
+            sequence
+        };
+        let request_id = request_id(self.inner.config.seed, sequence);
+        rejection.into_error(&request_id, Some(model_id), Some(region))
+    }
+
     pub(crate) fn fail(&self, plan: &Plan, call: &CallInfo<'_>, rejection: Rejection) -> Error {
         self.log(plan, call, rejection.status, Some(rejection.error_type));
         rejection.into_error(&plan.request_id, call.model_id, Some(call.region))

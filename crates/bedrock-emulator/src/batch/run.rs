@@ -430,6 +430,9 @@ impl BatchEngine {
             .simulator
             .get_foundation_model_async(region, &request.model_id)
             .await?;
+        self.simulator
+            .check_async_invoke(&request.model_id, region, &request.model_input)
+            .await?;
         let now = iso_time(SystemTime::now());
         let (id, arn) = {
             let mut registry = self.lock();
@@ -487,7 +490,9 @@ impl BatchEngine {
         });
     }
 
-    /// Runs the model once and writes its answer to `<s3Uri>/<invocation id>/output.json`.
+    /// Runs the invocation and writes what it made under `<s3Uri>/<invocation id>/`: Nova
+    /// Reel's `output.mp4` (and each shot of a multi-shot video), or another model's answer as
+    /// `output.json`.
     async fn invoke_once(
         &self,
         id: &str,
@@ -499,37 +504,31 @@ impl BatchEngine {
             &request.output_data_config.s3_output_data_config.s3_uri,
         )
         .map_err(|e| e.to_string())?;
-        let response = self
+        let files = self
             .simulator
-            .invoke(SimRequest {
-                operation: Operation::Invoke,
-                model_id: request.model_id.clone(),
-                region,
-                body: Bytes::from(request.model_input.to_string()),
-                content_type: None,
-                accept: None,
-                attempt: Some(1),
-            })
+            .async_invoke_output(&request.model_id, region, &request.model_input)
             .await
             .map_err(|e| ApiError::from(e).message)?;
-        let key = match output.key.trim_end_matches('/') {
-            "" => format!("{id}/output.json"),
-            prefix => format!("{prefix}/{id}/output.json"),
+        let folder = match output.key.trim_end_matches('/') {
+            "" => format!("{id}/"),
+            prefix => format!("{prefix}/{id}/"),
         };
-        self.store
-            .put_bytes(
-                &output.bucket,
-                &key,
-                &response.body,
-                Some(response.content_type),
-            )
-            .await
-            .map_err(|e| match e {
-                StoreError::NoSuchBucket => format!(
-                    "The output S3 location {output} is not accessible: its bucket does not exist."
-                ),
-                other => other.to_string(),
-            })?;
+        for file in files {
+            self.store
+                .put_bytes(
+                    &output.bucket,
+                    &format!("{folder}{}", file.name),
+                    &file.body,
+                    Some(file.content_type.to_owned()),
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::NoSuchBucket => format!(
+                        "The output S3 location {output} is not accessible: its bucket does not exist."
+                    ),
+                    other => other.to_string(),
+                })?;
+        }
         Ok(())
     }
 }
