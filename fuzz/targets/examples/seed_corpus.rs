@@ -1,6 +1,7 @@
 //! Writes the seed inputs of every fuzz target from the test data already in the repository:
-//! the adapters' request inputs, responses and streams, bodies the simulator answers, requests
-//! signed like the SDK signs them, and every catalog model id. `fuzz/run seed` runs it and then
+//! the adapters' request inputs, responses and streams, bodies the simulator answers, Converse
+//! requests, batch output objects, requests signed like the SDK signs them (for Bedrock, S3 and
+//! STS), and every catalog model id. `fuzz/run seed` runs it and then
 //! merges the seeds into `fuzz/corpus/` (minimised by libFuzzer).
 //!
 //! `cargo run -p bedrock-fuzz-targets --example seed_corpus -- OUT_DIR` writes
@@ -564,10 +565,405 @@ fn emulator_seeds(bodies: &[(String, String, Vec<u8>)]) -> Seeds {
         ("reset", "POST", "/_emulator/reset", &[], b""),
         ("requests", "GET", "/_emulator/requests", &[], b""),
         ("unknown", "PUT", "/model/a.b/converse", &[], b"{}"),
+        (
+            "sign-rolesanywhere",
+            "POST",
+            "/sessions",
+            &["sign-rolesanywhere"],
+            b"{}",
+        ),
     ] {
         seeds.push((name.to_owned(), write(method, target, flags, &json, body)));
     }
     seeds
+}
+
+/// `(name, model id, request JSON)` of every Converse request in the adapters' test data
+/// (`tests/data/converse_requests.json`, `invalid_converse_requests.json`), then a few of
+/// every kind the simulator answers: plain text, a system prompt, tools, an image, a document.
+fn converse_requests() -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    let mut adapters: Vec<String> = bedrock_connector::default_registry()
+        .adapters()
+        .iter()
+        .map(|a| a.name().to_owned())
+        .collect();
+    adapters.sort();
+    for adapter in &adapters {
+        for file in ["converse_requests.json", "invalid_converse_requests.json"] {
+            let Ok(text) = std::fs::read_to_string(data_dir(adapter).join(file)) else {
+                continue;
+            };
+            let cases: Vec<Value> = serde_json::from_str(&text).expect("a JSON array");
+            for case in cases {
+                let (Some(name), Some(model)) = (case["name"].as_str(), case["model_id"].as_str())
+                else {
+                    continue;
+                };
+                let name: String = name
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                out.push((
+                    format!("{adapter}-{name}"),
+                    model.to_owned(),
+                    case["request"].clone(),
+                ));
+            }
+        }
+    }
+    let user = |content: Value| serde_json::json!([{"role": "user", "content": content}]);
+    // A 1×1 PNG: the smallest image Bedrock's formats accept.
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    let weather = serde_json::json!({"tools": [{"toolSpec": {
+        "name": "get_weather",
+        "description": "The weather in a city",
+        "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}},
+            "required": ["city"]}}}}],
+        "toolChoice": {"auto": {}}});
+    for (name, model, request) in [
+        (
+            "text",
+            "amazon.nova-lite-v1:0",
+            serde_json::json!({"messages": user(serde_json::json!([{"text": "Hello there"}])),
+                "inferenceConfig": {"maxTokens": 64, "temperature": 0.5}}),
+        ),
+        (
+            "system",
+            "meta.llama3-8b-instruct-v1:0",
+            serde_json::json!({"messages": user(serde_json::json!([{"text": "Name a colour"}])),
+                "system": [{"text": "Answer in one word."}],
+                "inferenceConfig": {"maxTokens": 16, "topP": 0.9, "stopSequences": ["."]}}),
+        ),
+        (
+            "tools",
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            serde_json::json!({"messages": user(serde_json::json!([{"text": "Weather in Paris?"}])),
+                "toolConfig": weather}),
+        ),
+        (
+            "image",
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            serde_json::json!({"messages": user(serde_json::json!([
+                {"image": {"format": "png", "source": {"bytes": png}}},
+                {"text": "What is in this image?"}]))}),
+        ),
+        (
+            "document",
+            "amazon.nova-pro-v1:0",
+            serde_json::json!({"messages": user(serde_json::json!([
+                {"document": {"format": "txt", "name": "notes", "source": {"bytes": "aGVsbG8="}}},
+                {"text": "Summarise the notes."}]))}),
+        ),
+        (
+            "mistral",
+            "mistral.mistral-large-2407-v1:0",
+            serde_json::json!({"messages": user(serde_json::json!([{"text": "Hi"}])),
+                "additionalModelRequestFields": {"top_k": 5},
+                "additionalModelResponseFieldPaths": ["/stop_sequence"]}),
+        ),
+    ] {
+        out.push((name.to_owned(), model.to_owned(), request));
+    }
+    out
+}
+
+fn converse_seeds(requests: &[(String, String, Value)]) -> Seeds {
+    let models = bedrock_fuzz_targets::converse_text_models();
+    let mut seeds = Seeds::new();
+    for (name, model, request) in requests {
+        // A US profile id is byte 1's bit 1 over its bare model.
+        let (bare, profile) = match model.strip_prefix("us.") {
+            Some(bare) => (bare, 0b10),
+            None => (model.as_str(), 0),
+        };
+        let Some(pick) = models
+            .iter()
+            .position(|m| m.model_id == bare)
+            .and_then(|i| u8::try_from(i).ok())
+        else {
+            eprintln!("converse seed {name}: {model} is not a catalog text model");
+            continue;
+        };
+        let body = serde_json::to_vec(request).expect("JSON");
+        seeds.push((
+            format!("converse-{name}"),
+            prefixed(&[pick, profile], &body),
+        ));
+        seeds.push((
+            format!("stream-{name}"),
+            prefixed(&[pick, profile | 0b01], &body),
+        ));
+        if profile == 0 {
+            seeds.push((format!("profile-{name}"), prefixed(&[pick, 0b10], &body)));
+        }
+    }
+    seeds
+}
+
+/// A batch job's output as Bedrock writes it for the model of each simulated answer: the
+/// record's input, then its output or an error; blank and CRLF lines; a manifest.
+fn batch_output_seeds(sim: &[Simulated], bodies: &[(String, String, Vec<u8>)]) -> Seeds {
+    let models = foundation_models();
+    let mut seeds = Seeds::new();
+    for s in sim {
+        let Some(pick) = models
+            .iter()
+            .position(|m| m.model_id == s.model.as_str())
+            .and_then(|i| u8::try_from(i).ok())
+        else {
+            continue;
+        };
+        let input = bodies
+            .iter()
+            .find(|b| b.0 == s.name)
+            .and_then(|b| serde_json::from_slice::<Value>(&b.2).ok())
+            .unwrap_or(Value::Null);
+        let Ok(output) = serde_json::from_slice::<Value>(&s.body) else {
+            continue;
+        };
+        let ok =
+            serde_json::json!({"recordId": "rec-1", "modelInput": input, "modelOutput": output});
+        let failed = serde_json::json!({"recordId": "rec-2", "modelInput": input,
+            "error": {"errorCode": 400, "errorMessage": "Malformed input request"}});
+        let jsonl =
+            format!("{ok}\n\n{failed}\r\n  \n{{\"recordId\":\"rec-3\",\"modelInput\":{{}}}}\n");
+        seeds.push((
+            format!("jsonl-{}", s.name),
+            prefixed(&[pick], jsonl.as_bytes()),
+        ));
+    }
+    let manifest = serde_json::json!({"totalRecordCount": 3, "processedRecordCount": 3,
+        "successRecordCount": 1, "errorRecordCount": 2, "inputTokenCount": 42,
+        "outputTokenCount": 7});
+    seeds.push((
+        "manifest".to_owned(),
+        prefixed(&[0], manifest.to_string().as_bytes()),
+    ));
+    seeds.push((
+        "not-json".to_owned(),
+        prefixed(&[1], b"{\"recordId\":\"x\",\n[1,2]\nnull\n"),
+    ));
+    seeds
+}
+
+/// An S3 seed: name, method, target, headers, body.
+type S3Request<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    &'a [u8],
+);
+
+/// Emulator requests for the Converse, S3, credentials and batch routes.
+fn emulator_service_seeds(requests: &[(String, String, Value)]) -> Seeds {
+    let json = [("content-type", "application/json")];
+    let mut seeds = Seeds::new();
+    for (name, model, request) in requests
+        .iter()
+        .filter(|r| ["text", "tools", "image", "system"].contains(&r.0.as_str()))
+    {
+        let body = serde_json::to_vec(request).expect("JSON");
+        let id = path_segment(model);
+        seeds.push((
+            format!("converse-{name}"),
+            write("POST", &format!("/model/{id}/converse"), &[], &json, &body),
+        ));
+        seeds.push((
+            format!("converse-stream-{name}"),
+            write(
+                "POST",
+                &format!("/model/{id}/converse-stream"),
+                &[],
+                &json,
+                &body,
+            ),
+        ));
+    }
+    let count = serde_json::json!({"input": {"converse": {
+        "messages": [{"role": "user", "content": [{"text": "How many tokens is this?"}]}],
+        "system": [{"text": "Be brief."}]}}});
+    let count_invoke = serde_json::json!({"input": {"invokeModel": {
+        "body": "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"}}});
+    let claude = path_segment("anthropic.claude-3-5-haiku-20241022-v1:0");
+    for (name, body) in [
+        ("count-tokens", count),
+        ("count-tokens-invoke", count_invoke),
+    ] {
+        seeds.push((
+            name.to_owned(),
+            write(
+                "POST",
+                &format!("/model/{claude}/count-tokens"),
+                &[],
+                &json,
+                body.to_string().as_bytes(),
+            ),
+        ));
+    }
+
+    let records = "{\"recordId\":\"r1\",\"modelInput\":{\"inputText\":\"hello\"}}\n\
+                   {\"recordId\":\"r2\",\"modelInput\":{\"inputText\":\"\"}}\nnot json\n";
+    let s3: [S3Request<'_>; 8] = [
+        ("s3-create-bucket", "PUT", "/fuzz-in", &[], b""),
+        ("s3-create-out-bucket", "PUT", "/fuzz-out", &[], b""),
+        (
+            "s3-put",
+            "PUT",
+            "/fuzz-in/records.jsonl",
+            &[("content-type", "application/x-ndjson")],
+            records.as_bytes(),
+        ),
+        ("s3-get", "GET", "/fuzz-in/records.jsonl", &[], b""),
+        ("s3-head", "HEAD", "/fuzz-in/records.jsonl", &[], b""),
+        (
+            "s3-list-v2",
+            "GET",
+            "/fuzz-in?list-type=2&prefix=rec&max-keys=10",
+            &[],
+            b"",
+        ),
+        (
+            "s3-multipart-start",
+            "POST",
+            "/fuzz-in/large.bin?uploads",
+            &[],
+            b"",
+        ),
+        ("s3-delete", "DELETE", "/fuzz-in/records.jsonl", &[], b""),
+    ];
+    for (name, method, target, headers, body) in s3 {
+        seeds.push((
+            name.to_owned(),
+            write(method, target, &["sign-s3"], headers, body),
+        ));
+    }
+
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let assume = format!(
+        "Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName=fuzz-session&DurationSeconds=900",
+        "arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fbedrock-invoker"
+    );
+    for (name, body) in [
+        ("sts-assume-role", assume.as_str()),
+        (
+            "sts-get-caller-identity",
+            "Action=GetCallerIdentity&Version=2011-06-15",
+        ),
+    ] {
+        seeds.push((
+            name.to_owned(),
+            write("POST", "/", &["sign-sts"], &form, body.as_bytes()),
+        ));
+    }
+    seeds.push(("create-session".to_owned(), create_session_text()));
+
+    let account = bedrock_simulator::ACCOUNT_ID;
+    let job = bedrock_core::batch::CreateModelInvocationJobRequest::new(
+        "fuzz-job",
+        "amazon.titan-text-express-v1",
+        format!("arn:aws:iam::{account}:role/batch"),
+        "s3://fuzz-in/records.jsonl",
+        "s3://fuzz-out/results/",
+    );
+    let job_arn = path_segment(&format!(
+        "arn:aws:bedrock:us-east-1:{account}:model-invocation-job/abcd1234efgh"
+    ));
+    let invoke = bedrock_core::batch::StartAsyncInvokeRequest::new(
+        "amazon.titan-text-express-v1",
+        serde_json::json!({"inputText": "hello"}),
+        "s3://fuzz-out/async",
+    );
+    let invoke_arn = path_segment(&format!(
+        "arn:aws:bedrock:us-east-1:{account}:async-invoke/abcd1234efgh"
+    ));
+    let batch: [(&str, &str, String, Vec<u8>); 7] = [
+        (
+            "batch-create",
+            "POST",
+            "/model-invocation-job".to_owned(),
+            serde_json::to_vec(&job).expect("JSON"),
+        ),
+        (
+            "batch-list",
+            "GET",
+            "/model-invocation-jobs?maxResults=5&statusEquals=InProgress&sortOrder=Ascending"
+                .to_owned(),
+            Vec::new(),
+        ),
+        (
+            "batch-get",
+            "GET",
+            format!("/model-invocation-job/{job_arn}"),
+            Vec::new(),
+        ),
+        (
+            "batch-stop",
+            "POST",
+            format!("/model-invocation-job/{job_arn}/stop"),
+            Vec::new(),
+        ),
+        (
+            "async-invoke",
+            "POST",
+            "/async-invoke".to_owned(),
+            serde_json::to_vec(&invoke).expect("JSON"),
+        ),
+        (
+            "async-list",
+            "GET",
+            "/async-invoke?maxResults=3&statusEquals=Completed".to_owned(),
+            Vec::new(),
+        ),
+        (
+            "async-get",
+            "GET",
+            format!("/async-invoke/{invoke_arn}"),
+            Vec::new(),
+        ),
+    ];
+    for (name, method, target, body) in batch {
+        seeds.push((name.to_owned(), write(method, &target, &[], &json, &body)));
+    }
+    seeds
+}
+
+/// A Roles Anywhere `CreateSession` request signed with the test certificate of
+/// `bedrock-auth`, in the text form with the flag `unsigned` (the target keeps its X.509
+/// `Authorization`). Its date is the seed's, so the emulator refuses it: it exercises the
+/// header and certificate parsers and the refusal.
+fn create_session_text() -> Vec<u8> {
+    let data = repo().join("crates/bedrock-auth/tests/data");
+    let read = |name: &str| std::fs::read_to_string(data.join(name)).expect("test PEM");
+    let signer =
+        bedrock_auth::PrivateKeyX509Signer::from_pem(&read("rsa-cert.pem"), &read("rsa-key.pem"))
+            .expect("the test certificate and key load");
+    let config = bedrock_auth::RolesAnywhereConfig::new(
+        "us-east-1",
+        "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a1b2c3d4-0000-4000-8000-000000000001",
+        "arn:aws:rolesanywhere:us-east-1:123456789012:profile/a1b2c3d4-0000-4000-8000-000000000002",
+        "arn:aws:iam::123456789012:role/bedrock-invoker",
+    );
+    let source = bedrock_auth::RolesAnywhereSource::new(config, std::sync::Arc::new(signer))
+        .expect("a Roles Anywhere source");
+    let request = block_on(source.create_session_request(SystemTime::now())).expect("signs");
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .filter(|(n, _)| *n != http::header::HOST)
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                v.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    write("POST", "/sessions", &["unsigned"], &refs, request.body())
 }
 
 fn main() {
@@ -576,14 +972,19 @@ fn main() {
     assert!(!bodies.is_empty(), "no valid inputs built a body");
     let sim = simulated(&bodies);
     let (output, chunks) = adapter_seeds(&sim);
-    let all: [(&str, Seeds); 7] = [
+    let converse = converse_requests();
+    let mut emulator = emulator_seeds(&bodies);
+    emulator.extend(emulator_service_seeds(&converse));
+    let all: [(&str, Seeds); 9] = [
         ("model_id", model_id_seeds()),
         ("adapter_output", output),
         ("adapter_stream_chunk", chunks),
         ("event_stream", event_stream_seeds(&sim)),
         ("sigv4", sigv4_seeds(&bodies)),
         ("simulator", simulator_seeds(&bodies)),
-        ("emulator", emulator_seeds(&bodies)),
+        ("converse", converse_seeds(&converse)),
+        ("batch_output", batch_output_seeds(&sim, &bodies)),
+        ("emulator", emulator),
     ];
     for (target, seeds) in all {
         let dir = out.join(target);

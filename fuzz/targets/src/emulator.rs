@@ -1,7 +1,8 @@
 //! The `emulator` target: a request built from the input and sent to an emulator started once
 //! per process on 127.0.0.1, through its whole HTTP stack (hyper, the router, SigV4, the
-//! simulator, the event-stream encoder), signed with the example credentials unless the input
-//! says `unsigned`.
+//! simulator, the event-stream encoder, the S3 endpoint, the credentials services, the batch
+//! routes), signed with the example credentials for the service a `sign-<service>` flag names
+//! (`bedrock` by default) unless the input says `unsigned`.
 //!
 //! The emulator keeps its router private, so the request goes over loopback rather than through
 //! `tower::ServiceExt::oneshot`; a public `Emulator::router()` would let this target run in
@@ -12,7 +13,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use bedrock_auth::{Credentials, StaticCredentials, sign_request};
+use bedrock_auth::{Credentials, SigningOptions, StaticCredentials, sign_request_with};
 use bedrock_emulator::{Emulator, Simulator};
 
 use crate::request_text::TextRequest;
@@ -66,7 +67,8 @@ fn running() -> &'static Running {
 /// answers every request within [`ANSWER_TIMEOUT`] with an HTTP status line and never with a
 /// 500; nothing panics in the server (the fuzzing harness aborts on a panic in any thread).
 /// The simulator is reset after each input so that inputs do not see each other's faults,
-/// counters or log.
+/// counters or log; the S3 store, batch jobs and issued credentials stay (within the
+/// emulator's limits), so a campaign may chain a bucket, an object and a job that reads it.
 pub fn emulator(data: &[u8]) {
     let Some(text) = TextRequest::parse(data) else {
         return;
@@ -95,13 +97,31 @@ pub fn emulator(data: &[u8]) {
     );
 }
 
-/// The HTTP/1.1 bytes of `text`, signed unless it has the flag `unsigned`.
+/// The signing services a `sign-<service>` flag may name: the emulator serves each on its one
+/// port and tells them apart by the credential scope.
+pub const SIGNING_SERVICES: [&str; 4] = ["bedrock", "s3", "sts", "rolesanywhere"];
+
+/// The service `text` is signed for: the first `sign-<service>` flag naming one of
+/// [`SIGNING_SERVICES`], else `bedrock`; `None` with the flag `unsigned`.
+fn signing_service(text: &TextRequest<'_>) -> Option<&'static str> {
+    if text.has_flag("unsigned") {
+        return None;
+    }
+    let named = text.flags.iter().find_map(|flag| {
+        let service = flag.strip_prefix("sign-")?;
+        SIGNING_SERVICES.into_iter().find(|s| *s == service)
+    });
+    Some(named.unwrap_or("bedrock"))
+}
+
+/// The HTTP/1.1 bytes of `text`, signed for [`signing_service`] unless it has the flag
+/// `unsigned`. S3 requests also carry `x-amz-content-sha256`, as S3 requires.
 fn wire_request(text: &TextRequest<'_>, addr: SocketAddr) -> Vec<u8> {
     let mut headers = text.header_map();
     for name in FRAMING_HEADERS {
         headers.remove(name);
     }
-    if !text.has_flag("unsigned")
+    if let Some(service) = signing_service(text)
         && text.target.starts_with('/')
         && let Ok(credentials) = StaticCredentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
         && let Ok(mut request) = http::Request::builder()
@@ -110,13 +130,9 @@ fn wire_request(text: &TextRequest<'_>, addr: SocketAddr) -> Vec<u8> {
             .body(text.body)
     {
         *request.headers_mut() = headers.clone();
-        let signed = sign_request(
-            &mut request,
-            &Credentials::Static(credentials),
-            "us-east-1",
-            "bedrock",
-            SystemTime::now(),
-        );
+        let mut options = SigningOptions::new("us-east-1", service, SystemTime::now());
+        options.content_sha256_header = service == "s3";
+        let signed = sign_request_with(&mut request, &Credentials::Static(credentials), &options);
         if signed.is_ok() {
             headers = request.headers().clone();
             headers.remove("host");
@@ -196,6 +212,16 @@ mod tests {
             br#"{"inputText":"hi"}"#,
         );
         assert_eq!(status_of(&invoke), "HTTP/1.1 200 OK");
+        let bucket = write("PUT", "/fuzz-signing-test", &["sign-s3"], &[], b"");
+        assert_eq!(status_of(&bucket), "HTTP/1.1 200 OK");
+        let identity = write(
+            "POST",
+            "/",
+            &["sign-sts"],
+            &[("content-type", "application/x-www-form-urlencoded")],
+            b"Action=GetCallerIdentity&Version=2011-06-15",
+        );
+        assert_eq!(status_of(&identity), "HTTP/1.1 200 OK");
         let unsigned = write("GET", "/foundation-models", &["unsigned"], &[], b"");
         assert!(
             status_of(&unsigned).starts_with("HTTP/1.1 403"),

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod adapters;
+mod batch_output;
+mod converse;
 mod emulator;
 mod event_stream;
 mod model_id;
@@ -9,6 +11,8 @@ mod sigv4;
 mod simulator;
 
 pub use adapters::{adapter_output, adapter_stream_chunk, routes};
+pub use batch_output::batch_output;
+pub use converse::{converse, text_models as converse_text_models};
 pub use emulator::emulator;
 pub use event_stream::event_stream;
 pub use model_id::model_id;
@@ -52,6 +56,14 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "simulator",
         run: simulator,
+    },
+    Target {
+        name: "converse",
+        run: converse,
+    },
+    Target {
+        name: "batch_output",
+        run: batch_output,
     },
     Target {
         name: "emulator",

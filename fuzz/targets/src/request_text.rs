@@ -11,7 +11,8 @@
 //!
 //! Lines end in `\n` (a `\r` before it is dropped); the first empty line ends the head and the
 //! rest is the body. Header lines without a `:` are skipped. `FLAGS` are words the targets read
-//! (`sign`, `unsigned`).
+//! (`sigv4`: `sign`; `emulator`: `unsigned`, `sign-s3`, `sign-sts`, `sign-rolesanywhere`,
+//! `sign-bedrock`).
 
 /// At most this many header lines are read, so one input stays cheap to run.
 pub const MAX_HEADERS: usize = 64;

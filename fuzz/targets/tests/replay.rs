@@ -89,6 +89,8 @@ replay_tests!(
     event_stream,
     sigv4,
     simulator,
+    converse,
+    batch_output,
     emulator,
 );
 
