@@ -15,6 +15,7 @@
 pub mod canvas;
 pub mod messages;
 pub mod models;
+pub mod reel;
 
 use std::sync::Arc;
 

@@ -514,3 +514,77 @@ fn results_of_a_job_over_an_input_prefix_cover_every_input_object() {
     check_results(&lines[..5]);
     check_results(&lines[5..]);
 }
+
+#[test]
+fn nova_reel_bodies_are_checked_before_sending_and_their_video_comes_back_as_mp4() {
+    let env = TestEnv::with_example_credentials();
+    let emulator = EmulatorProcess::start(&env, &[]);
+    let bad = env.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"taskType": "TEXT_VIDEO", "textToVideoParams": {"text": "A calm sea"},
+            "videoGenerationConfig": {"durationSeconds": 12, "fps": 24, "dimension": "1280x720"}}"#,
+    )
+    .unwrap();
+    // Refused by the typed request, so named with its dotted path and range.
+    env.run(&aws_args(
+        &emulator,
+        &[
+            "async",
+            "start",
+            "--model",
+            "amazon.nova-reel-v1:1",
+            "--input",
+            bad.to_str().unwrap(),
+            "--output-uri",
+            "s3://videos/reel",
+        ],
+    ))
+    .expect_code(2)
+    .assert_stderr_contains("videoGenerationConfig.durationSeconds")
+    .assert_stderr_contains("allowed: 6");
+
+    let good = env.path().join("good.json");
+    std::fs::write(
+        &good,
+        r#"{"taskType": "TEXT_VIDEO", "textToVideoParams": {"text": "A calm sea"},
+            "videoGenerationConfig": {"durationSeconds": 6, "fps": 24, "dimension": "1280x720", "seed": 3}}"#,
+    )
+    .unwrap();
+    let done = env
+        .run(&aws_args(
+            &emulator,
+            &[
+                "--output",
+                "json",
+                "async",
+                "start",
+                "--model",
+                "amazon.nova-reel-v1:1",
+                "--input",
+                good.to_str().unwrap(),
+                "--output-uri",
+                "s3://videos/reel",
+                "--create-bucket",
+                "--wait",
+            ],
+        ))
+        .ok()
+        .json();
+    let arn = done["invocationArn"].as_str().unwrap();
+    let dir = env.path().join("video");
+    env.run(&aws_args(
+        &emulator,
+        &[
+            "async",
+            "results",
+            arn,
+            "--output-dir",
+            dir.to_str().unwrap(),
+        ],
+    ))
+    .ok()
+    .assert_stdout_contains("output.mp4");
+    let mp4 = std::fs::read(dir.join("output.mp4")).unwrap();
+    assert_eq!(&mp4[4..8], b"ftyp");
+}

@@ -5,10 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bedrock_connector::ModelId;
 use bedrock_connector::batch::{
     AsyncInvoke, AsyncInvokeStatus, ListAsyncInvokesRequest, S3Uri, SortOrder,
     StartAsyncInvokeRequest,
 };
+use bedrock_connector::nova::reel::NovaReelRequest;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
@@ -18,6 +20,9 @@ use crate::failure::CliError;
 use crate::output::{Printer, table};
 use crate::session::{Session, connect};
 use crate::spinner::spin;
+
+/// The base ids of Nova Reel, whose request body is checked before it is sent.
+const REEL_PREFIX: &str = "amazon.nova-reel";
 
 /// How often `--wait` asks for the invocation's state.
 const POLL: Duration = Duration::from_secs(2);
@@ -138,6 +143,14 @@ async fn start(global: &GlobalArgs, args: &StartArgs, printer: &Printer) -> Resu
             "pass the model's request body as a JSON file",
         )
     })?;
+    // Nova Reel's body is typed: a bad field is refused here, named, before anything is sent.
+    let catalog_id = ModelId::new(&args.model).ok();
+    if catalog_id.is_some_and(|id| {
+        id.base_model_id()
+            .is_some_and(|b| b.starts_with(REEL_PREFIX))
+    }) {
+        NovaReelRequest::from_json(&body)?.validate()?;
+    }
     let request = StartAsyncInvokeRequest::new(&args.model, body, &args.output_uri);
     request.validate()?;
     let output = S3Uri::parse("--output-uri", &args.output_uri)?;
