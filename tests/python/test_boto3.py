@@ -699,6 +699,42 @@ def async_invoke_round_trip():
     assert any(s["invocationArn"] == arn for s in listed), listed
 
 
+@case
+def nova_reel_writes_an_mp4_and_refuses_a_bad_duration_at_start():
+    import time
+    ensure_bucket("boto3-out")
+    config = {"durationSeconds": 6, "fps": 24, "dimension": "1280x720", "seed": 5}
+    arn = runtime.start_async_invoke(
+        modelId="amazon.nova-reel-v1:1",
+        modelInput={"taskType": "TEXT_VIDEO", "textToVideoParams": {"text": "A calm sea at dawn"},
+                    "videoGenerationConfig": config},
+        outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://boto3-out/reel"}},
+    )["invocationArn"]
+    for _ in range(3000):
+        got = runtime.get_async_invoke(invocationArn=arn)
+        if got["status"] != "InProgress":
+            break
+        time.sleep(0.02)
+    assert got["status"] == "Completed", got
+    invocation_id = arn.rsplit("/", 1)[1]
+    keys = [o["Key"] for o in S3.list_objects_v2(Bucket="boto3-out", Prefix="reel/%s/" % invocation_id)["Contents"]]
+    assert keys == ["reel/%s/output.mp4" % invocation_id], keys
+    video = S3.get_object(Bucket="boto3-out", Key=keys[0])
+    assert video["ContentType"] == "video/mp4", video["ContentType"]
+    assert video["Body"].read()[4:8] == b"ftyp"
+    try:
+        runtime.start_async_invoke(
+            modelId="amazon.nova-reel-v1:1",
+            modelInput={"taskType": "TEXT_VIDEO", "textToVideoParams": {"text": "A calm sea"},
+                        "videoGenerationConfig": dict(config, durationSeconds=12)},
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://boto3-out/reel"}},
+        )
+    except runtime.exceptions.ValidationException as e:
+        assert "durationSeconds" in str(e), e
+    else:
+        raise AssertionError("a 12-second single-shot video was accepted")
+
+
 def main():
     passed, failed = 0, 0
     for fn in CASES:

@@ -43,6 +43,7 @@ const CASES: &[&str] = &[
     "batch_job_failures",
     "list_model_invocation_jobs_with_filters",
     "async_invoke_round_trip",
+    "nova_reel_writes_an_mp4_and_refuses_a_bad_duration_at_start",
 ];
 
 /// Environment variables that would point boto3 at real accounts, profiles or endpoints.

@@ -93,13 +93,12 @@ impl Simulator {
                 })
                 .collect());
         }
-        let response = self
-            .invoke(SimRequest::invoke(
-                model_id,
-                region,
-                Bytes::from(model_input.to_string()),
-            ))
-            .await?;
+        // The service's own single attempt, logged as an InvokeModel.
+        let request = SimRequest {
+            attempt: Some(1),
+            ..SimRequest::invoke(model_id, region, Bytes::from(model_input.to_string()))
+        };
+        let response = self.invoke(request).await?;
         Ok(vec![AsyncOutputFile {
             name: "output.json".to_owned(),
             content_type: "application/json",
