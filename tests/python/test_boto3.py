@@ -677,20 +677,25 @@ def list_model_invocation_jobs_with_filters():
     assert "nextToken" not in second, second
 
 
+def wait_async(arn):
+    import time
+    for _ in range(3000):
+        got = runtime.get_async_invoke(invocationArn=arn)
+        if got["status"] != "InProgress":
+            return got
+        time.sleep(0.02)
+    raise AssertionError("invocation %s did not finish" % arn)
+
+
 @case
 def async_invoke_round_trip():
-    import time
     ensure_bucket("boto3-out")
     arn = runtime.start_async_invoke(
         modelId=TITAN_EMBED_V2,
         modelInput={"inputText": "hello"},
         outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://boto3-out/async"}},
     )["invocationArn"]
-    for _ in range(3000):
-        got = runtime.get_async_invoke(invocationArn=arn)
-        if got["status"] != "InProgress":
-            break
-        time.sleep(0.02)
+    got = wait_async(arn)
     assert got["status"] == "Completed", got
     invocation_id = arn.rsplit("/", 1)[1]
     body = json.loads(S3.get_object(Bucket="boto3-out", Key="async/%s/output.json" % invocation_id)["Body"].read())
@@ -701,7 +706,6 @@ def async_invoke_round_trip():
 
 @case
 def nova_reel_writes_an_mp4_and_refuses_a_bad_duration_at_start():
-    import time
     ensure_bucket("boto3-out")
     config = {"durationSeconds": 6, "fps": 24, "dimension": "1280x720", "seed": 5}
     arn = runtime.start_async_invoke(
@@ -710,11 +714,7 @@ def nova_reel_writes_an_mp4_and_refuses_a_bad_duration_at_start():
                     "videoGenerationConfig": config},
         outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://boto3-out/reel"}},
     )["invocationArn"]
-    for _ in range(3000):
-        got = runtime.get_async_invoke(invocationArn=arn)
-        if got["status"] != "InProgress":
-            break
-        time.sleep(0.02)
+    got = wait_async(arn)
     assert got["status"] == "Completed", got
     invocation_id = arn.rsplit("/", 1)[1]
     keys = [o["Key"] for o in S3.list_objects_v2(Bucket="boto3-out", Prefix="reel/%s/" % invocation_id)["Contents"]]

@@ -411,6 +411,24 @@ async fn listings_filter_by_status_and_name_and_page() {
     assert_eq!(summary.success_record_count(), Some(1));
 }
 
+/// The state an async invocation ends in (polled every 10 ms, at most a minute).
+async fn wait_async(c: &Clients, arn: &str) -> aws_sdk_bedrockruntime::types::AsyncInvokeStatus {
+    for _ in 0..6000 {
+        let got = c
+            .runtime
+            .get_async_invoke()
+            .invocation_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        if got.status() != &aws_sdk_bedrockruntime::types::AsyncInvokeStatus::InProgress {
+            return got.status().clone();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{arn} still in progress after a minute");
+}
+
 #[tokio::test]
 async fn async_invocations_write_their_output_to_s3() {
     let (_emu, c) = start(fast()).await;
@@ -438,24 +456,9 @@ async fn async_invocations_write_their_output_to_s3() {
         .await
         .unwrap();
     let arn = started.invocation_arn().to_owned();
-    let mut status = None;
-    for _ in 0..6000 {
-        let got = c
-            .runtime
-            .get_async_invoke()
-            .invocation_arn(&arn)
-            .send()
-            .await
-            .unwrap();
-        if got.status() != &aws_sdk_bedrockruntime::types::AsyncInvokeStatus::InProgress {
-            status = Some(got.status().clone());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
     assert_eq!(
-        status,
-        Some(aws_sdk_bedrockruntime::types::AsyncInvokeStatus::Completed)
+        wait_async(&c, &arn).await,
+        aws_sdk_bedrockruntime::types::AsyncInvokeStatus::Completed
     );
     let id = arn.rsplit('/').next().unwrap();
     let output: Value =
@@ -509,24 +512,9 @@ async fn nova_reel_invocations_write_mp4_videos_and_bad_requests_are_refused_at_
         .await
         .unwrap();
     let arn = started.invocation_arn().to_owned();
-    let mut status = None;
-    for _ in 0..6000 {
-        let got = c
-            .runtime
-            .get_async_invoke()
-            .invocation_arn(&arn)
-            .send()
-            .await
-            .unwrap();
-        if got.status() != &aws_sdk_bedrockruntime::types::AsyncInvokeStatus::InProgress {
-            status = Some(got.status().clone());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
     assert_eq!(
-        status,
-        Some(aws_sdk_bedrockruntime::types::AsyncInvokeStatus::Completed)
+        wait_async(&c, &arn).await,
+        aws_sdk_bedrockruntime::types::AsyncInvokeStatus::Completed
     );
     let id = arn.rsplit('/').next().unwrap();
     let listed =
