@@ -587,4 +587,30 @@ fn nova_reel_bodies_are_checked_before_sending_and_their_video_comes_back_as_mp4
     .assert_stdout_contains("output.mp4");
     let mp4 = std::fs::read(dir.join("output.mp4")).unwrap();
     assert_eq!(&mp4[4..8], b"ftyp");
+
+    // With the built-in emulator, `--wait --output-dir` keeps the video: the same bytes, since
+    // the simulator draws it from the request alone.
+    let embedded = TestEnv::new();
+    let kept = embedded.path().join("kept");
+    let out = embedded
+        .run(&[
+            "--output",
+            "json",
+            "async",
+            "start",
+            "--model",
+            "amazon.nova-reel-v1:1",
+            "--input",
+            good.to_str().unwrap(),
+            "--output-uri",
+            "s3://videos/reel",
+            "--wait",
+            "--output-dir",
+            kept.to_str().unwrap(),
+        ])
+        .ok()
+        .json();
+    assert_eq!(out["status"], "Completed", "{out}");
+    assert_eq!(out["files"][0]["bytes"], mp4.len(), "{out}");
+    assert_eq!(std::fs::read(kept.join("output.mp4")).unwrap(), mp4);
 }

@@ -60,6 +60,11 @@ pub struct StartArgs {
     /// Wait until it ends.
     #[arg(long)]
     pub wait: bool,
+    /// Once it completes, download its output into this directory (as `async results` does);
+    /// needs `--wait`. With the built-in emulator this is the way to keep the output, since
+    /// the emulator ends with the command.
+    #[arg(long, value_name = "DIR", requires = "wait")]
+    pub output_dir: Option<PathBuf>,
 }
 
 /// An invocation named by ARN.
@@ -181,6 +186,16 @@ async fn start(global: &GlobalArgs, args: &StartArgs, printer: &Printer) -> Resu
         }
     })
     .await?;
+    if let (AsyncInvokeStatus::Completed, Some(dir)) = (invoke.status, &args.output_dir) {
+        let files = download(&session, &invoke, dir).await?;
+        if printer.is_json() {
+            let mut value = serde_json::to_value(&invoke).unwrap_or(Value::Null);
+            value["files"] = files_json(&files);
+            return printer.json(&value);
+        }
+        print_invoke(&invoke, printer)?;
+        return print_files(&files, printer);
+    }
     print_invoke(&invoke, printer)?;
     match invoke.status {
         AsyncInvokeStatus::Completed => Ok(()),
@@ -288,7 +303,6 @@ async fn results(
     printer: &Printer,
 ) -> Result<(), CliError> {
     let session = connect(global, printer, false).await?;
-    let region = session.connector.region();
     let invoke = read_invoke(&session, &args.invocation).await?;
     if invoke.status != AsyncInvokeStatus::Completed {
         return Err(CliError::usage(
@@ -304,28 +318,47 @@ async fn results(
             "wait for it with `bedrock async status INVOCATION_ARN`",
         ));
     }
+    let dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(invoke.invocation_id()));
+    let files = download(&session, &invoke, &dir).await?;
+    if printer.is_json() {
+        return printer.json(&json!({ "files": files_json(&files) }));
+    }
+    print_files(&files, printer)
+}
+
+/// One downloaded object: its S3 URI, where it was written, its size.
+struct Downloaded {
+    s3_uri: String,
+    path: PathBuf,
+    bytes: usize,
+}
+
+/// Downloads every object under the invocation's output folder into `dir`.
+async fn download(
+    session: &Session,
+    invoke: &AsyncInvoke,
+    dir: &Path,
+) -> Result<Vec<Downloaded>, CliError> {
+    let region = session.connector.region();
     let folder = invoke.output_folder()?;
     let objects = spin(
         "listing the invocation's output",
         session.aws.list_objects(region, &folder),
     )
     .await?;
-    let dir = args
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(invoke.invocation_id()));
     let mut written = Vec::new();
     for object in &objects {
-        let path = local_path(&dir, &folder.key, &object.key)?;
+        let path = local_path(dir, &folder.key, &object.key)?;
+        let uri = S3Uri {
+            bucket: folder.bucket.clone(),
+            key: object.key.clone(),
+        };
         let body = spin(
             "downloading the output",
-            session.aws.get_object(
-                region,
-                &S3Uri {
-                    bucket: folder.bucket.clone(),
-                    key: object.key.clone(),
-                },
-            ),
+            session.aws.get_object(region, &uri),
         )
         .await?;
         if let Some(parent) = path.parent() {
@@ -334,27 +367,37 @@ async fn results(
         }
         std::fs::write(&path, &body)
             .map_err(|e| CliError::io(format!("cannot write `{}`", path.display()), e))?;
-        written.push((object.key.clone(), path, body.len()));
-    }
-    if printer.is_json() {
-        let files: Vec<Value> = written
-            .iter()
-            .map(|(key, path, bytes)| {
-                json!({
-                    "s3Uri": format!("s3://{}/{key}", folder.bucket),
-                    "path": path.display().to_string(),
-                    "bytes": bytes,
-                })
-            })
-            .collect();
-        return printer.json(&json!({ "files": files }));
+        written.push(Downloaded {
+            s3_uri: uri.to_string(),
+            path,
+            bytes: body.len(),
+        });
     }
     if written.is_empty() {
-        printer.note(&format!("no objects under {folder}"));
-        return Ok(());
+        return Err(CliError::usage(
+            format!("no objects under {folder}"),
+            "the invocation completed but wrote nothing there; see `bedrock async status`",
+        ));
     }
-    for (_, path, bytes) in &written {
-        printer.line(&format!("{} ({bytes} bytes)", path.display()))?;
+    Ok(written)
+}
+
+fn files_json(files: &[Downloaded]) -> Value {
+    files
+        .iter()
+        .map(|f| {
+            json!({
+                "s3Uri": f.s3_uri,
+                "path": f.path.display().to_string(),
+                "bytes": f.bytes,
+            })
+        })
+        .collect()
+}
+
+fn print_files(files: &[Downloaded], printer: &Printer) -> Result<(), CliError> {
+    for f in files {
+        printer.line(&format!("{} ({} bytes)", f.path.display(), f.bytes))?;
     }
     Ok(())
 }
