@@ -903,6 +903,7 @@ impl BatchOutput {
             .resolved
             .adapter
             .parse_output(&self.resolved.route, bytes.as_bytes())
+            .and_then(ModelOutput::checked)
         {
             Ok(output) => BatchRecordResult {
                 record_id,

@@ -256,6 +256,7 @@ impl Connector {
         let Resolved { adapter, route } = call.resolved;
         let output = adapter
             .parse_output(&route, &response.body)
+            .and_then(ModelOutput::checked)
             .map_err(|e| e.with_call_context(Some(&route.model_id), Some(region)))?;
         Ok(Invocation {
             output,

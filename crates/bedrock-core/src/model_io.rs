@@ -464,6 +464,25 @@ impl ModelOutput {
         }
     }
 
+    /// This output, unless it holds a number that is not finite: JSON numbers beyond `f32`'s
+    /// range read into an embedding as infinity (serde's `f64` to `f32` conversion), which
+    /// would then serialise as `null`. The connector and the batch reader pass every parsed
+    /// output through this, so no adapter has to.
+    ///
+    /// # Errors
+    /// [`Error::Decode`](crate::Error::Decode) naming the value's position.
+    pub fn checked(self) -> crate::Result<Self> {
+        if let ModelOutput::Embedding(e) = &self
+            && let Some(i) = e.embedding.iter().position(|v| !v.is_finite())
+        {
+            return Err(crate::Error::decode(format!(
+                "embedding value {i} is outside the range of a 32-bit float (at most about \
+                 ±3.4e38)"
+            )));
+        }
+        Ok(self)
+    }
+
     /// The generated text, or a decode error saying what came instead.
     pub fn into_text(self) -> crate::Result<TextOutput> {
         match self {
@@ -585,6 +604,26 @@ impl TextAccumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_embedding_value_beyond_f32_is_a_decode_error_naming_its_position() {
+        // What serde makes of `9.4e118` read into an f32 from a parsed JSON value, as the
+        // adapters read bodies.
+        let read: Vec<f32> = serde_json::from_value(serde_json::json!([0.5, 9.4e118])).unwrap();
+        assert!(read[1].is_infinite());
+        let output = ModelOutput::Embedding(EmbeddingOutput {
+            embedding: read,
+            input_tokens: None,
+        });
+        let err = output.checked().unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Decode);
+        assert!(err.to_string().contains("embedding value 1"), "{err}");
+        let fine = ModelOutput::Embedding(EmbeddingOutput {
+            embedding: vec![0.5, -1.0],
+            input_tokens: Some(2),
+        });
+        assert_eq!(fine.clone().checked().unwrap(), fine);
+    }
 
     #[test]
     fn image_dimensions_come_from_png_and_jpeg_headers() {
