@@ -2,7 +2,7 @@
 //! Claude takes (text, image, document, tool use and result, thinking, redacted thinking,
 //! `cache_control`), its `content` responses with every block kept, and its stream events.
 //!
-//! The blocks live in [`blocks`] (re-exported here); [`check`] holds the request's local
+//! The blocks live in [`blocks`] (re-exported here); `check` (private) holds the request's local
 //! checks; [`converse`] converts to and from bedrock-core's Converse types; [`stream`] folds
 //! stream events back into a whole response.
 

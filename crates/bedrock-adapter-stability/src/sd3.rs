@@ -396,9 +396,10 @@ impl Sd3Response {
     /// `null`, that is success).
     ///
     /// # Errors
-    /// [`Error::ModelError`] when there is no image and a finish reason says why (the content
-    /// filter, an inference error); [`Error::Decode`] when there is neither, or an image is not
-    /// valid base64 or not an image.
+    /// A service error of kind
+    /// [`ErrorKind::ModelError`](bedrock_core::ErrorKind::ModelError) when there is no image
+    /// and a finish reason says why (the content filter, an inference error); [`Error::Decode`]
+    /// when there is neither, or an image is not valid base64 or not an image.
     pub fn into_image_output(self) -> Result<ImageOutput> {
         if self.images.is_empty() {
             let reasons: Vec<&str> = self

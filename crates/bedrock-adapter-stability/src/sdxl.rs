@@ -597,9 +597,9 @@ impl SdxlResponse {
     /// `CONTENT_FILTERED` for an image the content filter replaced).
     ///
     /// # Errors
-    /// [`Error::ModelError`] when `result` is not `success`, there is no artifact, or an artifact
-    /// carries no image (its finish reason is in the message); [`Error::Decode`] when an image is
-    /// not valid base64 or not an image.
+    /// A service error of kind [`ErrorKind::ModelError`] when `result` is not `success`, there
+    /// is no artifact, or an artifact carries no image (its finish reason is in the message);
+    /// [`Error::Decode`] when an image is not valid base64 or not an image.
     pub fn into_image_output(self) -> Result<ImageOutput> {
         if self.result != "success" {
             return Err(model_error(

@@ -1,7 +1,7 @@
 //! The static catalog of Bedrock regions and foundation models, generated from `catalog/`.
 //!
 //! The data lives in `catalog/*.toml` at the workspace root; `cargo xtask codegen` turns it into
-//! [`crate::generated`]. Everything here is `'static` so lookups never allocate.
+//! the crate's private `generated` module. Everything here is `'static` so lookups never allocate.
 
 use std::fmt;
 

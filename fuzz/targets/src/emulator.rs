@@ -64,7 +64,7 @@ fn running() -> &'static Running {
 
 /// A request in the text form of [`crate::request_text`]; `Host`, `Content-Length`,
 /// `Transfer-Encoding` and `Connection` are written by the target. Properties: the emulator
-/// answers every request within [`ANSWER_TIMEOUT`] with an HTTP status line and never with a
+/// answers every request within `ANSWER_TIMEOUT` (20 s) with an HTTP status line and never with a
 /// 500; nothing panics in the server (the fuzzing harness aborts on a panic in any thread).
 /// The simulator is reset after each input so that inputs do not see each other's faults,
 /// counters or log; the S3 store, batch jobs and issued credentials stay (within the
