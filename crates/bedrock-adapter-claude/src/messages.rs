@@ -12,6 +12,7 @@ pub mod converse;
 pub mod stream;
 
 use base64::Engine as _;
+use bedrock_core::converse as cv;
 use bedrock_core::types::InvocationMetrics;
 use bedrock_core::{
     ChatMessage, ChatRequest, ContentPart, Error, ErrorKind, ExtraFields, ImageFormat,
@@ -822,6 +823,73 @@ pub(crate) fn parse_event(value: Value) -> Result<Vec<StreamEvent>> {
                 vec![StreamEvent::TextDelta { text }]
             }
         }
+        MessagesStreamEvent::ContentBlockStart {
+            index,
+            content_block: ResponseContent::ToolUse(block),
+        } => vec![StreamEvent::BlockStart {
+            index,
+            start: cv::ContentBlockStart::ToolUse(cv::ToolUseBlockStart {
+                tool_use_id: block.id,
+                name: block.name,
+            }),
+        }],
+        MessagesStreamEvent::ContentBlockStart {
+            index,
+            content_block: ResponseContent::Thinking(block),
+        } => [
+            cv::ReasoningContentDelta::Text(block.thinking),
+            cv::ReasoningContentDelta::Signature(block.signature),
+        ]
+        .into_iter()
+        .filter(|d| !matches!(d, cv::ReasoningContentDelta::Text(t) | cv::ReasoningContentDelta::Signature(t) if t.is_empty()))
+        .map(|d| StreamEvent::BlockDelta {
+            index,
+            delta: cv::ContentBlockDelta::ReasoningContent(d),
+        })
+        .collect(),
+        MessagesStreamEvent::ContentBlockStart {
+            index,
+            content_block: ResponseContent::RedactedThinking(block),
+        } => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&block.data)
+                .map_err(|_| {
+                    Error::decode(format!(
+                        "Claude Messages stream: redacted_thinking block {index} is not base64"
+                    ))
+                })?;
+            vec![StreamEvent::BlockDelta {
+                index,
+                delta: cv::ContentBlockDelta::ReasoningContent(
+                    cv::ReasoningContentDelta::RedactedContent(bytes),
+                ),
+            }]
+        }
+        MessagesStreamEvent::ContentBlockDelta { index, delta } => {
+            let delta = match delta {
+                BlockDelta::InputJsonDelta { partial_json } if !partial_json.is_empty() => {
+                    Some(cv::ContentBlockDelta::ToolUse(cv::ToolUseBlockDelta {
+                        input: partial_json,
+                    }))
+                }
+                BlockDelta::ThinkingDelta { thinking } => Some(
+                    cv::ContentBlockDelta::ReasoningContent(cv::ReasoningContentDelta::Text(
+                        thinking,
+                    )),
+                ),
+                BlockDelta::SignatureDelta { signature } => {
+                    Some(cv::ContentBlockDelta::ReasoningContent(
+                        cv::ReasoningContentDelta::Signature(signature),
+                    ))
+                }
+                // Text deltas are matched above; citations have no neutral form.
+                _ => None,
+            };
+            delta
+                .map(|delta| StreamEvent::BlockDelta { index, delta })
+                .into_iter()
+                .collect()
+        }
         MessagesStreamEvent::MessageDelta { delta, usage } => {
             let mut events = Vec::new();
             if let Some(reason) = &delta.stop_reason {
@@ -847,7 +915,6 @@ pub(crate) fn parse_event(value: Value) -> Result<Vec<StreamEvent>> {
         }],
         MessagesStreamEvent::Error { error } => return Err(stream_error(error)),
         MessagesStreamEvent::ContentBlockStart { .. }
-        | MessagesStreamEvent::ContentBlockDelta { .. }
         | MessagesStreamEvent::ContentBlockStop { .. }
         | MessagesStreamEvent::MessageStop {
             invocation_metrics: None,

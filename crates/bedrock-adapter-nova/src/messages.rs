@@ -829,7 +829,7 @@ impl NovaMessagesResponse {
 #[serde(rename_all = "camelCase")]
 pub struct NovaStreamChunk {
     message_start: Option<IgnoredAny>,
-    content_block_start: Option<IgnoredAny>,
+    content_block_start: Option<ContentBlockStart>,
     content_block_delta: Option<ContentBlockDelta>,
     content_block_stop: Option<IgnoredAny>,
     message_stop: Option<MessageStop>,
@@ -838,15 +838,40 @@ pub struct NovaStreamChunk {
     invocation_metrics: Option<InvocationMetrics>,
 }
 
+/// A block's start (a tool use's id and name), in Converse's shape; a kind Converse has no
+/// shape for is kept as `None` and gives no event.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-struct ContentBlockDelta {
-    delta: Delta,
+#[serde(rename_all = "camelCase")]
+struct ContentBlockStart {
+    #[serde(default, deserialize_with = "lenient")]
+    start: Option<bedrock_core::converse::ContentBlockStart>,
+    #[serde(default)]
+    content_block_index: u32,
 }
 
-/// A text delta, or a piece of a tool call's input (which has no `text`).
+/// A piece of a block: text, a tool call's input fragment, reasoning, in Converse's shape; a
+/// kind Converse has no shape for is `None` and gives no event.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Delta {
-    text: Option<String>,
+#[serde(rename_all = "camelCase")]
+struct ContentBlockDelta {
+    #[serde(default, deserialize_with = "lenient")]
+    delta: Option<bedrock_core::converse::ContentBlockDelta>,
+    #[serde(default)]
+    content_block_index: u32,
+}
+
+/// `T` when the object reads as one, else `None`: Nova may add kinds of block. A value that
+/// is not an object is an error.
+fn lenient<'de, D, T>(deserializer: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = Value::deserialize(deserializer)?;
+    if !value.is_object() {
+        return Err(serde::de::Error::custom("expected an object"));
+    }
+    Ok(serde_json::from_value(value).ok())
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -879,12 +904,25 @@ impl NovaStreamChunk {
             ));
         }
         let mut events = Vec::new();
-        if let Some(text) = self
-            .content_block_delta
-            .and_then(|d| d.delta.text)
-            .filter(|t| !t.is_empty())
+        if let Some(ContentBlockStart {
+            start: Some(start),
+            content_block_index: index,
+        }) = self.content_block_start
         {
-            events.push(StreamEvent::TextDelta { text });
+            events.push(StreamEvent::BlockStart { index, start });
+        }
+        match self.content_block_delta {
+            Some(ContentBlockDelta {
+                delta: Some(bedrock_core::converse::ContentBlockDelta::Text(text)),
+                ..
+            }) if !text.is_empty() => events.push(StreamEvent::TextDelta { text }),
+            Some(ContentBlockDelta {
+                delta: Some(delta),
+                content_block_index: index,
+            }) if !matches!(delta, bedrock_core::converse::ContentBlockDelta::Text(_)) => {
+                events.push(StreamEvent::BlockDelta { index, delta });
+            }
+            _ => {}
         }
         if let Some(reason) = self.message_stop.and_then(|s| s.stop_reason) {
             events.push(StreamEvent::Stop {

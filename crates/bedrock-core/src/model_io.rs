@@ -386,8 +386,9 @@ pub struct TextOutput {
     pub usage: Option<Usage>,
     /// Every block of the answer, in Converse's shape, when it holds more than text (a tool
     /// use or reasoning, say); empty when `text` is the whole answer. Filled by the adapters
-    /// whose families answer with such blocks over InvokeModel (Claude Messages, Nova); the
-    /// streamed form carries text only.
+    /// whose families answer with such blocks over InvokeModel (Claude Messages, Nova); their
+    /// streams send the same blocks as [`StreamEvent::BlockStart`] / [`StreamEvent::BlockDelta`],
+    /// which [`TextAccumulator`] folds back into this field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub content: Vec<crate::converse::ContentBlock>,
 }
@@ -545,15 +546,60 @@ pub enum StreamEvent {
         /// Output tokens, when this chunk reports them.
         output_tokens: Option<u32>,
     },
+    /// A block other than text starts, in ConverseStream's shape: a tool use's id and name
+    /// (its input follows as [`StreamEvent::BlockDelta`]s). `index` is the block's position in
+    /// the answer as the model numbers it.
+    BlockStart {
+        /// The block's index.
+        index: u32,
+        /// What it starts with.
+        start: crate::converse::ContentBlockStart,
+    },
+    /// A piece of a block other than text, in ConverseStream's shape: a tool use's input JSON
+    /// fragment, reasoning text, its signature, or redacted reasoning.
+    BlockDelta {
+        /// The block's index.
+        index: u32,
+        /// The piece.
+        delta: crate::converse::ContentBlockDelta,
+    },
 }
 
-/// Folds stream events into the [`TextOutput`] the non-streamed call would have returned.
+/// A block other than text being put together from [`StreamEvent::BlockStart`] and
+/// [`StreamEvent::BlockDelta`].
+#[derive(Debug, Clone)]
+enum PartialBlock {
+    ToolUse {
+        id: String,
+        name: String,
+        input: String,
+    },
+    Reasoning {
+        text: String,
+        signature: Option<String>,
+    },
+    Redacted(Vec<u8>),
+}
+
+/// Where the answer's blocks came, in order: text from a byte offset of the joined text, or
+/// the block of an index.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    TextFrom(usize),
+    Block(u32),
+}
+
+/// Folds stream events into the [`TextOutput`] the non-streamed call would have returned:
+/// the text joined, the stop reason, the usage and, when blocks other than text came, every
+/// block in order in [`TextOutput::content`].
 #[derive(Debug, Clone, Default)]
 pub struct TextAccumulator {
     text: String,
     stop: Option<StopReason>,
     input: Option<u32>,
     output: Option<u32>,
+    pieces: Vec<Piece>,
+    blocks: std::collections::BTreeMap<u32, PartialBlock>,
 }
 
 impl TextAccumulator {
@@ -565,7 +611,21 @@ impl TextAccumulator {
     /// Adds one event.
     pub fn push(&mut self, event: &StreamEvent) {
         match event {
-            StreamEvent::TextDelta { text } => self.text.push_str(text),
+            StreamEvent::TextDelta { text } => {
+                if !matches!(self.pieces.last(), Some(Piece::TextFrom(_))) {
+                    self.pieces.push(Piece::TextFrom(self.text.len()));
+                }
+                self.text.push_str(text);
+            }
+            StreamEvent::BlockStart { index, start } => {
+                let crate::converse::ContentBlockStart::ToolUse(t) = start;
+                self.block(*index, || PartialBlock::ToolUse {
+                    id: t.tool_use_id.clone(),
+                    name: t.name.clone(),
+                    input: String::new(),
+                });
+            }
+            StreamEvent::BlockDelta { index, delta } => self.block_delta(*index, delta),
             StreamEvent::Stop { reason } => self.stop = Some(reason.clone()),
             StreamEvent::Usage {
                 input_tokens,
@@ -581,22 +641,119 @@ impl TextAccumulator {
         }
     }
 
+    /// The block of `index`, made by `new` if it is the first event of that block.
+    fn block(&mut self, index: u32, new: impl FnOnce() -> PartialBlock) -> &mut PartialBlock {
+        let pieces = &mut self.pieces;
+        self.blocks.entry(index).or_insert_with(|| {
+            pieces.push(Piece::Block(index));
+            new()
+        })
+    }
+
+    /// Adds a piece to the block of `index`. A piece of another kind than its block (which no
+    /// model sends) is left out rather than failing the stream.
+    fn block_delta(&mut self, index: u32, delta: &crate::converse::ContentBlockDelta) {
+        use crate::converse::{ContentBlockDelta as D, ReasoningContentDelta as R};
+        let block = self.block(index, || match delta {
+            D::ReasoningContent(R::RedactedContent(_)) => PartialBlock::Redacted(Vec::new()),
+            D::ReasoningContent(_) => PartialBlock::Reasoning {
+                text: String::new(),
+                signature: None,
+            },
+            // A tool use's input without its start: keep it, with an empty id and name.
+            D::ToolUse(_) | D::Text(_) => PartialBlock::ToolUse {
+                id: String::new(),
+                name: String::new(),
+                input: String::new(),
+            },
+        });
+        match (block, delta) {
+            (PartialBlock::ToolUse { input, .. }, D::ToolUse(t)) => input.push_str(&t.input),
+            (PartialBlock::Reasoning { text, .. }, D::ReasoningContent(R::Text(t))) => {
+                text.push_str(t);
+            }
+            (PartialBlock::Reasoning { signature, .. }, D::ReasoningContent(R::Signature(s))) => {
+                signature.get_or_insert_with(String::new).push_str(s);
+            }
+            (PartialBlock::Redacted(bytes), D::ReasoningContent(R::RedactedContent(b))) => {
+                bytes.extend_from_slice(b);
+            }
+            _ => {}
+        }
+    }
+
     /// The text so far.
     pub fn text(&self) -> &str {
         &self.text
     }
 
+    /// Every block in order, when blocks other than text came; else empty.
+    fn content(&mut self) -> Vec<crate::converse::ContentBlock> {
+        use crate::converse::{ContentBlock, ReasoningBlock, ReasoningText, ToolUseBlock};
+        if self.blocks.is_empty() {
+            return Vec::new();
+        }
+        let mut content = Vec::with_capacity(self.pieces.len());
+        for (i, piece) in self.pieces.iter().enumerate() {
+            match *piece {
+                Piece::TextFrom(start) => {
+                    let end = self
+                        .pieces
+                        .get(i + 1..)
+                        .unwrap_or_default()
+                        .iter()
+                        .find_map(|p| match p {
+                            Piece::TextFrom(next) => Some(*next),
+                            Piece::Block(_) => None,
+                        })
+                        .unwrap_or(self.text.len());
+                    if let Some(text) = self.text.get(start..end).filter(|t| !t.is_empty()) {
+                        content.push(ContentBlock::Text(text.to_owned()));
+                    }
+                }
+                Piece::Block(index) => match self.blocks.remove(&index) {
+                    Some(PartialBlock::ToolUse { id, name, input }) => {
+                        // Fragments that do not parse are kept as the string they make.
+                        let input = if input.trim().is_empty() {
+                            serde_json::Value::Object(serde_json::Map::new())
+                        } else {
+                            serde_json::from_str(&input).unwrap_or(serde_json::Value::String(input))
+                        };
+                        content.push(ContentBlock::ToolUse(ToolUseBlock {
+                            tool_use_id: id,
+                            name,
+                            input,
+                        }));
+                    }
+                    Some(PartialBlock::Reasoning { text, signature }) => {
+                        content.push(ContentBlock::ReasoningContent(
+                            ReasoningBlock::ReasoningText(ReasoningText { text, signature }),
+                        ));
+                    }
+                    Some(PartialBlock::Redacted(bytes)) => {
+                        content.push(ContentBlock::ReasoningContent(
+                            ReasoningBlock::RedactedContent(bytes),
+                        ));
+                    }
+                    None => {}
+                },
+            }
+        }
+        content
+    }
+
     /// The final output.
-    pub fn finish(self) -> TextOutput {
+    pub fn finish(mut self) -> TextOutput {
         let usage = (self.input.is_some() || self.output.is_some()).then(|| Usage {
             input_tokens: self.input.unwrap_or(0),
             output_tokens: self.output.unwrap_or(0),
         });
+        let content = self.content();
         TextOutput {
             text: self.text,
             stop_reason: self.stop,
             usage,
-            content: Vec::new(),
+            content,
         }
     }
 }
@@ -604,6 +761,76 @@ impl TextAccumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_with_blocks_folds_into_the_same_blocks_in_order() {
+        use crate::converse::{
+            ContentBlock, ContentBlockDelta as D, ContentBlockStart, ReasoningBlock,
+            ReasoningContentDelta as R, ReasoningText, ToolUseBlock, ToolUseBlockDelta,
+            ToolUseBlockStart,
+        };
+        let reasoning = |delta| StreamEvent::BlockDelta {
+            index: 0,
+            delta: D::ReasoningContent(delta),
+        };
+        let input = |index, text: &str| StreamEvent::BlockDelta {
+            index,
+            delta: D::ToolUse(ToolUseBlockDelta { input: text.into() }),
+        };
+        let text = |t: &str| StreamEvent::TextDelta { text: t.into() };
+        let start = |index, id: &str| StreamEvent::BlockStart {
+            index,
+            start: ContentBlockStart::ToolUse(ToolUseBlockStart {
+                tool_use_id: id.into(),
+                name: "clock".into(),
+            }),
+        };
+        let mut acc = TextAccumulator::new();
+        for event in [
+            reasoning(R::Text("think ".into())),
+            reasoning(R::Text("more".into())),
+            reasoning(R::Signature("sig".into())),
+            text("It is "),
+            text("late."),
+            start(2, "t1"),
+            input(2, "{\"tz\":"),
+            input(2, "\"UTC\"}"),
+            text("Also:"),
+            start(4, "t2"),
+            input(4, "{not json"),
+        ] {
+            acc.push(&event);
+        }
+        assert_eq!(acc.text(), "It is late.Also:");
+        let out = acc.finish();
+        assert_eq!(out.text, "It is late.Also:");
+        assert_eq!(
+            out.content,
+            vec![
+                ContentBlock::ReasoningContent(ReasoningBlock::ReasoningText(ReasoningText {
+                    text: "think more".into(),
+                    signature: Some("sig".into()),
+                })),
+                ContentBlock::Text("It is late.".into()),
+                ContentBlock::ToolUse(ToolUseBlock {
+                    tool_use_id: "t1".into(),
+                    name: "clock".into(),
+                    input: serde_json::json!({"tz": "UTC"}),
+                }),
+                ContentBlock::Text("Also:".into()),
+                // Fragments that do not parse are kept, as the string they make.
+                ContentBlock::ToolUse(ToolUseBlock {
+                    tool_use_id: "t2".into(),
+                    name: "clock".into(),
+                    input: serde_json::Value::String("{not json".into()),
+                }),
+            ]
+        );
+        // Text alone folds to text alone.
+        let mut plain = TextAccumulator::new();
+        plain.push(&text("hi"));
+        assert!(plain.finish().content.is_empty());
+    }
 
     #[test]
     fn an_embedding_value_beyond_f32_is_a_decode_error_naming_its_position() {

@@ -82,25 +82,56 @@ fn a_mid_stream_error_event_is_a_model_error() {
 }
 
 #[test]
-fn unknown_stream_events_and_non_text_deltas_produce_nothing() {
+fn unknown_stream_events_produce_nothing_and_block_deltas_come_in_converses_shape() {
+    use bedrock_core::converse::{ContentBlockDelta, ReasoningContentDelta, ToolUseBlockDelta};
     let a = ADAPTER;
     let m = route("anthropic.claude-sonnet-4-20250514-v1:0");
+    let parse = |chunk: serde_json::Value| {
+        a.parse_stream_chunk(&m, chunk.to_string().as_bytes())
+            .unwrap()
+    };
     for chunk in [
         json!({"type": "ping"}),
         json!({"type": "some_future_event", "payload": 1}),
-        json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "hmm"}}),
-        json!({"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "x"}}),
+        json!({"type": "content_block_delta", "index": 1, "delta": {"type": "citations_delta", "citation": {}}}),
         json!({"type": "message_stop"}),
     ] {
-        let events = a
-            .parse_stream_chunk(&m, chunk.to_string().as_bytes())
-            .unwrap();
+        let events = parse(chunk.clone());
         assert!(events.is_empty(), "{chunk}: {events:?}");
     }
+    let delta = |index, delta| vec![StreamEvent::BlockDelta { index, delta }];
+    assert_eq!(
+        parse(
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "hmm"}})
+        ),
+        delta(
+            0,
+            ContentBlockDelta::ReasoningContent(ReasoningContentDelta::Text("hmm".into()))
+        )
+    );
+    assert_eq!(
+        parse(
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "x"}})
+        ),
+        delta(
+            0,
+            ContentBlockDelta::ReasoningContent(ReasoningContentDelta::Signature("x".into()))
+        )
+    );
+    assert_eq!(
+        parse(
+            json!({"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{\"a\""}})
+        ),
+        delta(
+            2,
+            ContentBlockDelta::ToolUse(ToolUseBlockDelta {
+                input: "{\"a\"".into()
+            })
+        )
+    );
     let start = json!({"type": "message_start", "message": {"usage": {"input_tokens": 9, "output_tokens": 1}}});
     assert_eq!(
-        a.parse_stream_chunk(&m, start.to_string().as_bytes())
-            .unwrap(),
+        parse(start),
         vec![StreamEvent::Usage {
             input_tokens: Some(9),
             output_tokens: None

@@ -2,9 +2,7 @@
 //! and bodies that are not answers (`tests/data/rejected/<api>`), parsed and snapshotted.
 
 use bedrock_adapter_nova::{CANVAS_API, MESSAGES_API, NovaAdapter};
-use bedrock_core::{
-    ErrorKind, ModelAdapter, ModelOutput, StreamEvent, TextAccumulator, TextOutput,
-};
+use bedrock_core::{ErrorKind, ModelAdapter, ModelOutput, StreamEvent, TextAccumulator};
 
 use crate::{CANVAS, LITE, rejected, responses, route, streams};
 
@@ -63,13 +61,7 @@ fn recorded_streams_parse_to_their_snapshotted_events_and_fold_into_the_whole_ou
         else {
             panic!("{}: the whole body is not text", stream.name)
         };
-        // The neutral stream carries text, stop and usage; the blocks beside the text (a tool
-        // use) are only in the whole output's `content`.
-        let whole_text = TextOutput {
-            content: Vec::new(),
-            ..whole.clone()
-        };
-        assert_eq!(folded.finish(), whole_text, "{}", stream.name);
+        assert_eq!(folded.finish(), whole, "{}", stream.name);
         if stream.name.contains("tool_use") {
             assert!(
                 whole
