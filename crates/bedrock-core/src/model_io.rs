@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::converse::accumulate::Partial;
+
 /// Extra fields passed through to a family's request body, for options the neutral shape lacks.
 pub type ExtraFields = serde_json::Map<String, serde_json::Value>;
 
@@ -565,22 +567,6 @@ pub enum StreamEvent {
     },
 }
 
-/// A block other than text being put together from [`StreamEvent::BlockStart`] and
-/// [`StreamEvent::BlockDelta`].
-#[derive(Debug, Clone)]
-enum PartialBlock {
-    ToolUse {
-        id: String,
-        name: String,
-        input: String,
-    },
-    Reasoning {
-        text: String,
-        signature: Option<String>,
-    },
-    Redacted(Vec<u8>),
-}
-
 /// Where the answer's blocks came, in order: text from a byte offset of the joined text, or
 /// the block of an index.
 #[derive(Debug, Clone, Copy)]
@@ -599,7 +585,7 @@ pub struct TextAccumulator {
     input: Option<u32>,
     output: Option<u32>,
     pieces: Vec<Piece>,
-    blocks: std::collections::BTreeMap<u32, PartialBlock>,
+    blocks: std::collections::BTreeMap<u32, Partial>,
 }
 
 impl TextAccumulator {
@@ -618,12 +604,7 @@ impl TextAccumulator {
                 self.text.push_str(text);
             }
             StreamEvent::BlockStart { index, start } => {
-                let crate::converse::ContentBlockStart::ToolUse(t) = start;
-                self.block(*index, || PartialBlock::ToolUse {
-                    id: t.tool_use_id.clone(),
-                    name: t.name.clone(),
-                    input: String::new(),
-                });
+                self.block(*index, || Partial::started(start));
             }
             StreamEvent::BlockDelta { index, delta } => self.block_delta(*index, delta),
             StreamEvent::Stop { reason } => self.stop = Some(reason.clone()),
@@ -642,7 +623,7 @@ impl TextAccumulator {
     }
 
     /// The block of `index`, made by `new` if it is the first event of that block.
-    fn block(&mut self, index: u32, new: impl FnOnce() -> PartialBlock) -> &mut PartialBlock {
+    fn block(&mut self, index: u32, new: impl FnOnce() -> Partial) -> &mut Partial {
         let pieces = &mut self.pieces;
         self.blocks.entry(index).or_insert_with(|| {
             pieces.push(Piece::Block(index));
@@ -653,33 +634,7 @@ impl TextAccumulator {
     /// Adds a piece to the block of `index`. A piece of another kind than its block (which no
     /// model sends) is left out rather than failing the stream.
     fn block_delta(&mut self, index: u32, delta: &crate::converse::ContentBlockDelta) {
-        use crate::converse::{ContentBlockDelta as D, ReasoningContentDelta as R};
-        let block = self.block(index, || match delta {
-            D::ReasoningContent(R::RedactedContent(_)) => PartialBlock::Redacted(Vec::new()),
-            D::ReasoningContent(_) => PartialBlock::Reasoning {
-                text: String::new(),
-                signature: None,
-            },
-            // A tool use's input without its start: keep it, with an empty id and name.
-            D::ToolUse(_) | D::Text(_) => PartialBlock::ToolUse {
-                id: String::new(),
-                name: String::new(),
-                input: String::new(),
-            },
-        });
-        match (block, delta) {
-            (PartialBlock::ToolUse { input, .. }, D::ToolUse(t)) => input.push_str(&t.input),
-            (PartialBlock::Reasoning { text, .. }, D::ReasoningContent(R::Text(t))) => {
-                text.push_str(t);
-            }
-            (PartialBlock::Reasoning { signature, .. }, D::ReasoningContent(R::Signature(s))) => {
-                signature.get_or_insert_with(String::new).push_str(s);
-            }
-            (PartialBlock::Redacted(bytes), D::ReasoningContent(R::RedactedContent(b))) => {
-                bytes.extend_from_slice(b);
-            }
-            _ => {}
-        }
+        self.block(index, || Partial::opened_by(delta)).apply(delta);
     }
 
     /// The text so far.
@@ -689,7 +644,7 @@ impl TextAccumulator {
 
     /// Every block in order, when blocks other than text came; else empty.
     fn content(&mut self) -> Vec<crate::converse::ContentBlock> {
-        use crate::converse::{ContentBlock, ReasoningBlock, ReasoningText, ToolUseBlock};
+        use crate::converse::ContentBlock;
         if self.blocks.is_empty() {
             return Vec::new();
         }
@@ -711,32 +666,15 @@ impl TextAccumulator {
                         content.push(ContentBlock::Text(text.to_owned()));
                     }
                 }
-                Piece::Block(index) => match self.blocks.remove(&index) {
-                    Some(PartialBlock::ToolUse { id, name, input }) => {
-                        // Fragments that do not parse are kept as the string they make.
-                        let input = if input.trim().is_empty() {
-                            serde_json::Value::Object(serde_json::Map::new())
-                        } else {
-                            serde_json::from_str(&input).unwrap_or(serde_json::Value::String(input))
-                        };
-                        content.push(ContentBlock::ToolUse(ToolUseBlock {
-                            tool_use_id: id,
-                            name,
-                            input,
-                        }));
+                Piece::Block(index) => {
+                    // Fragments that do not parse are kept, as the string they make.
+                    let block = self.blocks.remove(&index).map(|partial| {
+                        partial.finish(|_, text, _| Ok(serde_json::Value::String(text)))
+                    });
+                    if let Some(Ok(block)) = block {
+                        content.push(block);
                     }
-                    Some(PartialBlock::Reasoning { text, signature }) => {
-                        content.push(ContentBlock::ReasoningContent(
-                            ReasoningBlock::ReasoningText(ReasoningText { text, signature }),
-                        ));
-                    }
-                    Some(PartialBlock::Redacted(bytes)) => {
-                        content.push(ContentBlock::ReasoningContent(
-                            ReasoningBlock::RedactedContent(bytes),
-                        ));
-                    }
-                    None => {}
-                },
+                }
             }
         }
         content

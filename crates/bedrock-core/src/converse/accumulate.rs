@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use super::types::*;
 use crate::error::{Error, Result};
 
-/// A block being assembled from deltas.
+/// A block being assembled from ConverseStream's pieces; shared with the family-neutral
+/// [`crate::TextAccumulator`].
 #[derive(Debug, Clone)]
-enum Partial {
+pub(crate) enum Partial {
     Text(String),
     ToolUse {
         id: String,
@@ -20,6 +21,94 @@ enum Partial {
         signature: Option<String>,
     },
     Redacted(Vec<u8>),
+}
+
+impl Partial {
+    /// The block a tool use's start opens.
+    pub(crate) fn started(start: &ContentBlockStart) -> Self {
+        let ContentBlockStart::ToolUse(t) = start;
+        Partial::ToolUse {
+            id: t.tool_use_id.clone(),
+            name: t.name.clone(),
+            input: String::new(),
+        }
+    }
+
+    /// The empty block a first delta of this kind opens (a tool-use fragment without its
+    /// start opens a text block, which the fragment then does not fit).
+    pub(crate) fn opened_by(delta: &ContentBlockDelta) -> Self {
+        match delta {
+            ContentBlockDelta::Text(_) | ContentBlockDelta::ToolUse(_) => {
+                Partial::Text(String::new())
+            }
+            ContentBlockDelta::ReasoningContent(ReasoningContentDelta::RedactedContent(_)) => {
+                Partial::Redacted(Vec::new())
+            }
+            ContentBlockDelta::ReasoningContent(_) => Partial::Reasoning {
+                text: String::new(),
+                signature: None,
+            },
+        }
+    }
+
+    /// Adds `delta`; `false` when it is of another kind than the block.
+    pub(crate) fn apply(&mut self, delta: &ContentBlockDelta) -> bool {
+        match (self, delta) {
+            (Partial::Text(s), ContentBlockDelta::Text(t)) => s.push_str(t),
+            (Partial::ToolUse { input, .. }, ContentBlockDelta::ToolUse(t)) => {
+                input.push_str(&t.input);
+            }
+            (
+                Partial::Reasoning { text, .. },
+                ContentBlockDelta::ReasoningContent(ReasoningContentDelta::Text(t)),
+            ) => text.push_str(t),
+            (
+                Partial::Reasoning { signature, .. },
+                ContentBlockDelta::ReasoningContent(ReasoningContentDelta::Signature(s)),
+            ) => signature.get_or_insert_with(String::new).push_str(s),
+            (
+                Partial::Redacted(bytes),
+                ContentBlockDelta::ReasoningContent(ReasoningContentDelta::RedactedContent(b)),
+            ) => bytes.extend_from_slice(b),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The finished block. A tool use's input is its fragments parsed as JSON (an empty one
+    /// is `{}`); for fragments that do not parse, `unparsed(id, text, error)` says what to do.
+    pub(crate) fn finish(
+        self,
+        unparsed: impl FnOnce(&str, String, serde_json::Error) -> Result<serde_json::Value>,
+    ) -> Result<ContentBlock> {
+        Ok(match self {
+            Partial::Text(t) => ContentBlock::Text(t),
+            Partial::ToolUse { id, name, input } => {
+                let input = if input.trim().is_empty() {
+                    serde_json::Value::Object(serde_json::Map::new())
+                } else {
+                    match serde_json::from_str(&input) {
+                        Ok(value) => value,
+                        Err(e) => unparsed(&id, input, e)?,
+                    }
+                };
+                ContentBlock::ToolUse(ToolUseBlock {
+                    tool_use_id: id,
+                    name,
+                    input,
+                })
+            }
+            Partial::Reasoning { text, signature } => {
+                ContentBlock::ReasoningContent(ReasoningBlock::ReasoningText(ReasoningText {
+                    text,
+                    signature,
+                }))
+            }
+            Partial::Redacted(b) => {
+                ContentBlock::ReasoningContent(ReasoningBlock::RedactedContent(b))
+            }
+        })
+    }
 }
 
 /// Collects ConverseStream events into a [`ConverseResponse`].
@@ -44,54 +133,19 @@ impl ConverseAccumulator {
         match event {
             ConverseStreamEvent::MessageStart(_) | ConverseStreamEvent::ContentBlockStop(_) => {}
             ConverseStreamEvent::ContentBlockStart(start) => {
-                let ContentBlockStart::ToolUse(t) = &start.start;
-                self.blocks.insert(
-                    start.content_block_index,
-                    Partial::ToolUse {
-                        id: t.tool_use_id.clone(),
-                        name: t.name.clone(),
-                        input: String::new(),
-                    },
-                );
+                self.blocks
+                    .insert(start.content_block_index, Partial::started(&start.start));
             }
             ConverseStreamEvent::ContentBlockDelta(d) => {
                 let index = d.content_block_index;
-                let entry = self.blocks.entry(index).or_insert_with(|| match &d.delta {
-                    ContentBlockDelta::Text(_) | ContentBlockDelta::ToolUse(_) => {
-                        Partial::Text(String::new())
-                    }
-                    ContentBlockDelta::ReasoningContent(
-                        ReasoningContentDelta::RedactedContent(_),
-                    ) => Partial::Redacted(Vec::new()),
-                    ContentBlockDelta::ReasoningContent(_) => Partial::Reasoning {
-                        text: String::new(),
-                        signature: None,
-                    },
-                });
-                match (entry, &d.delta) {
-                    (Partial::Text(s), ContentBlockDelta::Text(t)) => s.push_str(t),
-                    (Partial::ToolUse { input, .. }, ContentBlockDelta::ToolUse(t)) => {
-                        input.push_str(&t.input);
-                    }
-                    (
-                        Partial::Reasoning { text, .. },
-                        ContentBlockDelta::ReasoningContent(ReasoningContentDelta::Text(t)),
-                    ) => text.push_str(t),
-                    (
-                        Partial::Reasoning { signature, .. },
-                        ContentBlockDelta::ReasoningContent(ReasoningContentDelta::Signature(s)),
-                    ) => signature.get_or_insert_with(String::new).push_str(s),
-                    (
-                        Partial::Redacted(bytes),
-                        ContentBlockDelta::ReasoningContent(
-                            ReasoningContentDelta::RedactedContent(b),
-                        ),
-                    ) => bytes.extend_from_slice(b),
-                    _ => {
-                        return Err(Error::decode(format!(
-                            "ConverseStream: contentBlockDelta of another kind than block {index}"
-                        )));
-                    }
+                let entry = self
+                    .blocks
+                    .entry(index)
+                    .or_insert_with(|| Partial::opened_by(&d.delta));
+                if !entry.apply(&d.delta) {
+                    return Err(Error::decode(format!(
+                        "ConverseStream: contentBlockDelta of another kind than block {index}"
+                    )));
                 }
             }
             ConverseStreamEvent::MessageStop(stop) => self.stop = Some(stop.clone()),
@@ -119,31 +173,9 @@ impl ConverseAccumulator {
             .ok_or_else(|| Error::decode("ConverseStream ended without a messageStop event"))?;
         let mut content = Vec::with_capacity(self.blocks.len());
         for partial in self.blocks.into_values() {
-            content.push(match partial {
-                Partial::Text(t) => ContentBlock::Text(t),
-                Partial::ToolUse { id, name, input } => {
-                    let input = if input.trim().is_empty() {
-                        serde_json::Value::Object(serde_json::Map::new())
-                    } else {
-                        serde_json::from_str(&input)
-                            .map_err(|e| Error::decode_json(&format!("tool use `{id}` input"), e))?
-                    };
-                    ContentBlock::ToolUse(ToolUseBlock {
-                        tool_use_id: id,
-                        name,
-                        input,
-                    })
-                }
-                Partial::Reasoning { text, signature } => {
-                    ContentBlock::ReasoningContent(ReasoningBlock::ReasoningText(ReasoningText {
-                        text,
-                        signature,
-                    }))
-                }
-                Partial::Redacted(b) => {
-                    ContentBlock::ReasoningContent(ReasoningBlock::RedactedContent(b))
-                }
-            });
+            content.push(partial.finish(|id, _, e| {
+                Err(Error::decode_json(&format!("tool use `{id}` input"), e))
+            })?);
         }
         let metadata = self.metadata.unwrap_or(ConverseStreamMetadata {
             usage: TokenUsage::default(),

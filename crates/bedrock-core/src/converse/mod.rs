@@ -6,7 +6,7 @@
 //! [`crate::Backend`] is asked to send; [`ConverseReply`] and [`ConverseStreamReply`] are what
 //! it answers. Typed tools and the conversation loop live in [`tools`].
 
-mod accumulate;
+pub(crate) mod accumulate;
 pub mod tools;
 mod types;
 mod validate;
