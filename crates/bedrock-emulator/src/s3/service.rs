@@ -18,7 +18,7 @@ use s3s::dto::{
 };
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
-use super::store::{ObjectMeta, ObjectReader, ObjectStore, StoreError};
+use super::store::{Listing, ObjectMeta, ObjectReader, ObjectStore, StoreError};
 
 /// The most keys a listing page holds, as on S3.
 const MAX_KEYS: usize = 1000;
@@ -116,6 +116,22 @@ fn object(key: String, meta: &ObjectMeta) -> Object {
         )),
         ..Object::default()
     }
+}
+
+/// A store page as both listings answer it: `Contents`, `CommonPrefixes` and the marker of
+/// the next page.
+fn entries(page: Listing) -> (Vec<Object>, Vec<CommonPrefix>, Option<String>) {
+    let contents = page
+        .objects
+        .into_iter()
+        .map(|(k, m)| object(k, &m))
+        .collect();
+    let prefixes = page
+        .common_prefixes
+        .into_iter()
+        .map(|p| CommonPrefix { prefix: Some(p) })
+        .collect();
+    (contents, prefixes, page.next_marker)
 }
 
 fn max_keys(requested: Option<i32>) -> usize {
@@ -334,28 +350,19 @@ impl S3 for StoreService {
             )
             .map_err(s3_error)?;
         let key_count = page.objects.len() + page.common_prefixes.len();
+        let (contents, common_prefixes, next) = entries(page);
         Ok(S3Response::new(ListObjectsV2Output {
             name: Some(input.bucket),
             prefix: input.prefix,
             delimiter: input.delimiter,
             max_keys: i32::try_from(max).ok(),
             key_count: i32::try_from(key_count).ok(),
-            is_truncated: Some(page.next_marker.is_some()),
+            is_truncated: Some(next.is_some()),
             continuation_token: input.continuation_token,
-            next_continuation_token: page.next_marker,
+            next_continuation_token: next,
             start_after: input.start_after,
-            contents: Some(
-                page.objects
-                    .into_iter()
-                    .map(|(k, m)| object(k, &m))
-                    .collect(),
-            ),
-            common_prefixes: Some(
-                page.common_prefixes
-                    .into_iter()
-                    .map(|p| CommonPrefix { prefix: Some(p) })
-                    .collect(),
-            ),
+            contents: Some(contents),
+            common_prefixes: Some(common_prefixes),
             ..ListObjectsV2Output::default()
         }))
     }
@@ -377,26 +384,17 @@ impl S3 for StoreService {
                 max,
             )
             .map_err(s3_error)?;
+        let (contents, common_prefixes, next) = entries(page);
         Ok(S3Response::new(ListObjectsOutput {
             name: Some(input.bucket),
             prefix: input.prefix,
             delimiter: input.delimiter,
             marker: input.marker,
             max_keys: i32::try_from(max).ok(),
-            is_truncated: Some(page.next_marker.is_some()),
-            next_marker: page.next_marker,
-            contents: Some(
-                page.objects
-                    .into_iter()
-                    .map(|(k, m)| object(k, &m))
-                    .collect(),
-            ),
-            common_prefixes: Some(
-                page.common_prefixes
-                    .into_iter()
-                    .map(|p| CommonPrefix { prefix: Some(p) })
-                    .collect(),
-            ),
+            is_truncated: Some(next.is_some()),
+            next_marker: next,
+            contents: Some(contents),
+            common_prefixes: Some(common_prefixes),
             ..ListObjectsOutput::default()
         }))
     }
