@@ -341,6 +341,19 @@ pub struct S3Uri {
 }
 
 impl S3Uri {
+    /// The folder `name/` under this URI's key, as an asynchronous invocation's output folder
+    /// (`s3://b/videos` and `s3://b/videos/` both give `s3://b/videos/NAME/`).
+    pub fn folder(&self, name: &str) -> S3Uri {
+        let key = match self.key.trim_end_matches('/') {
+            "" => format!("{name}/"),
+            prefix => format!("{prefix}/{name}/"),
+        };
+        S3Uri {
+            bucket: self.bucket.clone(),
+            key,
+        }
+    }
+
     /// Parses `uri`, naming `field` when it is not an S3 URI with a valid bucket name.
     ///
     /// # Errors
@@ -690,14 +703,7 @@ impl AsyncInvoke {
             "outputDataConfig.s3OutputDataConfig.s3Uri",
             &self.output_data_config.s3_output_data_config.s3_uri,
         )?;
-        let key = match output.key.trim_end_matches('/') {
-            "" => format!("{}/", self.invocation_id()),
-            prefix => format!("{prefix}/{}/", self.invocation_id()),
-        };
-        Ok(S3Uri {
-            bucket: output.bucket,
-            key,
-        })
+        Ok(output.folder(self.invocation_id()))
     }
 }
 

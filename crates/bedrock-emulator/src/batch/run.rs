@@ -509,15 +509,12 @@ impl BatchEngine {
             .async_invoke_output(&request.model_id, region, &request.model_input)
             .await
             .map_err(|e| ApiError::from(e).message)?;
-        let folder = match output.key.trim_end_matches('/') {
-            "" => format!("{id}/"),
-            prefix => format!("{prefix}/{id}/"),
-        };
+        let folder = output.folder(id);
         for file in files {
             self.store
                 .put_bytes(
                     &output.bucket,
-                    &format!("{folder}{}", file.name),
+                    &format!("{}{}", folder.key, file.name),
                     &file.body,
                     Some(file.content_type.to_owned()),
                 )
